@@ -1,0 +1,52 @@
+"""Evidence: source texts match their checksums, and every quote is in its source."""
+
+from __future__ import annotations
+
+from toolkit.corpus_index import CorpusIndex, finding_at
+from toolkit.findings import Finding, Severity
+from toolkit.quotes import closest_passage, find_quote
+
+
+def check_sources(corpus: CorpusIndex) -> list[Finding]:
+    """Each source's text file is inside the corpus, readable, and matches its SHA-256."""
+    findings: list[Finding] = []
+    for source in corpus.of_kind("source"):
+        loaded = corpus.source_text(source)
+        if loaded.problem:
+            rule, message = loaded.problem
+            findings.append(finding_at(source, rule, Severity.ERROR, ("text",), message,
+                                       "keep the text file beside its record, in the corpus folder"))
+            continue
+        recorded = source.data.get("sha256")
+        if loaded.sha256 and isinstance(recorded, str) and recorded != loaded.sha256:
+            findings.append(finding_at(source, "source-sha256-mismatch", Severity.ERROR, ("sha256",),
+                                       f"the text file's SHA-256 is {loaded.sha256}, not the recorded one",
+                                       "source texts are kept byte for byte: restore the text, or if the change "
+                                       "is deliberate, record the new checksum"))
+    return findings
+
+
+def check_quotes(corpus: CorpusIndex) -> list[Finding]:
+    """Each evidence quote occurs in the text of the source it cites."""
+    findings: list[Finding] = []
+    for record in corpus.records:
+        evidence = record.data.get("evidence")
+        if not isinstance(evidence, list):
+            continue
+        for index, item in enumerate(evidence):
+            if not isinstance(item, dict):
+                continue
+            source_id, quote = item.get("source"), item.get("quote")
+            source = corpus.by_id.get(source_id) if isinstance(source_id, str) else None
+            if source is None or source.kind.name != "source" or not isinstance(quote, str):
+                continue  # the reference check reports it
+            text = corpus.source_text(source).text
+            if text is None or find_quote(quote, text) is not None:
+                continue
+            passage = closest_passage(quote, text)
+            hint = (f"closest passage in {source_id}: \"{passage}\"" if passage
+                    else f"copy the words verbatim from {source_id}")
+            findings.append(finding_at(record, "evidence-quote-not-found", Severity.ERROR,
+                                       ("evidence", index, "quote"),
+                                       f"the quote is not in the text of {source_id}", hint))
+    return findings

@@ -1,0 +1,168 @@
+"""Check each record against the JSON Schema of its kind, in words a person can act on."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from jsonschema import ValidationError
+from jsonschema.exceptions import best_match
+
+from toolkit.findings import Finding, Severity, json_path
+from toolkit.loading import Record
+from toolkit.positions import locate
+from toolkit.schema_loader import SchemaSet
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping of fields",
+    "null": "nothing",
+}
+
+
+def describe_value(value: Any) -> str:
+    """A short rendering of a value for a message (not Python's repr of a whole tree)."""
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"'{shown}'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "an empty value"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+def _type_of(value: Any) -> str:
+    for name, kind in (("boolean", bool), ("integer", int), ("number", float), ("string", str),
+                       ("array", list), ("object", dict)):
+        if isinstance(value, kind):
+            return _TYPE_WORDS[name]
+    return _TYPE_WORDS["null"]
+
+
+def _closest(word: Any, choices: Iterable[str]) -> str | None:
+    if not isinstance(word, str):
+        return None
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if not matches:
+        matches = [c for c in choices if c.lower() == word.lower()]
+    return matches[0] if matches else None
+
+
+def _vocabulary_values(error: ValidationError) -> list[str] | None:
+    """The allowed values when a oneOf is a controlled vocabulary of consts."""
+    options = error.schema.get("oneOf") if isinstance(error.schema, dict) else None
+    if options and all(isinstance(option, dict) and "const" in option for option in options):
+        return [option["const"] for option in options]
+    return None
+
+
+def _what(error: ValidationError) -> str:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    title = schema.get("title")
+    return title.lower() if title else "value"
+
+
+class _Located:
+    def __init__(self, record: Record) -> None:
+        self.record = record
+
+    def finding(self, rule: str, parts: list, message: str, hint: str | None = None, *, key: bool = False) -> Finding:
+        line, column = locate(self.record.path, parts, key=key)
+        return Finding(self.record.file, line, column, rule, Severity.ERROR, message, json_path(parts), hint)
+
+
+def _findings_for(error: ValidationError, at: _Located) -> Iterator[Finding]:
+    parts = list(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    custom = schema.get("x-error")
+    value = error.instance
+    if error.validator == "required":
+        for field in error.validator_value:
+            if isinstance(value, dict) and field not in value:
+                hint = (schema.get("properties", {}).get(field) or {}).get("description")
+                where = "the record" if not parts else f"{json_path(parts)}"
+                yield at.finding("schema-required", parts, f"missing required field '{field}' in {where}", hint)
+        return
+    if error.validator in ("additionalProperties", "unevaluatedProperties"):
+        known = list(schema.get("properties", {}))
+        for field in value:
+            if field not in known:
+                close = _closest(field, known)
+                hint = f"did you mean '{close}'?" if close else f"known fields: {', '.join(known)}"
+                yield at.finding("schema-unknown-field", parts + [field], f"unknown field '{field}'", hint, key=True)
+        return
+    if custom:
+        yield at.finding("schema-invalid", parts, custom)
+        return
+    if error.validator == "type":
+        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
+        hint = None
+        if isinstance(value, str) and "integer" in expected and value.strip().lstrip("+-").isdigit():
+            hint = "write the number without quotes or leading zeros"
+        elif isinstance(value, (bool, int, float)) and "string" in expected:
+            hint = "put the value in quotes to keep it as text"
+        yield at.finding("schema-type", parts, f"expected {words}, found {_type_of(value)} ({describe_value(value)})", hint)
+        return
+    allowed = _vocabulary_values(error)
+    if allowed is not None or error.validator == "enum":
+        allowed = allowed if allowed is not None else [str(v) for v in error.validator_value]
+        what = _what(error) if error.validator != "enum" else (schema.get("description") or "allowed value").rstrip(".")
+        close = _closest(value, allowed)
+        if close:
+            hint = f"did you mean '{close}'?"
+        elif len(allowed) <= 12:
+            hint = "allowed: " + ", ".join(allowed)
+        else:
+            hint = "see the list in docs/reference.md"
+        yield at.finding("schema-vocabulary", parts, f"{describe_value(value)} is not a known {what}", hint)
+        return
+    if error.validator in ("pattern", "format"):
+        description = schema.get("description")
+        subject = description.split(":")[0].rstrip(".").lower() if description else f"the required {error.validator}"
+        yield at.finding("schema-format", parts, f"{describe_value(value)} is not a valid {subject}" if description else
+                         f"{describe_value(value)} does not have {subject} ({error.validator_value})", description)
+        return
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        best = best_match(error.context)
+        if best is not None:
+            yield from _findings_for(best, at)
+            return
+    yield at.finding("schema-invalid", parts, _plain_message(error))
+
+
+def _plain_message(error: ValidationError) -> str:
+    value = error.instance
+    keyword, limit = error.validator, error.validator_value
+    messages = {
+        "minItems": f"the list needs at least {limit} item{'s' if limit != 1 else ''}",
+        "maxItems": f"the list takes at most {limit} items",
+        "minLength": "the text is empty",
+        "uniqueItems": "the list repeats an item",
+        "minimum": f"{describe_value(value)} is below the minimum of {limit}",
+        "maximum": f"{describe_value(value)} is above the maximum of {limit}",
+        "minProperties": "the mapping is empty",
+        "const": f"expected {describe_value(limit)}, found {describe_value(value)}",
+    }
+    return messages.get(keyword, error.message)
+
+
+def check_schema(records: Iterable[Record], schemas: SchemaSet) -> list[Finding]:
+    """Findings for every record that does not match the schema of its kind."""
+    findings: list[Finding] = []
+    for record in records:
+        validator = schemas.validators[record.kind.name]
+        at = _Located(record)
+        for error in validator.iter_errors(record.data):
+            findings.extend(_findings_for(error, at))
+    return findings

@@ -1,0 +1,75 @@
+"""A loaded corpus indexed for the corpus-wide checks and the exporters."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from toolkit.findings import Finding, Severity, json_path
+from toolkit.loading import Record, is_within
+from toolkit.positions import locate
+from toolkit.schema_loader import SchemaSet
+
+
+@dataclass(slots=True)
+class SourceText:
+    """The text of a source article, or why it could not be read."""
+
+    text: str | None
+    sha256: str | None
+    problem: tuple[str, str] | None = None  # (rule, message)
+
+
+@dataclass
+class CorpusIndex:
+    """Records by id, plus the source texts, for checks that look across files."""
+
+    root: Path
+    records: list[Record]
+    schemas: SchemaSet
+    by_id: dict[str, Record] = field(default_factory=dict)
+    _texts: dict[str, SourceText] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for record in self.records:
+            if record.id is not None:
+                self.by_id.setdefault(record.id, record)
+
+    def of_kind(self, kind: str) -> list[Record]:
+        """The records of one kind, in file order."""
+        return [record for record in self.records if record.kind.name == kind]
+
+    def source_text(self, source: Record) -> SourceText:
+        """Read a source's text file once; refuse paths that leave the corpus."""
+        key = source.file
+        if key not in self._texts:
+            self._texts[key] = self._read_source_text(source)
+        return self._texts[key]
+
+    def _read_source_text(self, source: Record) -> SourceText:
+        name = source.data.get("text")
+        if not isinstance(name, str) or not name:
+            return SourceText(None, None)
+        path = source.path.parent / name
+        if Path(name).is_absolute() or ".." in Path(name).parts or not is_within(path, self.root):
+            return SourceText(None, None, ("source-text-outside",
+                                           f"the text path {name!r} leads outside the corpus folder"))
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            return SourceText(None, None, ("source-text-missing",
+                                           f"cannot read the text file {name!r}: {error.strerror or error}"))
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return SourceText(None, hashlib.sha256(raw).hexdigest(),
+                              ("source-text-missing", f"the text file {name!r} is not UTF-8"))
+        return SourceText(text, hashlib.sha256(raw).hexdigest())
+
+
+def finding_at(record: Record, rule: str, severity: Severity, parts: tuple | list, message: str,
+               hint: str | None = None, *, key: bool = False) -> Finding:
+    """A finding located at a path inside a record's file."""
+    line, column = locate(record.path, tuple(parts), key=key)
+    return Finding(record.file, line, column, rule, severity, message, json_path(parts), hint)

@@ -1,0 +1,25 @@
+"""Exporters: one module per output format, picked by name.
+
+Each module has ``write(corpus: CorpusIndex, out: Path) -> None``, which writes
+the format's files into ``out``, an empty folder of its own. Modules are
+imported only when their format is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+
+from toolkit.corpus_index import CorpusIndex
+
+EXPORTER_BY_NAME: dict[str, str] = {
+    "csv": "toolkit.exporters.csv_tables",
+    "jsonld": "toolkit.exporters.jsonld",
+    "stix": "toolkit.exporters.stix",
+}
+
+
+def exporter(name: str) -> Callable[[CorpusIndex, Path], None]:
+    """The ``write`` function of the named format."""
+    return importlib.import_module(EXPORTER_BY_NAME[name]).write

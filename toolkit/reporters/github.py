@@ -1,0 +1,42 @@
+"""GitHub Actions workflow commands, so findings show inline on a pull request.
+
+GitHub shows at most 10 error annotations per step, so every finding is also
+printed as a plain text line: the log always holds the whole report.
+"""
+
+from __future__ import annotations
+
+from toolkit.findings import Severity
+from toolkit.reporters.text import TextReporter
+from toolkit.validate import Report
+
+
+def escape_data(text: str) -> str:
+    """Escape a command's message as GitHub's runner requires."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a command property (file, title) as GitHub's runner requires."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+class GithubReporter:
+    """The text report, then one ``::error``/``::warning`` command per finding."""
+
+    def __init__(self, *, color: bool = False) -> None:
+        del color
+
+    def render(self, report: Report) -> str:
+        lines = [TextReporter().render(report).rstrip("\n")]
+        for finding in report.findings:
+            command = "error" if finding.severity is Severity.ERROR else "warning"
+            properties = [f"file={escape_property(finding.file)}"]
+            if finding.line is not None:
+                properties.append(f"line={finding.line}")
+                if finding.column is not None:
+                    properties.append(f"col={finding.column}")
+            properties.append(f"title={escape_property(finding.rule)}")
+            message = finding.message + (f"\nhint: {finding.hint}" if finding.hint else "")
+            lines.append(f"::{command} {','.join(properties)}::{escape_data(message)}")
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,32 @@
+"""Plain text for terminals and logs: one line per finding, a hint under it, a summary."""
+
+from __future__ import annotations
+
+from toolkit.findings import Severity
+from toolkit.reporters.base import place, summary_line
+from toolkit.validate import Report
+
+_COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m"}
+_DIM, _BOLD, _RESET = "\033[2m", "\033[1m", "\033[0m"
+
+
+class TextReporter:
+    """``file:line:column: error [rule] message`` lines, colour only on a terminal."""
+
+    def __init__(self, *, color: bool = False) -> None:
+        self.color = color
+
+    def _paint(self, code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if self.color else text
+
+    def render(self, report: Report) -> str:
+        lines = []
+        for finding in report.findings:
+            severity = self._paint(_COLORS[finding.severity], finding.severity.value)
+            where = self._paint(_BOLD, place(finding.file, finding.line, finding.column))
+            at = f" (at {finding.path})" if finding.path and finding.path != "$" else ""
+            lines.append(f"{where}: {severity} [{finding.rule}] {finding.message}{at}")
+            if finding.hint:
+                lines.append(self._paint(_DIM, f"    hint: {finding.hint}"))
+        lines.append(summary_line(report))
+        return "\n".join(lines) + "\n"

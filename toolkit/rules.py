@@ -1,0 +1,68 @@
+"""Every rule the toolkit checks: its stable id, default severity and a summary.
+
+Reporters (SARIF, docs) read this table; checks name rules by id. Adding a rule
+means adding a line here, a check that emits it, and an example folder under
+``tests/rules/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from toolkit.findings import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+
+
+_E, _W = Severity.ERROR, Severity.WARNING
+
+RULES: dict[str, Rule] = {
+    rule.id: rule
+    for rule in [
+        # Reading files
+        Rule("file-unreadable", _E, "The file cannot be read (missing, a directory, no permission)."),
+        Rule("file-too-large", _E, "The file is larger than the size cap for one annotation file."),
+        Rule("file-kind-unknown", _E, "The file is not in a folder that names a kind of record."),
+        # Strict YAML
+        Rule("yaml-encoding", _E, "The file is not UTF-8 text, or starts with a byte-order mark."),
+        Rule("yaml-empty", _E, "The file holds no record."),
+        Rule("yaml-tab", _E, "A tab is used for indentation."),
+        Rule("yaml-syntax", _E, "The file is not well-formed YAML."),
+        Rule("yaml-multiple-documents", _E, "The file holds more than one YAML document."),
+        Rule("yaml-not-mapping", _E, "The top level of the file is not a mapping of field names to values."),
+        Rule("yaml-duplicate-key", _E, "A mapping repeats a key (YAML loaders keep the last one silently)."),
+        Rule("yaml-tag", _E, "A YAML tag such as !!python/object is used."),
+        Rule("yaml-alias", _E, "An anchor or alias is used; records must spell out their values."),
+        Rule("yaml-too-deep", _E, "Collections are nested deeper than any record needs."),
+        Rule("yaml-non-string-key", _E, "A mapping key is not text."),
+        # JSON Schema
+        Rule("schema-required", _E, "A required field is missing."),
+        Rule("schema-unknown-field", _E, "A field that the schema does not define."),
+        Rule("schema-type", _E, "A value of the wrong type (text, number, list, mapping)."),
+        Rule("schema-vocabulary", _E, "A value that is not in the controlled vocabulary."),
+        Rule("schema-format", _E, "A value that does not have the required form (id pattern, date, code)."),
+        Rule("schema-invalid", _E, "Any other violation of the record's schema."),
+        # Corpus-wide rules
+        Rule("id-duplicate", _E, "Two records share one id."),
+        Rule("id-file-name", _E, "A record's id differs from its file name."),
+        Rule("ref-unresolved", _E, "A reference to a record that does not exist."),
+        Rule("ref-wrong-kind", _E, "A reference to a record of the wrong kind."),
+        Rule("evidence-quote-not-found", _E, "An evidence quote does not occur in the cited source's text."),
+        Rule("source-text-missing", _E, "A source's text file is missing or unreadable."),
+        Rule("source-text-outside", _E, "A source's text path leaves the corpus (absolute, '..', or a symlink out)."),
+        Rule("source-sha256-mismatch", _E, "A source's text file does not match its recorded SHA-256."),
+        Rule("date-range-order", _E, "A date range ends before it starts."),
+        Rule("date-after-publication", _E, "A record is dated after its source was published, but is not planned."),
+        Rule("date-weekday-mismatch", _E, "A date resolved from a weekday expression falls on another weekday."),
+        Rule("date-invalid", _E, "A date that does not exist in the calendar (2022-02-30)."),
+        Rule("advisory-supersedes-issuer", _E, "An advisory supersedes one issued by another issuer."),
+        Rule("advisory-supersedes-cycle", _E, "Advisories supersede each other in a cycle."),
+        Rule("unreferenced-actor", _W, "No record references this actor."),
+        Rule("unreferenced-location", _W, "No record references this location."),
+    ]
+}

@@ -1,0 +1,105 @@
+"""The validation pipeline: load, check against schemas, then check across the corpus."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit.checks.advisories import check_supersedes
+from toolkit.checks.dates import check_dates
+from toolkit.checks.evidence import check_quotes, check_sources
+from toolkit.checks.identity import check_ids
+from toolkit.checks.references import check_references
+from toolkit.checks.schema import check_schema
+from toolkit.corpus_index import CorpusIndex
+from toolkit.errors import ToolkitError
+from toolkit.findings import Finding, Severity
+from toolkit.loading import annotation_files, display_path, find_corpus_root, load_corpus, load_file
+from toolkit.schema_loader import SchemaSet, load_schemas
+
+DEFAULT_CORPUS = Path("annotations")
+
+# The corpus-wide rules, in the order they run; each returns findings.
+CORPUS_CHECKS: tuple[Callable[[CorpusIndex], list[Finding]], ...] = (
+    check_ids,
+    check_references,
+    check_sources,
+    check_quotes,
+    check_dates,
+    check_supersedes,
+)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a validation run found, over how many files and records."""
+
+    findings: tuple[Finding, ...]
+    files: int
+    records: int
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+
+    def failed(self, strict: bool = False) -> bool:
+        """Whether the run should fail: any error, or any warning under --strict."""
+        return self.errors > 0 or (strict and self.warnings > 0)
+
+
+@dataclass
+class CheckedCorpus:
+    """A corpus after validation: its index (for exporters) and every finding in it."""
+
+    index: CorpusIndex
+    findings: list[Finding]
+    files: list[str]
+
+
+def check_corpus(root: Path, schemas: SchemaSet | None = None) -> CheckedCorpus:
+    """Load a whole corpus folder and run every check on it."""
+    schemas = schemas or load_schemas()
+    loaded = load_corpus(root)
+    findings = list(loaded.findings)
+    findings += check_schema(loaded.records, schemas)
+    index = CorpusIndex(loaded.root, loaded.records, schemas)
+    for check in CORPUS_CHECKS:
+        findings += check(index)
+    return CheckedCorpus(index, findings, loaded.files)
+
+
+def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None) -> Report:
+    """Validate annotation files and return every finding.
+
+    With no paths, the corpus in ``./annotations`` is checked. With paths, the
+    findings of those files are reported, while references are still resolved
+    against the whole corpus each file belongs to.
+    """
+    targets = [Path(p) for p in paths] or [DEFAULT_CORPUS]
+    for target in targets:
+        if not target.exists():
+            raise ToolkitError(f"{target}: no such file or folder")
+    schemas = load_schemas(schema_dir)
+    selected = {display_path(p) for p in annotation_files(targets)}
+    by_root: dict[Path, list[Path]] = {}
+    findings: list[Finding] = []
+    records = 0
+    for target in targets:
+        root = find_corpus_root(target)
+        if root is None:
+            for path in annotation_files([target]):
+                _record, file_findings = load_file(path, None)
+                findings += file_findings
+            continue
+        by_root.setdefault(root, []).append(target)
+    for root in sorted(by_root):
+        checked = check_corpus(root, schemas)
+        findings += [f for f in checked.findings if f.file in selected]
+        records += sum(1 for r in checked.index.records if r.file in selected)
+    unique = sorted(set(findings), key=Finding.sort_key)
+    return Report(tuple(unique), len(selected), records)

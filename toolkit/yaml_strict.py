@@ -1,0 +1,204 @@
+"""Strict YAML: text to plain JSON-like data, or located findings.
+
+PyYAML's C parser builds the node tree; this module turns nodes into data itself
+instead of using PyYAML's constructors, so that it can refuse what a hand-written
+annotation should never contain (duplicate keys, tags, aliases) and read YAML 1.1
+look-alikes (``NO``, ``2022-06-23``, ``010``, ``1:20``) as the text that was
+written rather than as booleans, dates or numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from toolkit.findings import Finding, Severity, json_path
+
+# Deeper than any record needs (records nest about five levels); a bound keeps a
+# hostile file from exhausting the stack of anything that walks the data.
+MAX_DEPTH = 32
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+def _to_bool(text: str) -> bool:
+    return text.lower() == "true"
+
+
+# The YAML 1.2 JSON-like core schema, without the YAML 1.1 extras (yes/no/on/off,
+# sexagesimal and octal numbers, timestamps): those stay text.
+_SCALAR_BUILDERS: dict[str, Callable[[str], Any]] = {
+    _STR: str,
+    _INT: int,
+    _FLOAT: float,
+    _BOOL: _to_bool,
+    _NULL: lambda _text: None,
+}
+
+
+class StrictLoader(yaml.CSafeLoader):
+    """PyYAML's C loader with the implicit typing of YAML 1.2's core schema."""
+
+    yaml_implicit_resolvers: dict = {}
+
+
+StrictLoader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+StrictLoader.add_implicit_resolver(
+    _INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
+StrictLoader.add_implicit_resolver(
+    _FLOAT,
+    re.compile(r"^[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+StrictLoader.add_implicit_resolver(
+    _NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+
+
+@dataclass(slots=True)
+class ParseResult:
+    """The data of one file, or ``None`` with the findings that stopped it."""
+
+    data: dict[str, Any] | None
+    findings: list[Finding]
+
+
+class _Stop(Exception):
+    """Raised inside the walk when a finding makes the rest of the file meaningless."""
+
+
+def compose(text: str) -> yaml.Node | None:
+    """Parse text into PyYAML's node tree with the strict loader."""
+    loader = StrictLoader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def parse_yaml(text: str, file: str) -> ParseResult:
+    """Turn the text of one annotation file into data, or into findings."""
+    findings: list[Finding] = []
+
+    def found(rule: str, node_or_mark: Any, message: str, path: tuple = (), hint: str | None = None) -> None:
+        mark = getattr(node_or_mark, "start_mark", node_or_mark)
+        line = mark.line + 1 if mark is not None else None
+        column = mark.column + 1 if mark is not None else None
+        findings.append(
+            Finding(file, line, column, rule, Severity.ERROR, message, json_path(path), hint)
+        )
+
+    try:
+        root = compose(text)
+    except yaml.MarkedYAMLError as error:
+        _syntax_finding(error, text, found)
+        return ParseResult(None, findings)
+    except yaml.YAMLError as error:  # reader errors carry no mark
+        found("yaml-syntax", None, f"not readable as YAML: {error}")
+        return ParseResult(None, findings)
+    if root is None:
+        found("yaml-empty", None, "the file holds no record", hint="write one record: a mapping of fields such as 'id: ...'")
+        return ParseResult(None, findings)
+    if not isinstance(root, yaml.MappingNode):
+        found("yaml-not-mapping", root, "the top level must be a mapping of field names to values",
+              hint="start the file with 'id: ...' and one field per line")
+        return ParseResult(None, findings)
+
+    seen_nodes: set[int] = set()
+
+    def build(node: yaml.Node, path: tuple, depth: int, holder: yaml.Node) -> Any:
+        # ``holder`` is the key or sequence that holds the node: an alias is reported
+        # where it is used, not at the anchor it points back to.
+        if id(node) in seen_nodes:
+            found("yaml-alias", holder, "anchors and aliases (&name, *name) are not allowed", path,
+                  hint="write the value out in full where it is used")
+            raise _Stop
+        seen_nodes.add(id(node))
+        if depth > MAX_DEPTH:
+            found("yaml-too-deep", node, f"collections nested deeper than {MAX_DEPTH} levels", path)
+            raise _Stop
+        if isinstance(node, yaml.ScalarNode):
+            builder = _SCALAR_BUILDERS.get(node.tag)
+            if builder is None:
+                found("yaml-tag", node, f"the YAML tag {node.tag!r} is not allowed", path,
+                      hint="remove the tag; write plain values")
+                raise _Stop
+            try:
+                return builder(node.value)
+            except ValueError:
+                found("yaml-tag", node, f"{node.value!r} cannot be read as {node.tag.rsplit(':', 1)[-1]}", path,
+                      hint="remove the tag or fix the value")
+                raise _Stop from None
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                found("yaml-tag", node, f"the YAML tag {node.tag!r} is not allowed", path, hint="remove the tag")
+                raise _Stop
+            return [build(item, path + (index,), depth + 1, node) for index, item in enumerate(node.value)]
+        if node.tag != _MAP:
+            found("yaml-tag", node, f"the YAML tag {node.tag!r} is not allowed", path, hint="remove the tag")
+            raise _Stop
+        mapping: dict[str, Any] = {}
+        first_key_node: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                found("yaml-non-string-key", key_node, "a mapping key must be a plain name", path,
+                      hint="use a field name such as 'name:' as the key")
+                raise _Stop
+            if key_node.tag not in _SCALAR_BUILDERS:
+                found("yaml-tag", key_node, f"the YAML tag {key_node.tag!r} is not allowed", path, hint="remove the tag")
+                raise _Stop
+            key = key_node.value  # the text as written: 'yes:' stays 'yes', '1:' stays '1'
+            if key in mapping:
+                earlier = first_key_node[key].start_mark
+                found("yaml-duplicate-key", key_node,
+                      f"the key {key!r} appears twice in this mapping (first on line {earlier.line + 1})",
+                      path + (key,), hint="keep one of the two; YAML would silently drop the first")
+                continue
+            first_key_node[key] = key_node
+            mapping[key] = build(value_node, path + (key,), depth + 1, key_node)
+        return mapping
+
+    try:
+        data = build(root, (), 0, root)
+    except _Stop:
+        return ParseResult(None, findings)
+    if findings:
+        return ParseResult(None, findings)
+    return ParseResult(data, findings)
+
+
+def _char_at(text: str, mark: Any) -> str:
+    if mark is None:
+        return ""
+    lines = text.split("\n", mark.line + 1)
+    if mark.line >= len(lines) or mark.column >= len(lines[mark.line]):
+        return ""
+    return lines[mark.line][mark.column]
+
+
+def _syntax_finding(error: yaml.MarkedYAMLError, text: str, found: Callable[..., None]) -> None:
+    mark = error.problem_mark or error.context_mark
+    problem = error.problem or "malformed YAML"
+    context = error.context or ""
+    if "expected a single document" in context:
+        found("yaml-multiple-documents", mark, "the file holds more than one YAML document",
+              hint="keep one record per file and remove the '---' separator")
+    elif _char_at(text, mark) == "\t" or "'\\t'" in problem:
+        found("yaml-tab", mark, "a tab character is used for indentation",
+              hint="indent with spaces (two per level)")
+    else:
+        message = f"{context}, {problem}" if context else problem
+        found("yaml-syntax", mark, f"invalid YAML: {message}")
