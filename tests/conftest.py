@@ -1,0 +1,41 @@
+"""Shared fixtures: the repository root, and a CLI runner whose output shows on failure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from toolkit.cli import app
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    """The repository's top folder."""
+    return REPO_ROOT
+
+
+class ToolkitRunner:
+    """Runs the CLI in-process; a failed expectation prints what the command said."""
+
+    def __init__(self) -> None:
+        self._runner = CliRunner()
+
+    def __call__(self, args: Sequence[str], expect: int | None = 0) -> Result:
+        result = self._runner.invoke(app, list(args), catch_exceptions=False)
+        if expect is not None:
+            assert result.exit_code == expect, (
+                f"toolkit {' '.join(args)} exited {result.exit_code}, expected {expect}\n"
+                f"--- output ---\n{result.output}"
+            )
+        return result
+
+
+@pytest.fixture
+def run_toolkit() -> ToolkitRunner:
+    """Call as ``run_toolkit(["validate", path], expect=1)``."""
+    return ToolkitRunner()
