@@ -1,0 +1,293 @@
+"""JSON-LD export: one graph of the corpus on schema.org, W3C Web Annotation and PROV-O.
+
+The document names its context by the IRI ``CONTEXT_IRI``; the context ships with
+the package and is written next to the document, and ``offline_document_loader``
+serves it to pyld, so nothing is ever fetched. How each field becomes a term is
+the table in ``jsonld_terms``; this module only interprets it.
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from toolkit.corpus_index import CorpusIndex
+from toolkit.exporters.jsonld_terms import (
+    CONCEPT_EXTRAS,
+    CONTEXT_IRI,
+    DATASET_CLASSES,
+    DATASET_IRI,
+    DATATYPE_BY_PARTS,
+    EVIDENCE_MOTIVATION,
+    EXTERNAL_ID_IRIS,
+    ID_BASE,
+    KIND_CLASSES,
+    QUOTE_CONTEXT,
+    RECORD_FIELDS,
+    SCHEMES,
+    TEXT_MEDIA_TYPE,
+    VOCAB,
+    Classes,
+    Concept,
+    Covered,
+    Date,
+    DateBound,
+    Decimal,
+    Evidence,
+    ExternalIds,
+    FieldSpec,
+    Inline,
+    Literal,
+    Nested,
+    Reference,
+    TextFile,
+    Wrapped,
+)
+from toolkit.loading import Record
+from toolkit.quotes import find_quote
+
+DOCUMENT_NAME = "corpus.jsonld"
+CONTEXT_NAME = "context.jsonld"
+
+Node = dict[str, Any]
+
+
+@lru_cache(maxsize=1)
+def context_text() -> str:
+    """The shipped context file, as text."""
+    return resources.files("toolkit").joinpath("context", CONTEXT_NAME).read_text(encoding="utf-8")
+
+
+def load_context() -> dict[str, Any]:
+    """The shipped context document (``{"@context": {...}}``), a fresh copy on each call."""
+    return json.loads(context_text())
+
+
+def offline_document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A pyld document loader that serves ``CONTEXT_IRI`` from the package and refuses every other URL.
+
+    Use it as ``jsonld.expand(doc, {"documentLoader": offline_document_loader})``.
+    """
+    # pyld is only needed by whoever loads documents, not to write them.
+    if url != CONTEXT_IRI:
+        from pyld.jsonld import JsonLdError
+
+        raise JsonLdError(f"refusing to load {url}: only {CONTEXT_IRI} is served, from the package",
+                          "jsonld.LoadDocumentError", {"url": url}, code="loading document failed")
+    return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
+            "document": load_context()}
+
+
+def record_iri(record_id: str) -> str:
+    """The IRI of a record, from its id."""
+    return ID_BASE + record_id
+
+
+def concept_iri(scheme: str, value: str) -> str:
+    """The IRI of a vocabulary value's concept."""
+    return f"{VOCAB}{scheme}/{value}"
+
+
+def typed_date(value: str) -> Node:
+    """A calendar date as a literal typed xsd:date, xsd:gYearMonth or xsd:gYear by its form."""
+    return {"@value": value, "@type": DATATYPE_BY_PARTS[len(value.split("-"))]}
+
+
+def _decimal(number: int | float) -> str:
+    # str(1e-05) is '1e-05', which is no xsd:decimal; format the exact decimal instead.
+    return format(decimal.Decimal(repr(number)), "f")
+
+
+def _add(node: Node, term: str, value: Any) -> None:
+    """Set a term, or add to its values when another field already set it."""
+    if term not in node:
+        node[term] = value
+        return
+    existing = node[term] if isinstance(node[term], list) else [node[term]]
+    node[term] = existing + (value if isinstance(value, list) else [value])
+
+
+class _RecordWriter:
+    """Writes one record's node by interpreting ``RECORD_FIELDS``."""
+
+    def __init__(self, corpus: CorpusIndex, record: Record) -> None:
+        self.corpus = corpus
+        self.record = record
+        self.iri = record_iri(str(record.id))
+        self.types: set[str] = set(KIND_CLASSES[record.kind.name])
+
+    def node(self) -> Node:
+        node: Node = {"@id": self.iri}
+        for name, spec in RECORD_FIELDS[self.record.kind.name].items():
+            if name in self.record.data:
+                self.write(spec, self.record.data[name], node, self.iri)
+        node["@type"] = sorted(self.types)
+        return node
+
+    def write(self, spec: FieldSpec, value: Any, node: Node, base: str) -> None:
+        """Write one field's value onto ``node``; ``base`` is the IRI sub-nodes are named under."""
+        match spec:
+            case tuple():
+                for part in spec:
+                    self.write(part, value, node, base)
+            case Literal(term):
+                _add(node, term, value)
+            case Decimal(term):
+                _add(node, term, _decimal(value))
+            case Reference(term):
+                _add(node, term, [record_iri(v) for v in value] if isinstance(value, list) else record_iri(value))
+            case Concept(term, scheme):
+                _add(node, term, concept_iri(scheme, str(value)))
+            case Classes(by_value):
+                self.types.update(by_value[value])
+            case Date():
+                self._date(spec, value, node)
+            case DateBound(term, last):
+                _add(node, term, typed_date(value["end"] if last and "end" in value else value["start"]))
+            case ExternalIds(term):
+                _add(node, term, sorted(EXTERNAL_ID_IRIS[site].format(key) for site, key in value.items()))
+            case Inline(fields):
+                for name, sub_spec in fields.items():
+                    if name in value:
+                        self.write(sub_spec, value[name], node, base)
+            case Nested(term, cls, fragment, fields):
+                _add(node, term, self._nested(value, cls, fragment, fields, base))
+            case Wrapped(term, cls, fragment, value_term):
+                _add(node, term, {"@id": f"{base}#{fragment}", "@type": cls, value_term: value})
+            case TextFile(term, checksum_field):
+                media: Node = {"@id": f"{base}#text", "@type": "MediaObject", "name": value,
+                               "encodingFormat": TEXT_MEDIA_TYPE}
+                if checksum_field in self.record.data:
+                    media["sha256"] = self.record.data[checksum_field]
+                _add(node, term, media)
+            case Covered():
+                pass
+            case Evidence():
+                self._evidence(spec, value, node)
+            case _:
+                raise TypeError(f"no way to write {spec!r}")
+
+    def _date(self, spec: Date, value: dict[str, Any], node: Node) -> None:
+        if value["precision"] == "range":
+            _add(node, spec.range_start, typed_date(value["start"]))
+            _add(node, spec.range_end, typed_date(value["end"]))
+        else:
+            _add(node, spec.exact, typed_date(value["start"]))
+        _add(node, spec.precision, concept_iri("date-precision", value["precision"]))
+        if "expression" in value:
+            _add(node, spec.expression, value["expression"])
+        if "note" in value:
+            _add(node, spec.note, value["note"])
+
+    def _nested(self, value: Any, cls: str, fragment: str, fields: dict[str, FieldSpec], base: str) -> Any:
+        items = value if isinstance(value, list) else [value]
+        nodes = []
+        for number, item in enumerate(items):
+            iri = f"{base}#{fragment}-{number}" if isinstance(value, list) else f"{base}#{fragment}"
+            sub: Node = {"@id": iri, "@type": cls}
+            for name, sub_spec in fields.items():
+                if name in item:
+                    self.write(sub_spec, item[name], sub, iri)
+            nodes.append(sub)
+        return nodes if isinstance(value, list) else nodes[0]
+
+    def _evidence(self, spec: Evidence, items: list[dict[str, Any]], node: Node) -> None:
+        annotations = [self._annotation(number, item) for number, item in enumerate(items)]
+        _add(node, spec.term, annotations)
+        # An article is not derived from the articles that prove what we say of it.
+        if self.record.kind.name != "source":
+            _add(node, spec.derived_from, sorted({record_iri(item["source"]) for item in items}))
+
+    def _annotation(self, number: int, item: dict[str, Any]) -> Node:
+        iri = f"{self.iri}#evidence-{number}"
+        annotation: Node = {
+            "@id": iri,
+            "@type": "Annotation",
+            "motivatedBy": EVIDENCE_MOTIVATION,
+            "hasTarget": {"@id": f"{iri}-target", "@type": "SpecificResource",
+                          "hasSource": record_iri(item["source"]), "hasSelector": self._selectors(iri, item)},
+        }
+        if "note" in item:
+            annotation["comment"] = item["note"]
+        return annotation
+
+    def _selectors(self, iri: str, item: dict[str, Any]) -> list[Node]:
+        """A quote selector and, where the quote is found in the article, a position selector."""
+        quote: str = item["quote"]
+        source = self.corpus.by_id.get(item["source"])
+        text = self.corpus.source_text(source).text if source and source.kind.name == "source" else None
+        span = find_quote(quote, text) if text is not None else None
+        if text is None or span is None:
+            # Only an invalid corpus gets here (the export validates first): keep the quote as given.
+            return [{"@id": f"{iri}-quote", "@type": "TextQuoteSelector", "exact": quote}]
+        start, end = span
+        # The passage as it stands in the article, so that both selectors select the same characters.
+        by_quote: Node = {"@id": f"{iri}-quote", "@type": "TextQuoteSelector", "exact": text[start:end]}
+        if start > 0:
+            by_quote["prefix"] = text[max(0, start - QUOTE_CONTEXT):start]
+        if end < len(text):
+            by_quote["suffix"] = text[end:end + QUOTE_CONTEXT]
+        by_position: Node = {"@id": f"{iri}-position", "@type": "TextPositionSelector", "start": start, "end": end}
+        return [by_quote, by_position]
+
+
+def _concept_schemes(defs: dict[str, Any]) -> list[Node]:
+    """Every controlled vocabulary as a SKOS concept scheme, with a concept per value."""
+    nodes: list[Node] = []
+    for slug, name in SCHEMES.items():
+        definition = defs[name]
+        scheme: Node = {"@id": VOCAB + slug, "@type": "ConceptScheme"}
+        if "title" in definition:
+            scheme["prefLabel"] = definition["title"]
+        if "description" in definition:
+            scheme["definition"] = definition["description"]
+        nodes.append(scheme)
+        for entry in definition["oneOf"]:
+            nodes.append(_concept(slug, entry))
+    return nodes
+
+
+def _concept(slug: str, entry: dict[str, Any]) -> Node:
+    if "const" in entry:
+        value, description = entry["const"], entry.get("description")
+        extras = {term: entry[key] for key, term in CONCEPT_EXTRAS.items() if key in entry}
+    else:
+        # A scale of advisory levels: its name is the title, its bounds those of the value.
+        value = entry["title"]
+        description = entry["properties"]["scale"].get("description")
+        bounds = entry["properties"]["value"]
+        extras = {"minLevel": bounds["minimum"], "maxLevel": bounds["maximum"]}
+    node: Node = {"@id": concept_iri(slug, value), "@type": "Concept", "inScheme": VOCAB + slug,
+                  "notation": value, **extras}
+    if description:
+        node["definition"] = description
+    return node
+
+
+def build_document(corpus: CorpusIndex) -> dict[str, Any]:
+    """The JSON-LD document of a corpus: its records, the corpus as a dataset, and the vocabularies."""
+    records = sorted((r for r in corpus.records if r.id is not None), key=lambda r: str(r.id))
+    nodes = [_RecordWriter(corpus, record).node() for record in records]
+    nodes.append({
+        "@id": DATASET_IRI,
+        "@type": list(DATASET_CLASSES),
+        "hadMember": [record_iri(str(record.id)) for record in records],
+        "wasDerivedFrom": [record_iri(str(r.id)) for r in records if r.kind.name == "source"],
+    })
+    nodes.extend(_concept_schemes(corpus.schemas.schemas["defs.schema.json"]["$defs"]))
+    return {"@context": CONTEXT_IRI, "@graph": sorted(nodes, key=lambda node: node["@id"])}
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """The document as stable text: sorted keys, two-space indent, UTF-8 characters kept."""
+    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def write(corpus: CorpusIndex, out: Path) -> None:
+    """Write ``corpus.jsonld`` and the context it names, ``context.jsonld``, into ``out``."""
+    (out / DOCUMENT_NAME).write_text(dumps(build_document(corpus)), encoding="utf-8")
+    (out / CONTEXT_NAME).write_text(context_text(), encoding="utf-8")
