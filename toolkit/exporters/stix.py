@@ -1,0 +1,334 @@
+"""STIX 2.1 export: the corpus as one bundle, for threat-intelligence platforms.
+
+Actors become identities, threat actors or intrusion sets; locations, locations;
+events, Event SDOs of the OASIS Incident Extension Suite; advisories, an SDO of our
+own extension with a note beside each; each source, a report of what it supports.
+Ids are UUIDv5 of annotation ids and timestamps come from the sources' dates, so
+the same corpus always gives the same bytes. The tables live in stix_mapping.py;
+docs/export-stix.md explains them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from toolkit.corpus_index import CorpusIndex
+from toolkit.dates import bounds, earliest
+from toolkit.exporters import stix_mapping as m
+from toolkit.loading import Record
+
+BUNDLE_FILE = "bundle.json"
+
+
+def write(corpus: CorpusIndex, out: Path) -> None:
+    """Write the corpus as a STIX 2.1 bundle to ``out/bundle.json``."""
+    (out / BUNDLE_FILE).write_text(dumps(build_bundle(corpus)), encoding="utf-8")
+
+
+def dumps(bundle: dict[str, Any]) -> str:
+    """The bundle as JSON text: sorted keys, two-space indent, UTF-8, final newline."""
+    return json.dumps(bundle, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def stix_id(stix_type: str, key: str) -> str:
+    """A STIX identifier: the type, then the UUIDv5 of ``key`` in the project's namespace."""
+    return f"{stix_type}--{uuid.uuid5(m.NAMESPACE, key)}"
+
+
+def timestamp(day: dt.date) -> str:
+    """Midnight UTC of a day, to the millisecond as STIX wants for created and modified."""
+    return f"{day.isoformat()}T00:00:00.000Z"
+
+
+def published_day(source: Record) -> dt.date:
+    """The day a source counts as published: the last day its date may mean."""
+    span = bounds(source.data.get("published"))
+    if span is None:  # the corpus is validated before export; this is a bug if reached
+        raise ValueError(f"{source.id}: no usable publication date")
+    return span[1]
+
+
+def build_bundle(corpus: CorpusIndex) -> dict[str, Any]:
+    """Every STIX object of the corpus in one bundle, sorted by id."""
+    objects = _Builder(corpus).build()
+    digest = hashlib.sha256(json.dumps(objects, sort_keys=True).encode("utf-8")).hexdigest()
+    return {"type": "bundle", "id": stix_id("bundle", f"bundle/{digest}"), "objects": objects}
+
+
+def _text(*parts: str | None) -> str | None:
+    """Non-empty parts joined by blank lines, or None."""
+    kept = [part for part in parts if part]
+    return "\n\n".join(kept) if kept else None
+
+
+def _fidelity(value: str) -> str:
+    return m.FIDELITY_BY_PARTS[len(value.split("-"))]
+
+
+def _date_words(date: dict[str, Any]) -> str:
+    words = date["start"] + (f" to {date['end']}" if date.get("end") else "")
+    return words + (f" ({date['expression']})" if date.get("expression") else "")
+
+
+def _described(data: dict[str, Any]) -> str | None:
+    """The note of a record, then its other names: for objects without an aliases property."""
+    aliases = data.get("aliases") or []
+    return _text(data.get("note"), "Also named: " + "; ".join(aliases) if aliases else None)
+
+
+def _compact(obj: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in obj.items() if value not in (None, "", [], {})}
+
+
+class _Builder:
+    """Builds the objects of one corpus; remembers which record each object comes from."""
+
+    def __init__(self, corpus: CorpusIndex) -> None:
+        self.corpus = corpus
+        self.records = sorted((r for r in corpus.records if r.id), key=lambda r: r.id or "")
+        self.sources = {r.id: r for r in self.records if r.kind.name == "source"}
+        self.author = stix_id("identity", "corpus")
+        self.objects: dict[str, dict[str, Any]] = {}
+        self.origin: dict[str, Record] = {}  # object id -> the record it was made from
+        self.hostile = {
+            p["actor"] for r in self.records if r.kind.name == "event" and m.is_hostile(r.data["type"])
+            for p in r.data["participants"] if p["role"] in m.HOSTILE_ROLES
+        }
+        self.ids = {r.id: self._id_of(r) for r in self.records if r.kind.name != "source"}
+        self.countries: dict[str, str] = {}  # country code -> the location record of that country
+        for r in self.records:
+            if r.kind.name == "location" and r.data["type"] == "country":
+                self.countries.setdefault(r.data["country"], r.id)
+
+    def _id_of(self, record: Record) -> str:
+        kind = record.kind.name
+        if kind == "actor":
+            hostile = record.id in self.hostile
+            stix_type = m.ACTOR_TYPES[record.data["type"]].hostile_type if hostile else "identity"
+        else:
+            stix_type = {"location": "location", "event": "event", "advisory": m.ADVISORY_TYPE}[kind]
+        return stix_id(stix_type, record.id or "")
+
+    def build(self) -> list[dict[str, Any]]:
+        makers = {"actor": self._actor, "location": self._location, "event": self._event, "advisory": self._advisory}
+        for record in self.records:
+            if record.kind.name in makers:
+                makers[record.kind.name](record)
+        for source in self.sources.values():
+            self._report(source)
+        self._add(None, self._corpus_identity())
+        if any(r.kind.name == "advisory" for r in self.records):
+            self._add(None, self._advisory_extension())
+        return [self.objects[key] for key in sorted(self.objects)]
+
+    # -- common parts -------------------------------------------------------
+
+    def _add(self, origin: Record | None, obj: dict[str, Any]) -> str:
+        self.objects.setdefault(obj["id"], _compact(obj))
+        if origin is not None:
+            self.origin.setdefault(obj["id"], origin)
+        return obj["id"]
+
+    def _cited(self, record: Record) -> list[str]:
+        return sorted({item["source"] for item in record.data["evidence"]})
+
+    def _evidence(self, record: Record) -> list[dict[str, str]]:
+        """Each evidence quote as an external reference to its source."""
+        refs = []
+        for item in record.data["evidence"]:
+            source = self.sources[item["source"]]
+            note = f"Note: {item['note']}" if item.get("note") else None
+            refs.append({"source_name": source.data["title"], "external_id": source.id,
+                         "description": _text(item["quote"], note) or ""})
+        return refs
+
+    def _sdo(self, stix_type: str, record: Record, *, derived: bool = False, **props: Any) -> dict[str, Any]:
+        """An object made from a record: dated by the sources it cites, carrying its evidence.
+
+        A ``derived`` object (a relationship, a note) is not the record itself and
+        so does not carry the record's external ids.
+        """
+        days = [published_day(self.sources[s]) for s in self._cited(record)]
+        external = [] if derived else [{"source_name": name, "external_id": value}
+                                       for name, value in sorted((record.data.get("external_ids") or {}).items())]
+        return {"type": stix_type, "spec_version": "2.1", "id": props.pop("id", None) or self.ids[record.id],
+                "created": timestamp(min(days)), "modified": timestamp(max(days)),
+                "created_by_ref": self.author, **props,
+                "external_references": external + self._evidence(record)}
+
+    def _relate(self, origin: Record, key: str, source_ref: str, edge: m.Edge, target_ref: str,
+                words: str | None = None, note: str | None = None, certainty: str | None = None) -> None:
+        kind = m.relationship_type(source_ref.split("--")[0], edge, target_ref.split("--")[0])
+        self._add(origin, self._sdo(
+            "relationship", origin, derived=True, id=stix_id("relationship", f"{origin.id}/{key}"),
+            relationship_type=kind, source_ref=source_ref, target_ref=target_ref,
+            description=_text(words or edge.words, note),
+            confidence=m.CERTAINTY_CONFIDENCE.get(certainty or "")))
+
+    def _name(self, record_id: str) -> str:
+        return self.corpus.by_id[record_id].data["name"]
+
+    # -- one maker per kind of record --------------------------------------
+
+    def _actor(self, record: Record) -> None:
+        data, mapping = record.data, m.ACTOR_TYPES[record.data["type"]]
+        own_id = self.ids[record.id]
+        stix_type = own_id.split("--")[0]
+        aliases = data.get("aliases") or []
+        if stix_type == "identity":
+            props = {"identity_class": mapping.identity_class, "sectors": list(mapping.sectors),
+                     "roles": [p["title"] for p in data.get("positions") or []], "description": _described(data)}
+        else:
+            props = {"aliases": aliases, "description": data.get("note")}
+            if stix_type == "threat-actor":
+                props["threat_actor_types"] = list(mapping.threat_actor_types)
+        self._add(record, self._sdo(stix_type, record, name=data["name"], **props))
+        for code in data.get("countries") or []:
+            if code in self.countries:
+                self._relate(record, f"country/{code}", own_id, m.EDGES[mapping.country_edge],
+                             self.ids[self.countries[code]])
+        for position in data.get("positions") or []:
+            self._relate(record, f"position/{position['in']}/{position['title']}", own_id, m.EDGES["position"],
+                         self.ids[position["in"]], f"{position['title']} ({position['status']})", position.get("note"))
+        for tie in data.get("affiliations") or []:
+            self._relate(record, f"affiliation/{tie['relation']}/{tie['actor']}", own_id,
+                         m.AFFILIATION_EDGES[tie["relation"]], self.ids[tie["actor"]],
+                         note=tie.get("note"), certainty=tie.get("certainty"))
+
+    def _location(self, record: Record) -> None:
+        data = record.data
+        props: dict[str, Any] = {"name": data["name"], "country": data["country"], "description": _described(data)}
+        name_field = m.LOCATION_NAME_FIELD[data["type"]]
+        if name_field:
+            props[name_field] = data["name"]
+        if data.get("coordinates"):
+            props["latitude"] = data["coordinates"]["latitude"]
+            props["longitude"] = data["coordinates"]["longitude"]
+        self._add(record, self._sdo("location", record, **props))
+        if data.get("within"):
+            self._relate(record, "within", self.ids[record.id], m.EDGES["within"], self.ids[data["within"]])
+
+    def _event(self, record: Record) -> None:
+        data = record.data
+        own_id = self.ids[record.id]
+        self._add(record, self._sdo(
+            "event", record, name=data["summary"], status=m.EVENT_STATUS[data["status"]],
+            event_types=[data["type"]], labels=[data["status"]],
+            description=_text(data.get("note"), "Date as the source gives it: " + _date_words(data["date"]),
+                              data["date"].get("note")),
+            extensions={m.EVENT_EXTENSION_ID: {"extension_type": "new-sdo"}},
+            **self._span(data["date"], "start_time", "end_time")))
+        if data.get("location"):
+            self._relate(record, "location", own_id, m.EDGES["located-at"], self.ids[data["location"]])
+        for p in data["participants"]:
+            self._relate(record, f"participant/{p['role']}/{p['actor']}", own_id, m.PARTICIPANT_EDGES[p["role"]],
+                         self.ids[p["actor"]], note=p.get("note"))
+        self._links(record, own_id)
+        if m.is_hostile(data["type"]):
+            hostile = [p for p in data["participants"] if p["role"] in m.HOSTILE_ROLES]
+            aimed_at = [p for p in data["participants"] if p["role"] in m.TARGET_ROLES]
+            for actor in hostile:
+                for aim in aimed_at:
+                    self._relate(record, f"targets/{actor['actor']}/{aim['actor']}", self.ids[actor["actor"]],
+                                 m.EDGES["targets"], self.ids[aim["actor"]],
+                                 note=f"As {aim['role']} of: {data['summary']}")
+
+    def _links(self, record: Record, own_id: str) -> None:
+        for link in record.data.get("links") or []:
+            self._relate(record, f"link/{link['relation']}/{link['target']}", own_id, m.LINK_EDGES[link["relation"]],
+                         self.ids[link["target"]], note=link.get("note"), certainty=link.get("certainty"))
+
+    def _span(self, date: dict[str, Any], start: str, end: str) -> dict[str, str]:
+        """A date as a timestamp with its fidelity, and an end only if it is later."""
+        span = {start: timestamp(earliest(date["start"])), f"{start}_fidelity": _fidelity(date["start"])}
+        if date.get("end") and earliest(date["end"]) > earliest(date["start"]):
+            span[end] = timestamp(earliest(date["end"]))
+            span[f"{end}_fidelity"] = _fidelity(date["end"])
+        return span
+
+    def _advisory_name(self, record: Record) -> str:
+        data = record.data
+        name = f"{self._name(data['issuer'])} advisory for {', '.join(self._name(a) for a in data['areas'])}"
+        return name + (f", level {data['level']['value']}" if data.get("level") else "")
+
+    def _advisory(self, record: Record) -> None:
+        data = record.data
+        own_id = self.ids[record.id]
+        self._add(record, self._sdo(
+            m.ADVISORY_TYPE, record, name=self._advisory_name(record), description=data.get("note"),
+            issuer_ref=self.ids[data["issuer"]], area_refs=[self.ids[a] for a in data["areas"]],
+            audience=data["audience"], guidance=data["guidance"], level=data.get("level"),
+            supersedes_refs=[self.ids[s] for s in data.get("supersedes") or []],
+            extensions={m.ADVISORY_EXTENSION_ID: {"extension_type": "new-sdo"}},
+            **self._span(data["date"], "issued", "issued_end")))
+        self._links(record, own_id)
+        self._add(record, self._sdo(
+            "note", record, derived=True, id=stix_id("note", f"{record.id}/note"), abstract=self._advisory_name(record),
+            content=self._advisory_text(record),
+            object_refs=list(dict.fromkeys([own_id, self.ids[data["issuer"]], *(self.ids[a] for a in data["areas"])]))))
+
+    def _advisory_text(self, record: Record) -> str:
+        """The advisory in words, for consumers that drop the advisory SDO."""
+        data = record.data
+        level = data.get("level")
+        superseded = [self._advisory_name(self.corpus.by_id[s]) for s in data.get("supersedes") or []]
+        return _text(
+            f"{self._name(data['issuer'])} issued an advisory for {data['audience']} covering "
+            f"{', '.join(self._name(a) for a in data['areas'])}.",
+            f"Guidance: {data['guidance']}",
+            f"Level {level['value']} on the scale {level['scale']}: {self._scale_description(level['scale'])}"
+            if level else None,
+            f"Issued: {_date_words(data['date'])}.",
+            "Supersedes: " + "; ".join(superseded) + "." if superseded else None,
+            f"Note: {data['note']}" if data.get("note") else None,
+        ) or ""
+
+    def _scale_description(self, scale: str) -> str:
+        levels = self.corpus.schemas.schemas["defs.schema.json"]["$defs"]["advisory_level"]["oneOf"]
+        return next(entry["properties"]["scale"].get("description", "") for entry in levels
+                    if entry["properties"]["scale"]["const"] == scale)
+
+    def _report(self, source: Record) -> None:
+        refs = sorted(obj_id for obj_id, origin in self.origin.items() if source.id in self._cited(origin))
+        if source.data.get("publisher"):
+            refs = sorted({*refs, self.ids[source.data["publisher"]]})
+        if not refs:  # STIX requires object_refs; a source nothing cites has nothing to report
+            return
+        data, day = source.data, timestamp(published_day(source))
+        file_ref = {"source_name": data["title"], "external_id": source.id, "hashes": {"SHA-256": data["sha256"]},
+                    "description": f"Text file {data['text']}"}
+        self._add(None, {
+            "type": "report", "spec_version": "2.1", "id": stix_id("report", source.id or ""),
+            "created": day, "modified": day, "created_by_ref": self.author, "name": data["title"],
+            "description": _text(data.get("note"), "Publication date: " + _date_words(data["published"]),
+                                 data["published"].get("note")),
+            "report_types": ["threat-report"], "published": day, "object_refs": refs, "lang": data["language"],
+            "external_references": [file_ref, *self._evidence(source)],
+        })
+
+    def _corpus_identity(self) -> dict[str, Any]:
+        days = sorted(published_day(s) for s in self.sources.values())
+        # A corpus without sources has no date of its own: use the extension's fixed one.
+        first, last = (timestamp(days[0]), timestamp(days[-1])) if days else (m.ADVISORY_EXTENSION_CREATED,) * 2
+        return {"type": "identity", "spec_version": "2.1", "id": self.author, "created": first, "modified": last,
+                "name": m.CORPUS_IDENTITY_NAME, "identity_class": m.CORPUS_IDENTITY_CLASS,
+                "description": "The curated annotation corpus this bundle was exported from: "
+                               "the author of every object in it."}
+
+    def _advisory_extension(self) -> dict[str, Any]:
+        return {
+            "type": "extension-definition", "spec_version": "2.1", "id": m.ADVISORY_EXTENSION_ID,
+            "created": m.ADVISORY_EXTENSION_CREATED, "modified": m.ADVISORY_EXTENSION_CREATED,
+            "created_by_ref": self.author, "name": m.ADVISORY_EXTENSION_NAME,
+            "description": f"Adds the {m.ADVISORY_TYPE} SDO: a government warning or recommendation (such as "
+                           "a travel warning) with its issuer, areas, audience, guidance, level on the "
+                           "issuer's scale and issue date. Each advisory also comes with a note carrying "
+                           "the same content in words.",
+            "schema": m.ADVISORY_SCHEMA_IRI, "version": m.ADVISORY_EXTENSION_VERSION,
+            "extension_types": ["new-sdo"],
+        }

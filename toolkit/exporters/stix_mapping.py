@@ -1,0 +1,171 @@
+"""How the corpus maps onto STIX 2.1: every table the STIX exporter reads, in one place.
+
+Each table is keyed by the values of one controlled vocabulary of the schemas
+(``defs.schema.json``); a test checks that every value has a row, so a new value
+cannot be exported by accident. docs/export-stix.md explains each choice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+# The project's own UUIDv5 namespace, generated once (uuid4) and fixed for good:
+# every STIX id is uuid5(NAMESPACE, <annotation id or derived key>). It is not the
+# namespace STIX reserves for SCO ids (00abedb4-aa42-466c-9c01-fed23315a9b7).
+NAMESPACE = uuid.UUID("a97d4b8f-9e03-483d-9e46-2b519f40ff9e")
+
+# The author (created_by_ref) of every object: the corpus itself, named as nothing more.
+CORPUS_IDENTITY_NAME = "event-annotation-toolkit corpus"
+CORPUS_IDENTITY_CLASS = "group"
+
+# OASIS Incident Extension Suite: the Event SDO (new-sdo).
+EVENT_EXTENSION_ID = "extension-definition--4ca6de00-5b0d-45ef-a1dc-ea7279ea910e"
+
+# Our own new SDO for advisories. Its type carries the project's prefix so that it
+# cannot clash with another producer's or a future STIX type (STIX 2.1 section 7.3);
+# it has no "x-": that prefix marks the deprecated custom objects of section 11.2.
+ADVISORY_TYPE = "eat-advisory"
+ADVISORY_SCHEMA_IRI = "https://w3id.org/event-annotation-toolkit/stix/advisory.schema.json"
+ADVISORY_SCHEMA_FILE = "stix_advisory.schema.json"  # shipped beside this module
+ADVISORY_EXTENSION_NAME = "event-annotation-toolkit advisory"
+ADVISORY_EXTENSION_VERSION = "1.0.0"
+# The day version 1.0.0 of the extension was defined: fixed, like its id, so that
+# every export carries the same extension-definition object.
+ADVISORY_EXTENSION_CREATED = "2026-11-22T00:00:00.000Z"
+ADVISORY_EXTENSION_ID = "extension-definition--" + str(uuid.uuid5(NAMESPACE, f"extension-definition/{ADVISORY_TYPE}/1"))
+
+
+@dataclass(frozen=True)
+class ActorMapping:
+    """The STIX object an actor type becomes.
+
+    ``identity_class`` is used when the actor becomes an identity; an actor the
+    sources make a perpetrator of a hostile event becomes ``hostile_type``
+    instead. ``country_edge`` (a key of EDGES) links the actor to the location
+    record of each of its countries.
+    """
+
+    identity_class: str
+    hostile_type: str
+    threat_actor_types: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    country_edge: str = "located-at"
+
+
+# identity_class and sectors from STIX identity-class-ov and industry-sector-ov;
+# threat_actor_types from threat-actor-type-ov, only where the actor type implies one.
+ACTOR_TYPES: dict[str, ActorMapping] = {
+    # A person's or population's countries are nationality, not where they are.
+    "person": ActorMapping("individual", "threat-actor", country_edge="nationality"),
+    "state": ActorMapping("organization", "threat-actor", ("nation-state",)),
+    "government-body": ActorMapping("organization", "threat-actor", ("nation-state",), ("government",)),
+    "intelligence-service": ActorMapping("organization", "threat-actor", ("nation-state",), ("government",)),
+    "armed-group": ActorMapping("organization", "threat-actor"),
+    "covert-group": ActorMapping("group", "intrusion-set"),
+    "organization": ActorMapping("organization", "threat-actor"),
+    "media-outlet": ActorMapping("organization", "threat-actor"),
+    "population": ActorMapping("class", "threat-actor", country_edge="nationality"),
+}
+
+# Hostile activity: an actor with one of these roles in an event of one of these
+# PLOVER categories (the part of the type before "/") is a threat actor or
+# intrusion set; the actors it acts against (TARGET_ROLES) are what it targets.
+HOSTILE_EVENT_CATEGORIES: tuple[str, ...] = ("ASSAULT",)
+HOSTILE_ROLES: tuple[str, ...] = ("perpetrator",)
+TARGET_ROLES: tuple[str, ...] = ("victim", "target")
+
+# Our event statuses (how the source presents the event) to the Incident Extension
+# Suite's event-status-enum: ongoing, occurred, not-occurred, pending, undetermined.
+EVENT_STATUS: dict[str, str] = {
+    "reported": "occurred",
+    "confirmed": "occurred",
+    "alleged": "undetermined",  # the source does not vouch for it
+    "denied": "undetermined",  # a denial is a claim too; not-occurred would take sides
+    "planned": "pending",
+}
+
+# Date precision (number of parts of a calendar date) to timestamp-fidelity-enum.
+FIDELITY_BY_PARTS: dict[int, str] = {1: "year", 2: "month", 3: "day"}
+
+# Link certainty to the STIX confidence scale (Appendix A, words of estimative probability).
+CERTAINTY_CONFIDENCE: dict[str, int] = {"certain": 100, "probable": 70, "possible": 50}
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A relationship: the STIX types wanted, best first, and what it means in words.
+
+    The first wanted type the STIX 2.1 specification defines for the pair of
+    object types (SPEC_RELATIONSHIPS) or for every pair (COMMON_RELATIONSHIPS) is
+    used; otherwise the edge is ``related-to`` and its meaning stays in words.
+    """
+
+    wanted: tuple[str, ...]
+    words: str
+
+
+EDGES: dict[str, Edge] = {
+    "located-at": Edge(("located-at", "originates-from"), "located at"),
+    "nationality": Edge((), "nationality"),
+    "within": Edge((), "within"),
+    "targets": Edge(("targets",), "targets"),
+    "position": Edge((), "holds a position in"),
+}
+
+# Affiliation relations (actor to actor).
+AFFILIATION_EDGES: dict[str, Edge] = {
+    "member-of": Edge((), "member of"),
+    "part-of": Edge(("attributed-to",), "part of"),
+    "controlled-by": Edge(("attributed-to",), "controlled by"),
+    "citizen-of": Edge((), "citizen of"),
+}
+
+# Link relations (event or advisory to event or advisory).
+LINK_EDGES: dict[str, Edge] = {
+    "response-to": Edge((), "in response to"),
+    "part-of": Edge((), "part of"),
+    "same-as": Edge(("duplicate-of",), "may describe the same happening as"),
+    "related-to": Edge((), "related to"),
+}
+
+# Participant roles (event to actor). No relationship from an Event to an actor is
+# defined, by STIX or by the Incident Extension Suite: the role is said in words.
+PARTICIPANT_EDGES: dict[str, Edge] = {
+    role: Edge((), role)
+    for role in ("initiator", "target", "perpetrator", "victim", "reporter", "claimant", "spokesperson", "participant")
+}
+
+COMMON_RELATIONSHIPS: frozenset[str] = frozenset({"derived-from", "duplicate-of", "related-to"})
+
+# (source type, relationship type, target type) defined by STIX 2.1 (section 4) for
+# the object types this exporter writes. The Incident Extension Suite defines more
+# for its Event SDO (located-at, led-to), but the OASIS validator knows only the
+# specification's table and warns (check 202) on anything else, so they are not used.
+SPEC_RELATIONSHIPS: frozenset[tuple[str, str, str]] = frozenset({
+    ("identity", "located-at", "location"),
+    ("threat-actor", "attributed-to", "identity"),
+    ("threat-actor", "located-at", "location"),
+    ("threat-actor", "targets", "identity"),
+    ("threat-actor", "targets", "location"),
+    ("intrusion-set", "attributed-to", "threat-actor"),
+    ("intrusion-set", "originates-from", "location"),
+    ("intrusion-set", "targets", "identity"),
+    ("intrusion-set", "targets", "location"),
+})
+
+# The location property that holds a place's own name, by location type.
+LOCATION_NAME_FIELD: dict[str, str | None] = {"country": None, "region": "administrative_area", "city": "city"}
+
+
+def relationship_type(source_type: str, edge: Edge, target_type: str) -> str:
+    """The STIX relationship type for an edge between two object types."""
+    for wanted in edge.wanted:
+        if wanted in COMMON_RELATIONSHIPS or (source_type, wanted, target_type) in SPEC_RELATIONSHIPS:
+            return wanted
+    return "related-to"
+
+
+def is_hostile(event_type: str) -> bool:
+    """Whether an event type (PLOVER TYPE or TYPE/mode) is hostile activity."""
+    return event_type.split("/", 1)[0] in HOSTILE_EVENT_CATEGORIES
