@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from toolkit.exporters import EXPORTER_BY_NAME
+from toolkit.kinds import KINDS
 from toolkit.reporters import REPORTER_BY_NAME
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -29,6 +30,7 @@ app = typer.Typer(
 
 ReportFormat = Enum("ReportFormat", {name: name for name in REPORTER_BY_NAME}, type=str)
 ExportFormat = Enum("ExportFormat", {name: name for name in [*EXPORTER_BY_NAME, "all"]}, type=str)
+KindName = Enum("KindName", {kind.name: kind.name for kind in KINDS}, type=str)
 
 
 class _State:
@@ -51,24 +53,37 @@ def validate(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders to check (default: annotations).")] = None,
     report_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="How to print findings.")] = ReportFormat("text"),
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    changed_since: Annotated[Optional[str], typer.Option(
+        "--changed-since", metavar="REF",
+        help="Check only the annotation files changed since the git ref REF (committed since the merge base, "
+             "staged, unstaged or new), within PATHS.")] = None,
 ) -> None:
     """Check annotation files: strict YAML, schemas, references, evidence, dates.
 
     Findings of the given files are reported; references still resolve against
-    the whole corpus each file belongs to.
+    the whole corpus each file belongs to. A progress line is drawn on a
+    terminal for large corpora (never in CI, never when stderr is piped).
 
     Example: toolkit validate annotations/events --format github
     """
+    from toolkit.changes import validate_changed_since
     from toolkit.errors import ToolkitError
+    from toolkit.progress import progress_for
     from toolkit.validate import validate as run_validation
 
     try:
-        report = run_validation(paths or [])
+        with progress_for(sys.stderr) as progress:
+            if changed_since is None:
+                report = run_validation(paths or [], progress=progress)
+            else:
+                report = validate_changed_since(changed_since, paths or [], progress=progress)
     except ToolkitError as error:
         _error(str(error))
         raise typer.Exit(EXIT_USAGE) from None
     reporter = REPORTER_BY_NAME[report_format.value](color=sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
     typer.echo(reporter.render(report), nl=False)
+    if changed_since is not None and report.files == 0:
+        typer.echo(f"no annotation files changed since {changed_since}", err=True)
     raise typer.Exit(EXIT_FINDINGS if report.failed(strict) else EXIT_OK)
 
 
@@ -103,6 +118,61 @@ def export(
         typer.echo(f"wrote {name}: {folder}")
 
 
+@app.command()
+def schema(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the editor schemas into.")] = Path("schemas"),
+) -> None:
+    """Write the schemas in the form editors use for completion and live validation.
+
+    One self-contained JSON Schema (draft-07) per kind, for yaml-language-server
+    (VS Code's YAML extension and other editors). Each annotation file names its
+    schema in its first line, as `toolkit new` writes it:
+
+    \b
+      # yaml-language-server: $schema=../../schemas/actor.schema.json
+
+    Files this command did not write (source schemas) are never overwritten.
+
+    Example: toolkit schema --out schemas
+    """
+    from toolkit.editor_schemas import write_editor_schemas
+    from toolkit.errors import ToolkitError
+
+    try:
+        written = write_editor_schemas(out)
+    except ToolkitError as error:
+        _error(str(error))
+        raise typer.Exit(EXIT_USAGE) from None
+    for path in written:
+        typer.echo(f"wrote {path.as_posix()}")
+
+
+@app.command()
+def new(
+    kind: Annotated[KindName, typer.Argument(help="The kind of record.")],
+    record_id: Annotated[str, typer.Argument(metavar="ID", help="The record's id, e.g. act-yair-lapid.")],
+    corpus: Annotated[Path, typer.Option("--corpus", help="The corpus folder.")] = Path("annotations"),
+) -> None:
+    """Write a skeleton record to fill in, in its kind's folder of the corpus.
+
+    Every field is listed under a comment with its description and allowed
+    values; required fields are left empty and optional ones commented out. The
+    file is well-formed YAML but not valid until filled in: `toolkit validate`
+    names each empty field by its line. An existing record is never overwritten.
+
+    Example: toolkit new event evt-lapid-meets-cavusoglu-2022-06
+    """
+    from toolkit.errors import ToolkitError
+    from toolkit.scaffold import new_record
+
+    try:
+        path = new_record(kind.value, record_id, corpus)
+    except ToolkitError as error:
+        _error(str(error))
+        raise typer.Exit(EXIT_USAGE) from None
+    typer.echo(f"wrote {path.as_posix()}: fill in the empty fields, then run: toolkit validate {path.as_posix()}")
+
+
 def main() -> None:
     """Entry point of the ``toolkit`` command."""
     try:
@@ -112,9 +182,21 @@ def main() -> None:
     except KeyboardInterrupt:
         _error("interrupted")
         sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (``toolkit validate | head``): nothing to say, and
+        # nothing more may be written to the closed pipe, not even at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_USAGE)
     except Exception as error:  # noqa: BLE001 - the last line of defence against tracebacks
         if _State.debug:
-            raise
-        _error(f"internal error: {type(error).__name__}: {error}. This is a bug in toolkit; "
-               "rerun with --debug and report the traceback with the command you ran.")
+            import traceback
+
+            traceback.print_exc()
+        # One line whatever the error holds (a message can quote a whole file), and
+        # an exit code of its own, so scripts can tell a bug from findings.
+        what = " ".join(f"{type(error).__name__}: {error}".split())
+        what = what if len(what) <= 300 else what[:297] + "..."
+        _error(f"internal error: {what}. This is a bug in toolkit; "
+               + ("report the traceback above with the command you ran." if _State.debug else
+                  "rerun with --debug and report the traceback with the command you ran."))
         sys.exit(EXIT_INTERNAL)

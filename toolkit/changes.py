@@ -1,0 +1,116 @@
+"""``validate --changed-since REF``: the annotation files a branch changed, asked of git.
+
+"Changed since REF" means what a pull request against REF would show, plus
+what is not committed yet: commits since the merge base of REF and HEAD,
+staged and unstaged edits, and new files git does not ignore. Deleted files
+are left out (there is nothing to check in them). The files found are
+validated like paths given on the command line, so their references still
+resolve against the whole corpus.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from toolkit.errors import ToolkitError
+from toolkit.kinds import KIND_BY_NAME, YAML_SUFFIXES
+from toolkit.loading import find_corpus_root, is_within, load_file
+from toolkit.validate import DEFAULT_CORPUS, Report, validate
+
+_SOURCE_FOLDER = KIND_BY_NAME["source"].folder
+
+
+def _git(args: list[str], cwd: Path) -> str:
+    try:
+        result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise ToolkitError("--changed-since needs git, and git is not installed (or not on PATH)") from None
+    if result.returncode != 0:
+        raise subprocess.CalledProcessError(result.returncode, args, result.stdout, result.stderr)
+    # File names are bytes to git; decode them as the file system does.
+    return os.fsdecode(result.stdout)
+
+
+def _names(output: str) -> list[str]:
+    return [name for name in output.split("\0") if name]
+
+
+def _repository(cwd: Path) -> Path:
+    try:
+        return Path(_git(["rev-parse", "--show-toplevel"], cwd).strip())
+    except subprocess.CalledProcessError:
+        raise ToolkitError(f"--changed-since needs a git repository, and {cwd} is not inside one") from None
+
+
+def _merge_base(ref: str, top: Path) -> str:
+    unknown = (f"--changed-since: {ref!r} is not a commit, branch or tag of this repository "
+               "(in a shallow CI checkout, fetch it first: git fetch origin main)")
+    if ref.startswith("-"):  # never let a ref be read as an option of git
+        raise ToolkitError(unknown)
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top)
+    except subprocess.CalledProcessError:
+        raise ToolkitError(unknown) from None
+    try:
+        return _git(["merge-base", ref, "HEAD"], top).strip()
+    except subprocess.CalledProcessError:
+        raise ToolkitError(f"--changed-since: {ref!r} and HEAD have no common history "
+                           "(in a shallow CI checkout, fetch more of it: git fetch --unshallow)") from None
+
+
+def _is_annotation(path: Path) -> bool:
+    root = find_corpus_root(path)
+    if root is None or path.suffix not in YAML_SUFFIXES:
+        return False
+    # Hidden folders (.github, .git) hold configuration, never records.
+    return not any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _records_citing_text(text_file: Path) -> list[Path]:
+    """The source records beside a changed article text that name it (their checksum check covers it)."""
+    found = []
+    for candidate in sorted(text_file.parent.iterdir()):
+        if candidate.suffix in YAML_SUFFIXES:
+            record, _findings = load_file(candidate, KIND_BY_NAME["source"])
+            if record is not None and record.data.get("text") == text_file.name:
+                found.append(candidate)
+    return found
+
+
+def changed_annotation_files(ref: str, scope: Sequence[Path] = (), cwd: Path | None = None) -> list[Path]:
+    """The annotation files under ``scope`` (default ``annotations``) changed since ``ref``, sorted.
+
+    Raises ToolkitError outside a git repository, or for a ref git does not know.
+    """
+    cwd = (cwd or Path.cwd()).absolute()
+    targets = [path if path.is_absolute() else cwd / path for path in (scope or [DEFAULT_CORPUS])]
+    for target in targets:
+        if not target.exists():
+            raise ToolkitError(f"{target}: no such file or folder")
+    top = _repository(cwd)
+    base = _merge_base(ref, top)
+    # Against the working tree: commits since the merge base, staged and unstaged edits.
+    changed = _names(_git(["diff", "--name-only", "-z", "--no-renames", "--diff-filter=d", base, "--"], top))
+    changed += _names(_git(["ls-files", "--others", "--exclude-standard", "-z"], top))
+    found: set[Path] = set()
+    for name in changed:
+        path = top / name
+        if not path.is_file() or not any(is_within(path, target) for target in targets):
+            continue
+        if _is_annotation(path):
+            found.add(path)
+        elif path.suffix == ".txt" and path.parent.name == _SOURCE_FOLDER:
+            found.update(_records_citing_text(path))
+    return sorted(found)
+
+
+def validate_changed_since(ref: str, scope: Sequence[Path] = (), *,
+                           progress: Callable[[int, int], None] | None = None) -> Report:
+    """Validate the annotation files changed since ``ref`` (an empty report when there are none)."""
+    files = changed_annotation_files(ref, scope)
+    if not files:
+        return Report((), 0, 0)
+    return validate(files, progress=progress)
