@@ -11,16 +11,24 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _WEEKDAY_WORD = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
 
 
+def _parts(value: str) -> list[int]:
+    parts = [int(part) for part in value.split("-")]
+    # date() raises OverflowError, not ValueError, for numbers beyond a C long.
+    if len(parts) > 3 or any(not 0 <= part <= 9999 for part in parts):
+        raise ValueError(f"{value!r} is not a date")
+    return parts
+
+
 def earliest(value: str) -> dt.date:
     """The first day a partial date (YYYY, YYYY-MM or YYYY-MM-DD) can mean; ValueError if none."""
-    parts = [int(part) for part in value.split("-")]
+    parts = _parts(value)
     year, month, day = (parts + [1, 1])[:3]
     return dt.date(year, month, day)
 
 
 def latest(value: str) -> dt.date:
     """The last day a partial date can mean; ValueError if it is not a calendar date."""
-    parts = [int(part) for part in value.split("-")]
+    parts = _parts(value)
     if len(parts) == 1:
         return dt.date(parts[0], 12, 31)
     if len(parts) == 2:

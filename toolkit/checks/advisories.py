@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from toolkit.corpus_index import CorpusIndex, finding_at
 from toolkit.findings import Finding, Severity
+from toolkit.loading import Record
+
+
+def _supersedes(record: Record) -> list:
+    """The ids an advisory supersedes; a value that is not a list is the schema check's to report."""
+    listed = record.data.get("supersedes")
+    return listed if isinstance(listed, list) else []
 
 
 def check_supersedes(corpus: CorpusIndex) -> list[Finding]:
@@ -11,7 +18,7 @@ def check_supersedes(corpus: CorpusIndex) -> list[Finding]:
     findings: list[Finding] = []
     advisories = {record.id: record for record in corpus.of_kind("advisory") if record.id}
     for record in advisories.values():
-        for index, older_id in enumerate(record.data.get("supersedes") or []):
+        for index, older_id in enumerate(_supersedes(record)):
             older = advisories.get(older_id) if isinstance(older_id, str) else None
             if older is not None and older.data.get("issuer") != record.data.get("issuer"):
                 findings.append(finding_at(
@@ -22,12 +29,11 @@ def check_supersedes(corpus: CorpusIndex) -> list[Finding]:
     return findings
 
 
-def _cycles(advisories: dict) -> list[Finding]:
+def _cycles(advisories: dict[str, Record]) -> list[Finding]:
     """Depth-first search over supersedes; each cycle found is reported on its first id."""
 
     def successors(advisory_id: str) -> list[str]:
-        listed = advisories[advisory_id].data.get("supersedes") or []
-        return [s for s in listed if isinstance(s, str) and s in advisories]
+        return [s for s in _supersedes(advisories[advisory_id]) if isinstance(s, str) and s in advisories]
 
     findings: list[Finding] = []
     visiting, done = set(), set()

@@ -55,8 +55,10 @@ def _check_one(record: Record, path: tuple, date: dict) -> Iterator[Finding]:
 
 def _publication_end(corpus: CorpusIndex, record: Record) -> list[tuple[str, Any]]:
     cited = []
-    for item in record.data.get("evidence") or []:
-        source = corpus.by_id.get(item.get("source")) if isinstance(item, dict) else None
+    evidence = record.data.get("evidence")
+    for item in evidence if isinstance(evidence, list) else []:
+        source_id = item.get("source") if isinstance(item, dict) else None
+        source = corpus.by_id.get(source_id) if isinstance(source_id, str) else None
         if source is not None and source.kind.name == "source":
             span = bounds(source.data.get("published"))
             if span is not None:

@@ -1,10 +1,14 @@
 """GitHub Actions workflow commands, so findings show inline on a pull request.
 
 GitHub shows at most 10 error annotations per step, so every finding is also
-printed as a plain text line: the log always holds the whole report.
+printed as a plain text line: the log always holds the whole report. The plain
+text quotes values from the annotation files, so it is printed between
+``::stop-commands::`` and its end token: a value cannot run a workflow command.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from toolkit.findings import Severity
 from toolkit.reporters.text import TextReporter
@@ -28,7 +32,11 @@ class GithubReporter:
         del color
 
     def render(self, report: Report) -> str:
-        lines = [TextReporter().render(report).rstrip("\n")]
+        text = TextReporter().render(report).rstrip("\n")
+        # Derived from the text, so the output stays deterministic and no value in it
+        # can contain the token that ends the stop.
+        token = "toolkit-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+        lines = [f"::stop-commands::{token}", text, f"::{token}::"]
         for finding in report.findings:
             command = "error" if finding.severity is Severity.ERROR else "warning"
             properties = [f"file={escape_property(finding.file)}"]

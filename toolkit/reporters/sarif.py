@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import PurePath
 from urllib.parse import quote
 
 from toolkit import __version__
@@ -12,6 +13,13 @@ from toolkit.validate import Report
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _artifact(file: str) -> dict[str, str]:
+    """Where a file is: relative to the checkout (``SRCROOT``) when run inside it, else absolute."""
+    if PurePath(file).is_absolute():
+        return {"uri": PurePath(file).as_uri()}
+    return {"uri": quote(file), "uriBaseId": "SRCROOT"}
 
 
 class SarifReporter:
@@ -31,7 +39,7 @@ class SarifReporter:
         ]
         results = []
         for finding in report.findings:
-            location: dict = {"artifactLocation": {"uri": quote(finding.file), "uriBaseId": "SRCROOT"}}
+            location: dict = {"artifactLocation": _artifact(finding.file)}
             if finding.line is not None:
                 location["region"] = {"startLine": finding.line}
                 if finding.column is not None:
