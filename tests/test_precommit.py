@@ -150,6 +150,8 @@ def test_the_projects_own_config_runs_the_hooks_of_the_manifest() -> None:
     assert [{k: h.get(k) for k in same} for h in local] == [{k: h.get(k) for k in same} for h in manifest]
     assert {h["language"] for h in manifest} == {"python"}  # installed from the repository by pre-commit
     assert {h["language"] for h in local} == {"unsupported"}  # the working tree's toolkit, on PATH
+    # The fixtures under tests/ are broken on purpose and must not block a commit.
+    assert all(h.get("exclude") == "^tests/" for h in local)
 
 
 def test_the_projects_own_config_checks_a_corpus_with_the_toolkit_on_path(tmp_path: Path, pre_commit_home) -> None:
