@@ -182,11 +182,6 @@ def main() -> None:
     except KeyboardInterrupt:
         _error("interrupted")
         sys.exit(130)
-    except BrokenPipeError:
-        # The reader went away (``toolkit validate | head``): nothing to say, and
-        # nothing more may be written to the closed pipe, not even at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(EXIT_USAGE)
     except Exception as error:  # noqa: BLE001 - the last line of defence against tracebacks
         if _State.debug:
             import traceback

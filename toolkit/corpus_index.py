@@ -7,9 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.findings import Finding, Severity, json_path
-from toolkit.loading import Record, is_within
+from toolkit.loading import Record
 from toolkit.positions import locate
+from toolkit.reading import is_within, read_capped
 from toolkit.schema_loader import SchemaSet
+
+# An article is some kilobytes of text; the cap keeps a mistaken file (a dump, a
+# disk image) from being read into memory and searched for every quote.
+MAX_TEXT_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -49,22 +54,25 @@ class CorpusIndex:
 
     def _read_source_text(self, source: Record) -> SourceText:
         name = source.data.get("text")
-        if not isinstance(name, str) or not name:
-            return SourceText(None, None)
+        if not isinstance(name, str) or not name or "\0" in name:
+            return SourceText(None, None)  # the schema check reports it
         path = source.path.parent / name
+        shown = repr(name if len(name) <= 80 else name[:77] + "...")
+        # The schema already refuses a '/' in the name; this layer holds on its own,
+        # for names that pass it ('..'), symlinks, and records checked without it.
         if Path(name).is_absolute() or ".." in Path(name).parts or not is_within(path, self.root):
             return SourceText(None, None, ("source-text-outside",
-                                           f"the text path {name!r} leads outside the corpus folder"))
+                                           f"the text path {shown} leads outside the corpus folder"))
         try:
-            raw = path.read_bytes()
+            raw = read_capped(path, MAX_TEXT_BYTES)
         except OSError as error:
             return SourceText(None, None, ("source-text-missing",
-                                           f"cannot read the text file {name!r}: {error.strerror or error}"))
+                                           f"cannot read the text file {shown}: {error.strerror or error}"))
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             return SourceText(None, hashlib.sha256(raw).hexdigest(),
-                              ("source-text-missing", f"the text file {name!r} is not UTF-8"))
+                              ("source-text-missing", f"the text file {shown} is not UTF-8"))
         return SourceText(text, hashlib.sha256(raw).hexdigest())
 
 

@@ -1,4 +1,13 @@
-"""Export a valid corpus to each format, atomically: never a half-written export."""
+"""Export a valid corpus to each format, atomically: never a half-written export.
+
+Each format is written into a staging folder ``.tmp-<format>-*`` beside its final
+place, and only when every format asked for is complete are they moved into
+``<out>/<format>/``, one rename each. A run killed while writing leaves the
+previous export as it was; two runs into one folder take turns under a lock, so
+their files never interleave. What a killed run leaves behind (a staging folder,
+or a previous export set aside in the instant between two renames) is cleaned up
+or put back by the next run, which holds the lock and so knows no run is alive.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +28,8 @@ from toolkit.validate import DEFAULT_CORPUS, Report, check_corpus
 
 DEFAULT_OUT = Path("exports")
 LOCK_NAME = ".toolkit-export.lock"
+STAGING_PREFIX = ".tmp-"  # .tmp-<format>-<random>: a format being written
+SET_ASIDE_PREFIX = ".old-"  # .old-<format>-<pid>: the previous export, for an instant
 
 
 class ExportRefused(Exception):
@@ -38,7 +49,8 @@ class ExportResult:
 
 @contextmanager
 def _locked(out_dir: Path) -> Iterator[None]:
-    # Two exports into one folder take turns, so their files never interleave.
+    # Two exports into one folder take turns, so their files never interleave. The
+    # kernel drops the lock when its holder dies, even by SIGKILL.
     with open(out_dir / LOCK_NAME, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
@@ -47,13 +59,42 @@ def _locked(out_dir: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _left_by_a_run(entry: Path, prefix: str) -> str | None:
+    """The format a staging or set-aside folder was made for; None for anything else."""
+    if not entry.name.startswith(prefix) or entry.is_symlink() or not entry.is_dir():
+        return None
+    name = entry.name[len(prefix):].rpartition("-")[0]
+    return name if name in EXPORTER_BY_NAME else None
+
+
+def _clean_up_after_killed_runs(out_dir: Path) -> None:
+    """Remove the staging folders of runs that died; put back an export set aside."""
+    for entry in sorted(out_dir.iterdir()):
+        if _left_by_a_run(entry, STAGING_PREFIX):
+            shutil.rmtree(entry)
+        elif name := _left_by_a_run(entry, SET_ASIDE_PREFIX):
+            if not (out_dir / name).exists():
+                os.rename(entry, out_dir / name)  # killed between the two renames of _replace_folder
+            else:
+                shutil.rmtree(entry)
+
+
+def _check_out_dir(out_dir: Path, names: Sequence[str]) -> None:
+    """Say before any work is done that the output folder cannot take the export."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ToolkitError(f"{out_dir}: exists and is not a folder; choose another --out")
+    for name in names:
+        final = out_dir / name
+        if final.is_symlink() or (final.exists() and not final.is_dir()):
+            raise ToolkitError(f"{final}: exists and is not a folder (a file or a link); move it away, "
+                               "the export writes a folder there")
+
+
 def _replace_folder(new: Path, final: Path) -> None:
     """Put ``new`` where ``final`` is; the old folder is only removed once the new one is in place."""
-    if final.exists() and not final.is_dir():
-        raise ToolkitError(f"{final}: exists and is not a folder")
     old = None
     if final.exists():
-        old = final.with_name(f".old-{final.name}-{os.getpid()}")
+        old = final.with_name(f"{SET_ASIDE_PREFIX}{final.name}-{os.getpid()}")
         os.rename(final, old)
     os.rename(new, final)
     if old is not None:
@@ -65,7 +106,7 @@ def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
     """Validate the corpus, then write each format into ``out_dir/<format>/``.
 
     Raises ``ExportRefused`` if the corpus has errors (nothing is written) and
-    ``ToolkitError`` for usage and I/O problems.
+    ``ToolkitError`` for usage and I/O problems (nothing is changed).
     """
     names = list(EXPORTER_BY_NAME) if "all" in formats else list(dict.fromkeys(formats))
     unknown = [name for name in names if name not in EXPORTER_BY_NAME]
@@ -74,25 +115,32 @@ def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
     corpus = Path(corpus)
     if not corpus.is_dir():
         raise ToolkitError(f"{corpus}: no such corpus folder")
+    out_dir = Path(out_dir)
+    _check_out_dir(out_dir, names)
     root = find_corpus_root(corpus) or corpus.absolute()
     checked = check_corpus(root)
     report = Report(tuple(sorted(set(checked.findings), key=Finding.sort_key)), len(checked.files),
                     len(checked.index.records))
     if report.errors:
         raise ExportRefused(report)
-    out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        folders: dict[str, Path] = {}
         with _locked(out_dir):
-            for name in names:
-                staging = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=out_dir))
-                try:
-                    exporter(name)(checked.index, staging)
+            _clean_up_after_killed_runs(out_dir)
+            _check_out_dir(out_dir, names)  # again: another run may have changed it while this one waited
+            staged: dict[str, Path] = {}
+            try:
+                # Every format is complete before any is moved into place, so a run
+                # killed while writing changes nothing of the previous export.
+                for name in names:
+                    staged[name] = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{name}-", dir=out_dir))
+                    exporter(name)(checked.index, staged[name])
+                for name, staging in staged.items():
                     _replace_folder(staging, out_dir / name)
-                finally:
+            finally:
+                for staging in staged.values():
                     shutil.rmtree(staging, ignore_errors=True)
-                folders[name] = out_dir / name
     except OSError as error:
-        raise ToolkitError(f"{error.filename or out_dir}: cannot write the export: {error.strerror or error}") from error
-    return ExportResult(folders)
+        where = error.filename or out_dir
+        raise ToolkitError(f"{where}: cannot write the export: {error.strerror or error}") from error
+    return ExportResult({name: out_dir / name for name in names})

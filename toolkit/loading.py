@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from toolkit.findings import Finding, Severity
 from toolkit.kinds import KIND_BY_FOLDER, YAML_SUFFIXES, Kind
+from toolkit.reading import FileTooLarge, NotAFile, OutsideCorpus, read_capped
+from toolkit.reading import is_within as is_within  # re-exported: other modules import it from here
 from toolkit.yaml_strict import parse_yaml
 
 # One record per file is a few kilobytes; a cap keeps a mistaken or hostile file
@@ -42,30 +44,58 @@ class LoadedCorpus:
     files: list[str] = field(default_factory=list)
 
 
-def display_path(path: Path) -> str:
-    """The path as findings show it: relative to the working directory when inside it."""
-    try:
-        shown = path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        shown = path
-    return shown.as_posix()
+def display_path(path: Path, resolved: dict[str, str] | None = None) -> str:
+    """The path as findings show it: relative to the working directory when inside it.
+
+    That is ``path.resolve().relative_to(Path.cwd().resolve())``, in strings. A
+    scan passes one ``resolved`` dict for all its files so that each folder is
+    resolved once: resolving every component of every path took longer than
+    parsing the file (performance edit, benchmarks/README.md).
+    """
+    resolved = {} if resolved is None else resolved
+    working = os.getcwd()
+    absolute = os.path.join(working, path)
+    folder, name = os.path.split(absolute)
+    if name in ("", ".", "..") or os.path.islink(absolute):
+        real = os.path.realpath(absolute)
+    else:
+        real = os.path.join(_resolved_folder(folder, resolved), name)
+    cwd = _resolved_folder(working, resolved)
+    if real == cwd:
+        return "."
+    inside = cwd if cwd.endswith(os.sep) else cwd + os.sep
+    return real[len(inside):] if real.startswith(inside) else Path(path).as_posix()
 
 
-def read_text(path: Path, file: str) -> tuple[str | None, list[Finding]]:
-    """Read a file as strict UTF-8 text, or say why it cannot be."""
+def _resolved_folder(folder: str, resolved: dict[str, str]) -> str:
+    real = resolved.get(folder)
+    if real is None:
+        real = resolved[folder] = os.path.realpath(folder)
+    return real
+
+
+def read_text(path: Path, file: str, corpus_root: Path | None = None) -> tuple[str | None, list[Finding]]:
+    """Read a file as strict UTF-8 text, or say why it cannot be.
+
+    With ``corpus_root``, a symlink that leads outside that folder is not read:
+    a pull request must not make the run read (and quote) files of the machine.
+    """
 
     def fail(rule: str, message: str, line: int | None = None, column: int | None = None,
              hint: str | None = None) -> tuple[None, list[Finding]]:
         return None, [Finding(file, line, column, rule, Severity.ERROR, message, "", hint)]
 
     try:
-        size = path.stat().st_size
-        if path.is_dir():
-            return fail("file-unreadable", "expected a file, found a directory")
-        if size > MAX_FILE_BYTES:
-            return fail("file-too-large", f"the file is {size:,} bytes, more than the cap of {MAX_FILE_BYTES:,}",
-                        hint="one record per file is a few kilobytes; split the file or remove what does not belong")
-        raw = path.read_bytes()
+        # One open and one fstat, no stat, is_dir or second open per file
+        # (performance edit, benchmarks/README.md); see toolkit/reading.py.
+        raw = read_capped(path, MAX_FILE_BYTES, within=corpus_root)
+    except FileTooLarge as error:
+        return fail("file-too-large", error.strerror,
+                    hint="one record per file is a few kilobytes; split the file or remove what does not belong")
+    except OutsideCorpus as error:
+        return fail("file-unreadable", error.strerror, hint="keep the file itself in the corpus folder, not a link to it")
+    except NotAFile as error:
+        return fail("file-unreadable", error.strerror)
     except FileNotFoundError:
         return fail("file-unreadable", "the file does not exist")
     except OSError as error:
@@ -105,17 +135,36 @@ def annotation_files(paths: Iterable[Path]) -> Iterator[Path]:
     """Every YAML file named by ``paths`` (files as given, folders searched), sorted."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(
-                p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and not p.is_dir()
-            )
+            yield from map(Path, _yaml_files_under(os.fspath(path)))
         else:
             yield path
 
 
-def load_file(path: Path, kind: Kind | None, file: str | None = None) -> tuple[Record | None, list[Finding]]:
-    """Read and parse one annotation file."""
+def _yaml_files_under(folder: str) -> Iterator[str]:
+    # What ``sorted(p for p in Path(folder).rglob("*") if p.suffix in YAML_SUFFIXES)``
+    # finds, in the same order (siblings by name, depth first,
+    # is how paths sort): symlinked folders are not entered, unreadable folders are
+    # skipped. One scandir per folder and no Path per entry make it several times
+    # faster (performance edit, benchmarks/README.md).
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except PermissionError:
+        return
+    for entry in entries:
+        # A folder (or a link to one) named like a record is yielded too, so that it
+        # is reported as "expected a file" rather than silently left out.
+        if os.path.splitext(entry.name)[1] in YAML_SUFFIXES:
+            yield entry.path
+        if entry.is_dir(follow_symlinks=False):
+            yield from _yaml_files_under(entry.path)
+
+
+def load_file(path: Path, kind: Kind | None, file: str | None = None,
+              corpus_root: Path | None = None) -> tuple[Record | None, list[Finding]]:
+    """Read and parse one annotation file (not through a symlink out of ``corpus_root``)."""
     file = file or display_path(path)
-    text, findings = read_text(path, file)
+    text, findings = read_text(path, file, corpus_root)
     if text is None:
         return None, findings
     result = parse_yaml(text, file)
@@ -131,27 +180,26 @@ def load_file(path: Path, kind: Kind | None, file: str | None = None) -> tuple[R
 
 def kind_for(path: Path, root: Path) -> Kind | None:
     """The kind of record a file holds, from the folder it sits in under the corpus root."""
-    try:
-        relative = path.absolute().relative_to(root)
-    except ValueError:
-        return None
-    return KIND_BY_FOLDER.get(relative.parts[0]) if len(relative.parts) == 2 else None
+    # ``path.absolute().relative_to(root).parts`` must be (folder, name); in strings,
+    # which is five times faster (performance edit, benchmarks/README.md).
+    folder = os.path.dirname(os.path.join(os.getcwd(), path))
+    parent, name = os.path.split(folder)
+    return KIND_BY_FOLDER.get(name) if parent == os.fspath(root) else None
 
 
-def load_corpus(root: Path) -> LoadedCorpus:
-    """Load every annotation file under a corpus folder."""
+def load_corpus(root: Path, progress: Callable[[int, int], None] | None = None) -> LoadedCorpus:
+    """Load every annotation file under a corpus folder; ``progress(done, total)`` follows the files."""
     root = root.absolute()
     corpus = LoadedCorpus(root)
-    for path in annotation_files([root]):
-        file = display_path(path)
+    paths = list(annotation_files([root]))
+    resolved: dict[str, str] = {}  # folders resolved once for the whole scan
+    for done, path in enumerate(paths, 1):
+        if progress is not None:
+            progress(done, len(paths))
+        file = display_path(path, resolved)
         corpus.files.append(file)
-        record, findings = load_file(path, kind_for(path, root), file)
+        record, findings = load_file(path, kind_for(path, root), file, root)
         corpus.findings.extend(findings)
         if record is not None:
             corpus.records.append(record)
     return corpus
-
-
-def is_within(path: Path, folder: Path) -> bool:
-    """Whether ``path``, with symlinks resolved, lies inside ``folder``."""
-    return os.path.commonpath([path.resolve(), folder.resolve()]) == str(folder.resolve())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"'})
 _SPACE = re.compile(r"\s+")
@@ -32,7 +33,19 @@ def find_quote(quote: str, text: str) -> tuple[int, int] | None:
     wanted = normalise(quote)
     if not wanted:
         return None
-    # Map each normalised character back to its offset in the original text.
+    flat, origin = _normalised_with_origin(text)
+    found = flat.find(wanted)
+    if found < 0:
+        return None
+    return origin[found], origin[found + len(wanted) - 1] + 1
+
+
+# A source is searched for every quote that cites it: its normalised form is built
+# once, not once per quote (thousands of quotes in a hostile file made that
+# quadratic). Texts are held by the corpus anyway, so caching a few costs little.
+@lru_cache(maxsize=8)
+def _normalised_with_origin(text: str) -> tuple[str, list[int]]:
+    """The normalised text, and the offset in ``text`` of each of its characters."""
     normalised_chars: list[str] = []
     origin: list[int] = []
     previous_space = True
@@ -46,11 +59,7 @@ def find_quote(quote: str, text: str) -> tuple[int, int] | None:
             normalised_chars.append(char)
             previous_space = False
         origin.append(index)
-    flat = "".join(normalised_chars)
-    found = flat.find(wanted)
-    if found < 0:
-        return None
-    return origin[found], origin[found + len(wanted) - 1] + 1
+    return "".join(normalised_chars), origin
 
 
 def closest_passage(quote: str, text: str) -> str | None:

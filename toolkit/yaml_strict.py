@@ -10,6 +10,7 @@ written rather than as booleans, dates or numbers.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,10 @@ from toolkit.findings import Finding, Severity, json_path
 # Deeper than any record needs (records nest about five levels); a bound keeps a
 # hostile file from exhausting the stack of anything that walks the data.
 MAX_DEPTH = 32
+# More values than any record needs (a large one holds a few hundred). Within the
+# size cap a file could hold a quarter of a million; the checks after the walk
+# (messages, suggestions, quote searches per value) must not face that many.
+MAX_VALUES = 10_000
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -51,6 +56,25 @@ class StrictLoader(yaml.CSafeLoader):
 
     yaml_implicit_resolvers: dict = {}
 
+    # Performance edit (benchmarks/README.md): the C parser calls these three in
+    # Python for every node. PyYAML's versions also serve path resolvers, which
+    # this loader has none of; these give the same tags in a tenth less parse time.
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                # Every resolver below is registered under its first characters.
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
 
 StrictLoader.add_implicit_resolver(
     _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
@@ -80,8 +104,40 @@ class _Stop(Exception):
     """Raised inside the walk when a finding makes the rest of the file meaningless."""
 
 
+# libyaml's composer recurses in C once per nesting level and overflows the stack
+# (a segfault, not an exception) some 20,000 levels down. Each level opens with one
+# of these characters, so a file with few of them is composed at once; any other is
+# first measured with the parser's events, which need no recursion.
+_OPENERS = "[{-?:"
+_OPENERS_SAFE = 5_000
+
+
+class TooDeep(yaml.MarkedYAMLError):
+    """Collections nested deeper than ``MAX_DEPTH``, found before composing."""
+
+
+def _check_depth(text: str) -> None:
+    if sum(text.count(char) for char in _OPENERS) <= _OPENERS_SAFE:
+        return
+    loader = StrictLoader(text)
+    try:
+        depth = 0
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH + 1:
+                    raise TooDeep(problem=f"collections nested deeper than {MAX_DEPTH} levels",
+                                  problem_mark=event.start_mark)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
+
+
 def compose(text: str) -> yaml.Node | None:
     """Parse text into PyYAML's node tree with the strict loader."""
+    _check_depth(text)
     loader = StrictLoader(text)
     try:
         return loader.get_single_node()
@@ -98,11 +154,15 @@ def parse_yaml(text: str, file: str) -> ParseResult:
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
         findings.append(
-            Finding(file, line, column, rule, Severity.ERROR, message, json_path(path), hint)
+            # No path for a finding about the whole file, as Finding documents.
+            Finding(file, line, column, rule, Severity.ERROR, message, json_path(path) if path else "", hint)
         )
 
     try:
         root = compose(text)
+    except TooDeep as error:
+        found("yaml-too-deep", error.problem_mark, str(error.problem))
+        return ParseResult(None, findings)
     except yaml.MarkedYAMLError as error:
         _syntax_finding(error, text, found)
         return ParseResult(None, findings)
@@ -133,22 +193,26 @@ def parse_yaml(text: str, file: str) -> ParseResult:
         if isinstance(node, yaml.ScalarNode):
             builder = _SCALAR_BUILDERS.get(node.tag)
             if builder is None:
-                found("yaml-tag", node, f"the YAML tag {node.tag!r} is not allowed", path,
+                found("yaml-tag", node, f"the YAML tag {_shorten(node.tag)!r} is not allowed", path,
                       hint="remove the tag; write plain values")
                 raise _Stop
             try:
                 return builder(node.value)
             except ValueError:
-                found("yaml-tag", node, f"{node.value!r} cannot be read as {node.tag.rsplit(':', 1)[-1]}", path,
+                found("yaml-tag", node, f"{_shorten(node.value)!r} cannot be read as {node.tag.rsplit(':', 1)[-1]}", path,
                       hint="remove the tag or fix the value")
                 raise _Stop from None
+        if len(seen_nodes) + len(node.value) > MAX_VALUES:  # a collection: checked once, not per value
+            found("file-too-large", node, f"the file holds more than {MAX_VALUES:,} values, more than any record needs",
+                  path, hint="one record per file; split the file or remove what does not belong")
+            raise _Stop
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
-                found("yaml-tag", node, f"the YAML tag {node.tag!r} is not allowed", path, hint="remove the tag")
+                found("yaml-tag", node, f"the YAML tag {_shorten(node.tag)!r} is not allowed", path, hint="remove the tag")
                 raise _Stop
             return [build(item, path + (index,), depth + 1, node) for index, item in enumerate(node.value)]
         if node.tag != _MAP:
-            found("yaml-tag", node, f"the YAML tag {node.tag!r} is not allowed", path, hint="remove the tag")
+            found("yaml-tag", node, f"the YAML tag {_shorten(node.tag)!r} is not allowed", path, hint="remove the tag")
             raise _Stop
         mapping: dict[str, Any] = {}
         first_key_node: dict[str, yaml.Node] = {}
@@ -158,9 +222,13 @@ def parse_yaml(text: str, file: str) -> ParseResult:
                       hint="use a field name such as 'name:' as the key")
                 raise _Stop
             if key_node.tag not in _SCALAR_BUILDERS:
-                found("yaml-tag", key_node, f"the YAML tag {key_node.tag!r} is not allowed", path, hint="remove the tag")
+                found("yaml-tag", key_node, f"the YAML tag {_shorten(key_node.tag)!r} is not allowed", path,
+                      hint="remove the tag")
                 raise _Stop
-            key = key_node.value  # the text as written: 'yes:' stays 'yes', '1:' stays '1'
+            # The text as written: 'yes:' stays 'yes', '1:' stays '1'. Interned, so that
+            # a corpus keeps one copy of each field name, not one per record: a quarter
+            # less memory (performance edit, benchmarks/README.md).
+            key = sys.intern(key_node.value)
             if key in mapping:
                 earlier = first_key_node[key].start_mark
                 found("yaml-duplicate-key", key_node,
@@ -175,9 +243,19 @@ def parse_yaml(text: str, file: str) -> ParseResult:
         data = build(root, (), 0, root)
     except _Stop:
         return ParseResult(None, findings)
+    finally:
+        # ``build`` refers to itself through its closure; breaking that cycle lets
+        # reference counting free the walk at once, so a large corpus can be read
+        # with the cyclic collector paused (performance edit, benchmarks/README.md).
+        del build
     if findings:
         return ParseResult(None, findings)
     return ParseResult(data, findings)
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    # Messages quote values from the file; a hostile one can be a megabyte long.
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _char_at(text: str, mark: Any) -> str:
