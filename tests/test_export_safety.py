@@ -203,6 +203,28 @@ def test_a_file_where_a_format_folder_should_be_is_an_error_before_anything_is_w
     assert sorted(path.name for path in out.iterdir()) == ["stix"]
 
 
+def test_a_format_folder_holding_someone_elses_files_is_never_replaced(run_toolkit, tmp_path: Path) -> None:
+    out = tmp_path / "exports"
+    (out / "csv").mkdir(parents=True)
+    (out / "csv" / "my-analysis.xlsx").write_bytes(b"work of a week")
+
+    result = run_toolkit(["export", "--corpus", str(SMALL), "--out", str(out)], expect=2)
+
+    assert "did not write" in _only_error_line(result.output)
+    assert (out / "csv" / "my-analysis.xlsx").read_bytes() == b"work of a week"
+
+
+def test_a_folder_the_export_wrote_is_replaced_by_the_next_export(run_toolkit, tmp_path: Path) -> None:
+    out = tmp_path / "exports"
+    run_toolkit(["export", "--format", "csv", "--corpus", str(SMALL), "--out", str(out)])
+    (out / "csv" / "stale.csv").write_text("left from an older corpus\n", encoding="utf-8")
+
+    run_toolkit(["export", "--format", "csv", "--corpus", str(SMALL), "--out", str(out)])
+
+    assert not (out / "csv" / "stale.csv").exists()
+    assert (out / "csv" / "datapackage.json").is_file()
+
+
 @pytest.mark.parametrize("where", ["file/exports", "/proc/toolkit-exports", "/dev/null/exports", "lock-is-a-folder"])
 def test_an_output_folder_that_cannot_be_made_or_written_is_an_error_even_for_root(
         run_toolkit, tmp_path: Path, where: str) -> None:

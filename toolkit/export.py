@@ -30,6 +30,10 @@ DEFAULT_OUT = Path("exports")
 LOCK_NAME = ".toolkit-export.lock"
 STAGING_PREFIX = ".tmp-"  # .tmp-<format>-<random>: a format being written
 SET_ASIDE_PREFIX = ".old-"  # .old-<format>-<pid>: the previous export, for an instant
+# Marks a format folder as written by this command, so that a folder of the same
+# name holding someone's own files is never replaced (and so never lost).
+MARKER_NAME = ".toolkit-export"
+MARKER_TEXT = "Written by 'toolkit export'; the whole folder is replaced by the next export.\n"
 
 
 class ExportRefused(Exception):
@@ -88,6 +92,9 @@ def _check_out_dir(out_dir: Path, names: Sequence[str]) -> None:
         if final.is_symlink() or (final.exists() and not final.is_dir()):
             raise ToolkitError(f"{final}: exists and is not a folder (a file or a link); move it away, "
                                "the export writes a folder there")
+        if final.is_dir() and any(final.iterdir()) and not (final / MARKER_NAME).is_file():
+            raise ToolkitError(f"{final}: holds files that 'toolkit export' did not write; move them away "
+                               "or choose another --out, the export would replace the folder")
 
 
 def _replace_folder(new: Path, final: Path) -> None:
@@ -135,6 +142,7 @@ def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
                 for name in names:
                     staged[name] = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{name}-", dir=out_dir))
                     exporter(name)(checked.index, staged[name])
+                    (staged[name] / MARKER_NAME).write_text(MARKER_TEXT, encoding="utf-8")
                 for name, staging in staged.items():
                     _replace_folder(staging, out_dir / name)
             finally:
