@@ -1,7 +1,8 @@
 """The command line: parse options, call one library function, render, set the exit code.
 
 Exit codes: 0 clean, 1 findings (or an export refused for them), 2 usage or I/O
-error, 3 internal error (a bug: rerun with --debug for the traceback).
+error, 3 internal error (a bug: rerun with --debug for the traceback), 130
+interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from toolkit.exporters import EXPORTER_BY_NAME
 from toolkit.kinds import KINDS
 from toolkit.reporters import REPORTER_BY_NAME
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 app = typer.Typer(
     help="Validate and export curated annotations of actors, events and advisories in news articles.",
@@ -176,12 +177,17 @@ def new(
 def main() -> None:
     """Entry point of the ``toolkit`` command."""
     try:
-        app()
+        # Not standalone: click would turn Ctrl-C into "Aborted!" and exit 1, the
+        # code that means findings.
+        status = app(standalone_mode=False)
     except SystemExit:
         raise
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         _error("interrupted")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
+    except typer.TyperException as error:  # usage errors: click's own message, exit 2
+        error.show()
+        sys.exit(getattr(error, "exit_code", EXIT_USAGE))
     except Exception as error:  # noqa: BLE001 - the last line of defence against tracebacks
         if _State.debug:
             import traceback
@@ -195,3 +201,6 @@ def main() -> None:
                + ("report the traceback above with the command you ran." if _State.debug else
                   "rerun with --debug and report the traceback with the command you ran."))
         sys.exit(EXIT_INTERNAL)
+    if status == EXIT_INTERRUPTED:  # typer turns Ctrl-C into this code, silently
+        _error("interrupted")
+    sys.exit(status if isinstance(status, int) else EXIT_OK)
