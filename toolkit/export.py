@@ -24,7 +24,7 @@ from toolkit.errors import ToolkitError
 from toolkit.exporters import EXPORTER_BY_NAME, exporter
 from toolkit.findings import Finding
 from toolkit.loading import find_corpus_root
-from toolkit.validate import DEFAULT_CORPUS, Report, check_corpus
+from toolkit.validate import DEFAULT_CORPUS, Report, check_corpus, cycle_collection_paused
 
 DEFAULT_OUT = Path("exports")
 LOCK_NAME = ".toolkit-export.lock"
@@ -141,7 +141,11 @@ def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
                 # killed while writing changes nothing of the previous export.
                 for name in names:
                     staged[name] = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{name}-", dir=out_dir))
-                    exporter(name)(checked.index, staged[name])
+                    # The cyclic collector would walk the whole corpus again and again as
+                    # the writers build their objects: a fifth of the time at 100,000 records
+                    # (performance edit, benchmarks/README.md).
+                    with cycle_collection_paused():
+                        exporter(name)(checked.index, staged[name])
                     (staged[name] / MARKER_NAME).write_text(MARKER_TEXT, encoding="utf-8")
                 for name, staging in staged.items():
                     _replace_folder(staging, out_dir / name)

@@ -6,6 +6,7 @@ a large corpus); a finding asks for one, and the file is parsed again once.
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,13 +36,12 @@ def locate(path: Path, parts: tuple[str | int, ...] | list[str | int], *, key: b
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if key_node.value == part:
-                    where = key_node if (key and last) else value_node
-                    node = value_node
-                    break
-            else:
+            pair = _pairs(node).get(part)  # type: ignore[arg-type]
+            if pair is None:
                 break
+            key_node, value_node = pair
+            where = key_node if (key and last) else value_node
+            node = value_node
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]
             where = node
@@ -49,6 +49,25 @@ def locate(path: Path, parts: tuple[str | int, ...] | list[str | int], *, key: b
             break
     mark = where.start_mark
     return mark.line + 1, mark.column + 1
+
+
+# The pairs of each mapping by key, built when a finding first looks into it: a
+# scan per lookup made a file with thousands of findings quadratic (hostile input,
+# README "What the toolkit guarantees on bad input").
+_PAIRS: weakref.WeakKeyDictionary[yaml.MappingNode, dict[str, tuple[yaml.Node, yaml.Node]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _pairs(node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    pairs = _PAIRS.get(node)
+    if pairs is None:
+        pairs = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                pairs.setdefault(key_node.value, (key_node, value_node))  # the first, as a scan finds it
+        _PAIRS[node] = pairs
+    return pairs
 
 
 def clear_cache() -> None:

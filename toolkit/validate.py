@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,31 +63,54 @@ class CheckedCorpus:
     files: list[str]
 
 
-def check_corpus(root: Path, schemas: SchemaSet | None = None) -> CheckedCorpus:
+def check_corpus(root: Path, schemas: SchemaSet | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> CheckedCorpus:
     """Load a whole corpus folder and run every check on it."""
     schemas = schemas or load_schemas()
-    loaded = load_corpus(root)
-    findings = list(loaded.findings)
-    findings += check_schema(loaded.records, schemas)
-    index = CorpusIndex(loaded.root, loaded.records, schemas)
-    for check in CORPUS_CHECKS:
-        findings += check(index)
+    with cycle_collection_paused():
+        loaded = load_corpus(root, progress)
+        findings = list(loaded.findings)
+        findings += check_schema(loaded.records, schemas)
+        index = CorpusIndex(loaded.root, loaded.records, schemas)
+        for check in CORPUS_CHECKS:
+            findings += check(index)
     return CheckedCorpus(index, findings, loaded.files)
 
 
-def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None) -> Report:
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector, restoring its state afterwards.
+
+    Reading a corpus creates a few dozen small dicts and lists per record, which
+    all live to the end of the run; the collector would walk them again and again
+    to find nothing (records hold no cycles), a fifth of the whole run at 10,000
+    records. Reference counting still frees everything else as it goes.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None,
+             progress: Callable[[int, int], None] | None = None) -> Report:
     """Validate annotation files and return every finding.
 
     With no paths, the corpus in ``./annotations`` is checked. With paths, the
     findings of those files are reported, while references are still resolved
-    against the whole corpus each file belongs to.
+    against the whole corpus each file belongs to. ``progress(done, total)`` is
+    called as the files of each corpus are read (the CLI draws a line with it).
     """
     targets = [Path(p) for p in paths] or [DEFAULT_CORPUS]
     for target in targets:
         if not target.exists():
             raise ToolkitError(f"{target}: no such file or folder")
     schemas = load_schemas(schema_dir)
-    selected = {display_path(p) for p in annotation_files(targets)}
+    resolved: dict[str, str] = {}  # folders resolved once for every display path
+    selected: set[str] = set()
     by_root: dict[Path, list[Path]] = {}
     findings: list[Finding] = []
     records = 0
@@ -93,13 +118,19 @@ def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None
         root = find_corpus_root(target)
         if root is None:
             for path in annotation_files([target]):
+                selected.add(display_path(path, resolved))
                 _record, file_findings = load_file(path, None)
                 findings += file_findings
             continue
         by_root.setdefault(root, []).append(target)
     for root in sorted(by_root):
-        checked = check_corpus(root, schemas)
-        findings += [f for f in checked.findings if f.file in selected]
-        records += sum(1 for r in checked.index.records if r.file in selected)
+        checked = check_corpus(root, schemas, progress)
+        if root in {target.absolute() for target in by_root[root]}:
+            wanted = set(checked.files)  # the whole corpus: no second walk over its files
+        else:
+            wanted = {display_path(path, resolved) for path in annotation_files(by_root[root])}
+        selected |= wanted
+        findings += [f for f in checked.findings if f.file in wanted]
+        records += sum(1 for r in checked.index.records if r.file in wanted)
     unique = sorted(set(findings), key=Finding.sort_key)
     return Report(tuple(unique), len(selected), records)

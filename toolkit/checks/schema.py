@@ -1,18 +1,26 @@
-"""Check each record against the JSON Schema of its kind, in words a person can act on."""
+"""Check each record against the JSON Schema of its kind, in words a person can act on.
+
+Two validators, one verdict. jsonschema-rs says whether a record is valid in a
+few microseconds; only records it does not pass go to python-jsonschema, whose
+structured errors the messages are written from. jsonschema-rs reads the schemas
+in a form where it cannot pass what python-jsonschema fails (``schema_dialect.py``),
+so the findings are the same either way (``tests/test_fast_path.py``).
+"""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator
-from typing import Any
-
-from jsonschema import ValidationError
-from jsonschema.exceptions import best_match
+from typing import TYPE_CHECKING, Any
 
 from toolkit.findings import Finding, Severity, json_path
 from toolkit.loading import Record
 from toolkit.positions import locate
 from toolkit.schema_loader import SchemaSet
+
+if TYPE_CHECKING:
+    import jsonschema_rs
+    from jsonschema import ValidationError
 
 _TYPE_WORDS = {
     "string": "text",
@@ -134,6 +142,8 @@ def _findings_for(error: ValidationError, at: _Located) -> Iterator[Finding]:
                          f"{describe_value(value)} does not have {subject} ({error.validator_value})", description)
         return
     if error.validator in ("oneOf", "anyOf") and error.context:
+        from jsonschema.exceptions import best_match
+
         best = best_match(error.context)
         if best is not None:
             yield from _findings_for(best, at)
@@ -157,12 +167,28 @@ def _plain_message(error: ValidationError) -> str:
     return messages.get(keyword, error.message)
 
 
-def check_schema(records: Iterable[Record], schemas: SchemaSet) -> list[Finding]:
-    """Findings for every record that does not match the schema of its kind."""
+def check_schema(records: Iterable[Record], schemas: SchemaSet, *, fast: bool = True) -> list[Finding]:
+    """Findings for every record that does not match the schema of its kind.
+
+    With ``fast`` (the default), records that jsonschema-rs finds valid skip
+    python-jsonschema; the findings are the same without it, only slower.
+    """
     findings: list[Finding] = []
+    quick = schemas.fast_validators if fast else {}
     for record in records:
+        fast_validator = quick.get(record.kind.name)
+        if fast_validator is not None and _surely_valid(fast_validator, record.data):
+            continue
         validator = schemas.validators[record.kind.name]
         at = _Located(record)
         for error in validator.iter_errors(record.data):
             findings.extend(_findings_for(error, at))
     return findings
+
+
+def _surely_valid(validator: jsonschema_rs.Validator, data: Any) -> bool:
+    """Whether jsonschema-rs passes the record (and so python-jsonschema would: schema_dialect.py)."""
+    try:
+        return validator.is_valid(data)
+    except (ValueError, TypeError, OverflowError):
+        return False  # a value JSON cannot hold (a lone surrogate): let python-jsonschema say what is wrong

@@ -25,14 +25,22 @@ from toolkit.loading import Record
 BUNDLE_FILE = "bundle.json"
 
 
+# Sorted keys, two-space indent, UTF-8 characters kept.
+_JSON_FORMAT: dict[str, Any] = {"indent": 2, "sort_keys": True, "ensure_ascii": False}
+
+
 def write(corpus: CorpusIndex, out: Path) -> None:
     """Write the corpus as a STIX 2.1 bundle to ``out/bundle.json``."""
-    (out / BUNDLE_FILE).write_text(dumps(build_bundle(corpus)), encoding="utf-8")
+    # Streamed, the same text as ``dumps``: the whole text is never held in memory
+    # (performance edit, benchmarks/README.md: a third faster, 170 MB less at 10,000 records).
+    with (out / BUNDLE_FILE).open("w", encoding="utf-8") as handle:
+        json.dump(build_bundle(corpus), handle, **_JSON_FORMAT)
+        handle.write("\n")
 
 
 def dumps(bundle: dict[str, Any]) -> str:
     """The bundle as JSON text: sorted keys, two-space indent, UTF-8, final newline."""
-    return json.dumps(bundle, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(bundle, **_JSON_FORMAT) + "\n"
 
 
 def stix_id(stix_type: str, key: str) -> str:
@@ -119,8 +127,15 @@ class _Builder:
         for record in self.records:
             if record.kind.name in makers:
                 makers[record.kind.name](record)
+        # The objects citing each source, in one pass over the objects: asking each
+        # source in turn went over every object once per source, quadratic in the
+        # corpus (performance edit, benchmarks/README.md).
+        citing: dict[str, list[str]] = {}
+        for obj_id, origin in self.origin.items():
+            for source_id in self._cited(origin):
+                citing.setdefault(source_id, []).append(obj_id)
         for source in self.sources.values():
-            self._report(source)
+            self._report(source, citing.get(source.id or "", []))
         self._add(None, self._corpus_identity())
         if any(r.kind.name == "advisory" for r in self.records):
             self._add(None, self._advisory_extension())
@@ -293,8 +308,8 @@ class _Builder:
         return next(entry["properties"]["scale"].get("description", "") for entry in levels
                     if entry["properties"]["scale"]["const"] == scale)
 
-    def _report(self, source: Record) -> None:
-        refs = sorted(obj_id for obj_id, origin in self.origin.items() if source.id in self._cited(origin))
+    def _report(self, source: Record, citing: list[str]) -> None:
+        refs = sorted(citing)
         if source.data.get("publisher"):
             refs = sorted({*refs, self.ids[source.data["publisher"]]})
         if not refs:  # STIX requires object_refs; a source nothing cites has nothing to report
