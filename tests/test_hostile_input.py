@@ -132,15 +132,17 @@ def test_an_alias_bomb_is_refused_in_bounded_time_and_memory() -> None:
     # Expanded, this text would be 9**30 strings; composing it makes one node per
     # alias, and the walk refuses the second use of a node before expanding any.
     script = """
-import resource, sys, time
+import resource, sys, time, tracemalloc
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 from toolkit.yaml_strict import parse_yaml
+tracemalloc.start()
 lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
 lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 31)]
 started = time.perf_counter()
 findings = parse_yaml("\\n".join(lines) + "\\nname: *a30\\n", "bomb.yaml").findings
+# tracemalloc, not ru_maxrss: a forked child's maxrss starts at its parent's.
 print([f.rule for f in findings], time.perf_counter() - started,
-      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+      tracemalloc.get_traced_memory()[1] // (1 << 20))
 """
     try:
         result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False)
@@ -150,8 +152,8 @@ print([f.rule for f in findings], time.perf_counter() - started,
     assert result.returncode == 0, result.stderr
     rules, seconds, peak_mib = result.stdout.split("]")[0] + "]", *result.stdout.split("]")[1].split()
     assert rules == "['yaml-alias']"
-    assert float(seconds) < 1
-    assert int(peak_mib) < 200
+    assert float(seconds) < 5  # expanding would take ages; refusing takes milliseconds
+    assert int(peak_mib) < 50
 
 
 @pytest.mark.parametrize("line", [
