@@ -1,0 +1,297 @@
+"""Speed at scale: toolkit against the parse floor and check-jsonschema, in one run.
+
+For each size, a synthetic corpus is scaled from the real one (``generate.py``),
+then every tool runs on it as a subprocess, timed the same way (wall clock from
+start to exit, CPU and peak resident memory from ``wait4``), best of
+``--repeat`` rounds (three times as many for corpora under 50,000 files), tools
+interleaved within a round so that a busy machine slows them all alike:
+
+- floor: find and parse every YAML file with PyYAML's C loader (``floor.py``);
+- validate: ``toolkit validate CORPUS``, the whole pipeline (strict YAML, schemas,
+  references, evidence quotes, dates);
+- validate-library: the same through the library (``toolkit.validate``), which
+  shows how much of a small run is the command line's own start-up;
+- check-jsonschema: schema-only validation of the same files with the same schemas,
+  one run per kind folder (it takes one schema per run), ``$ref``s resolved from
+  the local schema folder through ``--base-uri``;
+- export: ``toolkit export --format all`` (or every format whose module imports).
+
+Per-record costs are given two ways: the whole run divided by the records, and
+the marginal cost, (T(N) - T(seed)) / (N - seed records), which leaves out the
+start-up every run pays once. Results go to stdout and to a JSON file.
+
+Usage: python benchmarks/run.py [--sizes 1000 10000 100000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate import generate  # noqa: E402
+
+from toolkit.exporters import EXPORTER_BY_NAME  # noqa: E402
+from toolkit.kinds import KINDS  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+BIN = Path(sys.executable).parent
+TOOLS = ("floor", "validate", "validate-library", "check-jsonschema", "export")
+# The library in a process of its own, as the floor runs: the CLI's start-up left out.
+LIBRARY_VALIDATE = "import sys, toolkit; sys.exit(toolkit.validate([sys.argv[1]]).failed())"
+# The targets of issue 6, as (numerator, denominator, bound): numerator / denominator <= bound.
+TARGETS = {
+    "validate <= 1.5x floor": ("validate", "floor", 1.5),
+    "validate >= 5x faster than check-jsonschema": ("validate", "check-jsonschema", 1 / 5),
+    "export all <= 2.5x floor": ("export", "floor", 2.5),
+}
+FLAT_WITHIN = 0.20
+# Ratios shown beside the targets, to explain them.
+ALSO_SHOWN = {
+    "validate through the library / floor": ("validate-library", "floor"),
+    "marginal cost: validate / floor": ("validate", "floor"),
+    "marginal cost: check-jsonschema / validate": ("check-jsonschema", "validate"),
+}
+
+
+@dataclass
+class Measurement:
+    """One tool on one corpus: the best wall time of the rounds, with its CPU time and peak memory."""
+
+    wall_s: float
+    cpu_s: float
+    peak_rss_kb: int
+    runs: int = 1
+    all_wall_s: list[float] = field(default_factory=list)  # every round, to show the spread
+
+
+def child_environment(work: Path) -> dict[str, str]:
+    """The environment of every timed process: bytecode cached, as for any installed package.
+
+    Where ``PYTHONDONTWRITEBYTECODE`` is set, every run would compile the
+    toolkit's modules from source (0.05 s); the cache goes under ``work``.
+    """
+    environment = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    environment["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    return environment
+
+
+def run_once(commands: list[tuple[list[str], Path]], environment: dict[str, str]) -> Measurement:
+    """Run commands one after the other; sum their times, keep the largest peak memory."""
+    wall = cpu = 0.0
+    peak = 0
+    for args, cwd in commands:
+        start = time.perf_counter()
+        process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment)
+        output = process.stdout.read() if process.stdout else b""
+        _pid, status, usage = os.wait4(process.pid, 0)
+        wall += time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            raise SystemExit(f"{' '.join(args[:4])}... exited {process.returncode} in {cwd}:\n{output.decode()[-2000:]}")
+        cpu += usage.ru_utime + usage.ru_stime
+        peak = max(peak, usage.ru_maxrss)  # kilobytes on Linux
+    return Measurement(wall, cpu, peak)
+
+
+def _batches(names: list[str], limit: int) -> list[list[str]]:
+    """Split file names into command lines that fit the system's argument limit, as xargs does."""
+    batches: list[list[str]] = [[]]
+    size = 0
+    for name in names:
+        if batches[-1] and size + len(name) + 1 > limit:
+            batches.append([])
+            size = 0
+        batches[-1].append(name)
+        size += len(name) + 1
+    return batches
+
+
+def commands_for(tool: str, corpus: Path, formats: list[str], scratch: Path) -> list[tuple[list[str], Path]]:
+    """The command lines that run one tool on one corpus, with the folder each runs in."""
+    if tool == "floor":
+        return [([sys.executable, str(HERE / "floor.py"), corpus.name], corpus.parent)]
+    if tool == "validate":
+        return [([str(BIN / "toolkit"), "validate", corpus.name], corpus.parent)]
+    if tool == "validate-library":
+        return [([sys.executable, "-c", LIBRARY_VALIDATE, corpus.name], corpus.parent)]
+    if tool == "export":
+        chosen = ["all"] if formats == list(EXPORTER_BY_NAME) else formats
+        options = [item for name in chosen for item in ("--format", name)]
+        return [([str(BIN / "toolkit"), "export", *options, "--out", str(scratch), "--corpus", corpus.name],
+                 corpus.parent)]
+    limit = os.sysconf("SC_ARG_MAX") // 2 - sum(len(k) + len(v) + 2 for k, v in os.environ.items())
+    commands = []
+    for kind in KINDS:
+        folder = corpus / kind.folder
+        schema = REPO / "schemas" / kind.schema_file
+        names = sorted(p.name for p in folder.iterdir() if p.suffix == ".yaml")
+        base = [str(BIN / "check-jsonschema"), "--schemafile", str(schema), "--base-uri", schema.as_uri()]
+        commands += [([*base, *batch], folder) for batch in _batches(names, limit) if batch]
+    return commands
+
+
+def working_formats() -> list[str]:
+    """The export formats whose module imports (exporters may still be in the making)."""
+    formats = []
+    for name, module in EXPORTER_BY_NAME.items():
+        probe = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True)
+        if probe.returncode == 0:
+            formats.append(name)
+    return formats
+
+
+def measure(corpus: Path, repeat: int, formats: list[str], scratch: Path, environment: dict[str, str],
+            warm_up: tuple[str, ...] = ("floor",)) -> dict[str, Measurement]:
+    """Best of ``repeat`` rounds for each tool on a corpus (three times as many below 50,000 files).
+
+    Small corpora take seconds a round, and a busy machine disturbs short runs the
+    most. The ``warm_up`` tools run once first, unmeasured: the floor reads every
+    file into the page cache; the first run of a tool writes its bytecode cache.
+    """
+    tools = [tool for tool in TOOLS if tool != "export" or formats]
+    if sum(1 for _ in corpus.rglob("*.yaml")) < 50_000:
+        repeat *= 3
+    for tool in (tool for tool in warm_up if tool in tools):
+        shutil.rmtree(scratch, ignore_errors=True)
+        run_once(commands_for(tool, corpus, formats, scratch), environment)
+    best: dict[str, Measurement] = {}
+    for _round in range(repeat):
+        for tool in tools:
+            shutil.rmtree(scratch, ignore_errors=True)
+            result = run_once(commands_for(tool, corpus, formats, scratch), environment)
+            walls = [*best[tool].all_wall_s, result.wall_s] if tool in best else [result.wall_s]
+            if tool not in best or result.wall_s < best[tool].wall_s:
+                best[tool] = result
+            best[tool].all_wall_s = walls
+            best[tool].runs = len(walls)
+    shutil.rmtree(scratch, ignore_errors=True)
+    return best
+
+
+def summarise(records: int, seed_records: int, tools: dict[str, Measurement],
+              seed_tools: dict[str, Measurement]) -> dict:
+    """Per-record costs, marginal costs and the ratios of one size."""
+    rows = {}
+    for tool, m in tools.items():
+        base = seed_tools[tool]
+        extra = max(1, records - seed_records)
+        rows[tool] = {
+            **asdict(m),
+            "us_per_record": m.wall_s / records * 1e6,
+            "marginal_us_per_record": (m.wall_s - base.wall_s) / extra * 1e6,
+            "marginal_cpu_us_per_record": (m.cpu_s - base.cpu_s) / extra * 1e6,
+            "marginal_kb_per_record": (m.peak_rss_kb - base.peak_rss_kb) / extra,
+        }
+    ratios = {}
+    for name, (top, bottom, bound) in TARGETS.items():
+        if top in tools and bottom in tools:
+            value = tools[top].wall_s / tools[bottom].wall_s
+            ratios[name] = {"ratio": value, "bound": bound, "met": value <= bound}
+    also = {}
+    for name, (top, bottom) in ALSO_SHOWN.items():
+        if top in rows and bottom in rows:
+            key = "marginal_us_per_record" if name.startswith("marginal") else "us_per_record"
+            also[name] = rows[top][key] / rows[bottom][key]
+    return {"records": records, "tools": rows, "ratios": ratios, "also": also}
+
+
+def flatness(sizes: list[dict]) -> dict:
+    """How much each tool's marginal per-record cost moves from the smallest size to the others."""
+    result = {}
+    for tool in TOOLS:
+        costs = [size["tools"][tool]["marginal_us_per_record"] for size in sizes if tool in size["tools"]]
+        if len(costs) < 2 or costs[0] <= 0:
+            continue
+        changes = [cost / costs[0] - 1 for cost in costs]
+        result[tool] = {"change_from_smallest": changes,
+                        "met": all(abs(change) <= FLAT_WITHIN for change in changes)}
+    return result
+
+
+def print_table(report: dict) -> None:
+    """The table of README's Speed section, in Markdown."""
+    print("\n| records | tool | wall s | us/record | marginal us/record | peak MB | marginal KB/record |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    for size in report["sizes"]:
+        for tool, row in size["tools"].items():
+            print(f"| {size['records']:,} | {tool} | {row['wall_s']:.2f} | {row['us_per_record']:.0f} | "
+                  f"{row['marginal_us_per_record']:.0f} | {row['peak_rss_kb'] / 1024:.0f} | "
+                  f"{row['marginal_kb_per_record']:.1f} |")
+    print("\n| records | target | ratio | met |")
+    print("|---:|---|---:|---|")
+    for size in report["sizes"]:
+        for name, ratio in size["ratios"].items():
+            shown = f"{1 / ratio['ratio']:.1f}x faster" if "faster" in name else f"{ratio['ratio']:.2f}x"
+            print(f"| {size['records']:,} | {name} | {shown} | {'yes' if ratio['met'] else 'NO'} |")
+    for size in report["sizes"]:
+        for name, value in size["also"].items():
+            print(f"| {size['records']:,} | ({name}) | {value:.2f}x | |")
+    for tool, flat in report["flatness"].items():
+        changes = ", ".join(f"{change:+.0%}" for change in flat["change_from_smallest"])
+        print(f"marginal cost per record of {tool} against the smallest size: {changes} "
+              f"({'flat' if flat['met'] else 'NOT flat'} within +-{FLAT_WITHIN:.0%})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per size; the best is kept")
+    parser.add_argument("--seed", type=Path, default=REPO / "annotations", help="the corpus to scale")
+    parser.add_argument("--work", type=Path, default=HERE / "out", help="where corpora are generated")
+    parser.add_argument("--results", type=Path, default=HERE / "results.json")
+    args = parser.parse_args()
+
+    formats = working_formats()
+    work = args.work.resolve()
+    environment = child_environment(work)
+    scratch = work / "export"
+    report: dict = {
+        "machine": {"python": platform.python_version(), "system": platform.platform(), "cpus": os.cpu_count()},
+        "versions": {name: importlib.metadata.version(name) for name in
+                     ("event-annotation-toolkit", "check-jsonschema", "jsonschema", "jsonschema-rs",
+                      "PyYAML", "ruamel.yaml", "ruamel.yaml.clib")},
+        "repeat": args.repeat,
+        "export_formats": formats,
+        "sizes": [],
+    }
+    # A snapshot: the seed corpus may be edited while the benchmark runs.
+    seed = work / "seed"
+    shutil.rmtree(seed, ignore_errors=True)
+    shutil.copytree(args.seed, seed)
+    seed_corpus = work / "corpus-seed"
+    seed_records = generate(seed, seed_corpus, 1)
+    seed_tools = measure(seed_corpus, args.repeat, formats, scratch, environment, warm_up=TOOLS)
+    report["seed"] = {"records": seed_records, "tools": {tool: asdict(m) for tool, m in seed_tools.items()}}
+    print(f"seed: {seed_records} records; export formats: {', '.join(formats) or 'none'}", flush=True)
+    for size in args.sizes:
+        corpus = work / f"corpus-{size}"
+        started = time.perf_counter()
+        records = generate(seed, corpus, size)
+        print(f"{records:,} records generated in {time.perf_counter() - started:.1f} s; measuring...", flush=True)
+        summary = summarise(records, seed_records, measure(corpus, args.repeat, formats, scratch, environment),
+                            seed_tools)
+        report["sizes"].append(summary)
+        for tool, row in summary["tools"].items():
+            print(f"  {tool:17s} {row['wall_s']:8.2f} s {row['us_per_record']:8.0f} us/record "
+                  f"{row['peak_rss_kb'] / 1024:8.0f} MB", flush=True)
+        shutil.rmtree(corpus)
+    report["flatness"] = flatness(report["sizes"])
+    args.results.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print_table(report)
+    print(f"\nwrote {args.results}")
+
+
+if __name__ == "__main__":
+    main()
