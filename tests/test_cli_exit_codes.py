@@ -11,7 +11,7 @@ import pytest
 # cannot be provoked with input: an interruption or a bug.
 _RUN_WITH = """
 import importlib, sys
-module = importlib.import_module("toolkit.validate")
+module = importlib.import_module("toolkit.validation")
 def provoke(*args, **kwargs):
     raise {error}
 module.validate = provoke

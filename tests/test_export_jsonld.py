@@ -19,7 +19,7 @@ import rdflib
 from pyld import jsonld
 from rdflib.compare import isomorphic
 
-from toolkit.export import MARKER_NAME, export
+from toolkit.exporting import MARKER_NAME, export
 from toolkit.exporters.jsonld import (
     CONTEXT_NAME,
     DOCUMENT_NAME,
@@ -40,7 +40,7 @@ from toolkit.exporters.jsonld_terms import (
 from toolkit.kinds import KINDS
 from toolkit.quotes import find_quote
 from toolkit.schema_loader import load_schemas
-from toolkit.validate import check_corpus
+from toolkit.validation import check_corpus
 
 HERE = Path(__file__).parent
 REPO_ROOT = HERE.parent

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.export import LOCK_NAME, export
+from toolkit.exporting import LOCK_NAME, export
 from toolkit.exporters import EXPORTER_BY_NAME
 from toolkit.exporters.csv_tables import FORMULA_TRIGGERS, unescape_formula
 

@@ -16,7 +16,7 @@ from stix2validator import ValidationOptions, validate_string
 from stix2validator.validator import ObjectValidationResults
 from stix2validator.v21 import enums as oasis_vocabularies
 
-from toolkit.export import export
+from toolkit.exporting import export
 from toolkit.exporters import stix_mapping as m
 from toolkit.exporters.stix import BUNDLE_FILE
 from toolkit.schema_loader import vocabulary

@@ -24,7 +24,7 @@ from toolkit.kinds import KINDS
 from toolkit.loading import Record, load_corpus
 from toolkit.schema_dialect import fast_pattern, fast_schemas
 from toolkit.schema_loader import load_schemas
-from toolkit.validate import validate
+from toolkit.validation import validate
 
 REPO = Path(__file__).resolve().parent.parent
 CORPORA = sorted(
@@ -46,7 +46,7 @@ def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("corpus", CORPORA, ids=corpus_id)
 def test_validation_finds_the_same_with_and_without_the_fast_path(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = validate([corpus])
-    pipeline = importlib.import_module("toolkit.validate")  # the module; ``toolkit.validate`` is the function
+    pipeline = importlib.import_module("toolkit.validation")
     monkeypatch.setattr(pipeline, "check_schema", functools.partial(check_schema, fast=False))
     slow = validate([corpus])
     assert fast.findings == slow.findings

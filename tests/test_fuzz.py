@@ -23,7 +23,7 @@ from toolkit.findings import Finding
 from toolkit.positions import clear_cache
 from toolkit.rules import RULES
 from toolkit.schema_loader import load_schemas
-from toolkit.validate import check_corpus
+from toolkit.validation import check_corpus
 from toolkit.yaml_strict import parse_yaml
 
 TESTS = Path(__file__).resolve().parent

@@ -359,7 +359,7 @@ def _crash_validation(monkeypatch: pytest.MonkeyPatch) -> None:
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug\nspread over\nthree lines")
 
-    monkeypatch.setattr(importlib.import_module("toolkit.validate"), "validate", crash)
+    monkeypatch.setattr(importlib.import_module("toolkit.validation"), "validate", crash)
 
 
 def test_an_internal_error_ends_with_one_line_and_an_exit_code_of_its_own(

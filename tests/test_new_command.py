@@ -10,7 +10,7 @@ import pytest
 from scratch_git import CLEAN_CORPUS
 
 from toolkit.kinds import KINDS
-from toolkit.validate import validate
+from toolkit.validation import validate
 from toolkit.yaml_strict import parse_yaml
 
 # What an annotator types into the empty fields of each kind, by field name; a

@@ -16,7 +16,7 @@ import pytest
 from scratch_git import CLEAN_CORPUS
 
 from toolkit.progress import MIN_FILES, ProgressLine, progress_for, show_progress
-from toolkit.validate import validate
+from toolkit.validation import validate
 
 # (stream is a terminal, environment) -> draw progress?
 DECISIONS = [

@@ -27,7 +27,7 @@ from toolkit.reporters.json_report import JsonReporter
 from toolkit.reporters.sarif import SarifReporter
 from toolkit.reporters.text import TextReporter
 from toolkit.rules import RULES
-from toolkit.validate import Report
+from toolkit.validation import Report
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = "tests/report_fixture"

@@ -11,42 +11,18 @@ Imports are lazy so that ``toolkit --help`` and pre-commit runs start fast.
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import Any
 
 __version__ = "0.1.0"
 __all__ = ["validate", "export", "Finding", "Report", "ToolkitError", "__version__"]
 
 _LAZY = {
-    "Report": ("toolkit.validate", "Report"),
+    "validate": ("toolkit.validation", "validate"),
+    "Report": ("toolkit.validation", "Report"),
     "Finding": ("toolkit.findings", "Finding"),
-    "export": ("toolkit.export", "export"),
+    "export": ("toolkit.exporting", "export"),
     "ToolkitError": ("toolkit.errors", "ToolkitError"),
 }
-
-
-class _Package(types.ModuleType):
-    """The package, whose ``validate`` stays the function of the same name.
-
-    Importing the submodule ``toolkit.validate`` (the reporters do) binds it onto
-    the package under that name, which would hide the lazy function: the setter
-    ignores that binding, and the getter imports the function when first used.
-    """
-
-    @property
-    def validate(self) -> Any:
-        from toolkit.validate import validate
-
-        return validate
-
-    @validate.setter
-    def validate(self, value: Any) -> None:
-        if not isinstance(value, types.ModuleType):
-            raise AttributeError("toolkit.validate cannot be replaced")
-
-
-sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:

@@ -18,7 +18,7 @@ from pathlib import Path
 from toolkit.errors import ToolkitError
 from toolkit.kinds import KIND_BY_NAME, YAML_SUFFIXES
 from toolkit.loading import find_corpus_root, is_within, load_file
-from toolkit.validate import DEFAULT_CORPUS, Report, validate
+from toolkit.validation import DEFAULT_CORPUS, Report, validate
 
 _SOURCE_FOLDER = KIND_BY_NAME["source"].folder
 

@@ -70,7 +70,7 @@ def validate(
     from toolkit.changes import validate_changed_since
     from toolkit.errors import ToolkitError
     from toolkit.progress import progress_for
-    from toolkit.validate import validate as run_validation
+    from toolkit.validation import validate as run_validation
 
     try:
         with progress_for(sys.stderr) as progress:
@@ -102,8 +102,8 @@ def export(
     Example: toolkit export --format stix --out exports
     """
     from toolkit.errors import ToolkitError
-    from toolkit.export import ExportRefused
-    from toolkit.export import export as run_export
+    from toolkit.exporting import ExportRefused
+    from toolkit.exporting import export as run_export
     from toolkit.reporters.text import TextReporter
 
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from toolkit.validate import Report
+from toolkit.validation import Report
 
 
 class Reporter(Protocol):

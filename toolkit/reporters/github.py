@@ -12,7 +12,7 @@ import hashlib
 
 from toolkit.findings import Severity
 from toolkit.reporters.text import TextReporter
-from toolkit.validate import Report
+from toolkit.validation import Report
 
 
 def escape_data(text: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from toolkit.validate import Report
+from toolkit.validation import Report
 
 SHAPE_VERSION = 1
 

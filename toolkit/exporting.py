@@ -24,7 +24,7 @@ from toolkit.errors import ToolkitError
 from toolkit.exporters import EXPORTER_BY_NAME, exporter
 from toolkit.findings import Finding
 from toolkit.loading import find_corpus_root
-from toolkit.validate import DEFAULT_CORPUS, Report, check_corpus, cycle_collection_paused
+from toolkit.validation import DEFAULT_CORPUS, Report, check_corpus, cycle_collection_paused
 
 DEFAULT_OUT = Path("exports")
 LOCK_NAME = ".toolkit-export.lock"
