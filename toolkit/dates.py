@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -19,6 +20,9 @@ def _parts(value: str) -> list[int]:
     return parts
 
 
+# A corpus names the same few hundred days over and over; the exports ask for each
+# again for every object made from a record (performance edit, benchmarks/README.md).
+@lru_cache(maxsize=8192)
 def earliest(value: str) -> dt.date:
     """The first day a partial date (YYYY, YYYY-MM or YYYY-MM-DD) can mean; ValueError if none."""
     parts = _parts(value)
@@ -26,6 +30,7 @@ def earliest(value: str) -> dt.date:
     return dt.date(year, month, day)
 
 
+@lru_cache(maxsize=8192)
 def latest(value: str) -> dt.date:
     """The last day a partial date can mean; ValueError if it is not a calendar date."""
     parts = _parts(value)

@@ -19,28 +19,32 @@ from typing import Any
 
 from toolkit.corpus_index import CorpusIndex
 from toolkit.dates import bounds, earliest
+from toolkit.exporters import json_text
 from toolkit.exporters import stix_mapping as m
 from toolkit.loading import Record
 
 BUNDLE_FILE = "bundle.json"
 
 
-# Sorted keys, two-space indent, UTF-8 characters kept.
-_JSON_FORMAT: dict[str, Any] = {"indent": 2, "sort_keys": True, "ensure_ascii": False}
-
-
 def write(corpus: CorpusIndex, out: Path) -> None:
     """Write the corpus as a STIX 2.1 bundle to ``out/bundle.json``."""
-    # Streamed, the same text as ``dumps``: the whole text is never held in memory
-    # (performance edit, benchmarks/README.md: a third faster, 170 MB less at 10,000 records).
-    with (out / BUNDLE_FILE).open("w", encoding="utf-8") as handle:
-        json.dump(build_bundle(corpus), handle, **_JSON_FORMAT)
-        handle.write("\n")
+    (out / BUNDLE_FILE).write_bytes(bundle_bytes(corpus))
 
 
-def dumps(bundle: dict[str, Any]) -> str:
-    """The bundle as JSON text: sorted keys, two-space indent, UTF-8, final newline."""
-    return json.dumps(bundle, **_JSON_FORMAT) + "\n"
+def bundle_bytes(corpus: CorpusIndex) -> bytes:
+    """The bundle as JSON text (sorted keys, two-space indent, UTF-8, final newline).
+
+    The bundle's id is named after the text of its objects, so it changes exactly
+    when they do; that text is written once and put into the bundle as it is.
+    """
+    objects_text = json_text.to_bytes(_Builder(corpus).build())
+    bundle_id = stix_id("bundle", f"bundle/{hashlib.sha256(objects_text).hexdigest()}")
+    return json_text.to_bytes_with({"type": "bundle", "id": bundle_id}, "objects", objects_text)
+
+
+def build_bundle(corpus: CorpusIndex) -> dict[str, Any]:
+    """Every STIX object of the corpus in one bundle, sorted by id: what ``write`` writes, as data."""
+    return json.loads(bundle_bytes(corpus))
 
 
 def stix_id(stix_type: str, key: str) -> str:
@@ -59,13 +63,6 @@ def published_day(source: Record) -> dt.date:
     if span is None:  # the corpus is validated before export; this is a bug if reached
         raise ValueError(f"{source.id}: no usable publication date")
     return span[1]
-
-
-def build_bundle(corpus: CorpusIndex) -> dict[str, Any]:
-    """Every STIX object of the corpus in one bundle, sorted by id."""
-    objects = _Builder(corpus).build()
-    digest = hashlib.sha256(json.dumps(objects, sort_keys=True).encode("utf-8")).hexdigest()
-    return {"type": "bundle", "id": stix_id("bundle", f"bundle/{digest}"), "objects": objects}
 
 
 def _text(*parts: str | None) -> str | None:
@@ -100,6 +97,11 @@ class _Builder:
         self.corpus = corpus
         self.records = sorted((r for r in corpus.records if r.id), key=lambda r: r.id or "")
         self.sources = {r.id: r for r in self.records if r.kind.name == "source"}
+        self.published = {source_id: published_day(source) for source_id, source in self.sources.items()}
+        # Every object made from a record (the record's own, its relationships, its
+        # note) carries the record's dates and evidence: worked out once per record
+        # (performance edit, benchmarks/README.md).
+        self.dated: dict[str, tuple[str, str, list[dict[str, str]]]] = {}
         self.author = stix_id("identity", "corpus")
         self.objects: dict[str, dict[str, Any]] = {}
         self.origin: dict[str, Record] = {}  # object id -> the record it was made from
@@ -168,13 +170,20 @@ class _Builder:
         A ``derived`` object (a relationship, a note) is not the record itself and
         so does not carry the record's external ids.
         """
-        days = [published_day(self.sources[s]) for s in self._cited(record)]
+        created, modified, evidence = self._dated(record)
         external = [] if derived else [{"source_name": name, "external_id": value}
                                        for name, value in sorted((record.data.get("external_ids") or {}).items())]
         return {"type": stix_type, "spec_version": "2.1", "id": props.pop("id", None) or self.ids[record.id],
-                "created": timestamp(min(days)), "modified": timestamp(max(days)),
-                "created_by_ref": self.author, **props,
-                "external_references": external + self._evidence(record)}
+                "created": created, "modified": modified, "created_by_ref": self.author, **props,
+                "external_references": external + evidence if external else evidence}
+
+    def _dated(self, record: Record) -> tuple[str, str, list[dict[str, str]]]:
+        """When a record's objects were created and modified (by the sources it cites), and its evidence."""
+        key = record.id or ""
+        if key not in self.dated:
+            days = [self.published[s] for s in self._cited(record)]
+            self.dated[key] = (timestamp(min(days)), timestamp(max(days)), self._evidence(record))
+        return self.dated[key]
 
     def _relate(self, origin: Record, key: str, source_ref: str, edge: m.Edge, target_ref: str,
                 words: str | None = None, note: str | None = None, certainty: str | None = None) -> None:
@@ -327,7 +336,7 @@ class _Builder:
         })
 
     def _corpus_identity(self) -> dict[str, Any]:
-        days = sorted(published_day(s) for s in self.sources.values())
+        days = sorted(self.published.values())
         # A corpus without sources has no date of its own: use the extension's fixed one.
         first, last = (timestamp(days[0]), timestamp(days[-1])) if days else (m.ADVISORY_EXTENSION_CREATED,) * 2
         return {"type": "identity", "spec_version": "2.1", "id": self.author, "created": first, "modified": last,
