@@ -35,15 +35,17 @@ class CorpusIndex:
     schemas: SchemaSet
     by_id: dict[str, Record] = field(default_factory=dict)
     _texts: dict[str, SourceText] = field(default_factory=dict)
+    _by_kind: dict[str, list[Record]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for record in self.records:
             if record.id is not None:
                 self.by_id.setdefault(record.id, record)
+            self._by_kind.setdefault(record.kind.name, []).append(record)
 
     def of_kind(self, kind: str) -> list[Record]:
         """The records of one kind, in file order."""
-        return [record for record in self.records if record.kind.name == kind]
+        return self._by_kind.get(kind, [])
 
     def source_text(self, source: Record) -> SourceText:
         """Read a source's text file once; refuse paths that leave the corpus."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from toolkit.corpus_index import CorpusIndex
 from toolkit.dates import earliest, latest
@@ -24,10 +24,11 @@ from toolkit.schema_loader import SchemaSet
 JOIN = "; "
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """What a row is drawn from: a record, and the list item when the table lists one."""
 
+    # A tuple, not a frozen dataclass: one is made per row, and a frozen dataclass
+    # takes five times as long to make (performance edit, benchmarks/README.md).
     corpus: CorpusIndex
     record: Record
     item: Any  # the record's data, or one item of the listed field
@@ -78,9 +79,15 @@ def _dig(data: Any, path: tuple[str, ...]) -> Any:
     return data
 
 
-def value_of(column: Column, row: Row) -> Any:
-    """The column's value in a row (``None`` for an empty cell)."""
-    return column.value(row) if column.value else _dig(row.item, column.path)
+def value_getter(column: Column) -> Callable[[Row], Any]:
+    """A function giving the column's value in a row (``None`` for an empty cell)."""
+    if column.value:
+        return column.value
+    if len(column.path) == 1:  # most columns: one field of the item, looked up directly
+        step = column.path[0]
+        return lambda row: row.item.get(step) if isinstance(row.item, dict) else None
+    path = column.path
+    return lambda row: _dig(row.item, path)
 
 
 def _record_id(row: Row) -> str | None:

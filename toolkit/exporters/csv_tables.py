@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.corpus_index import CorpusIndex
-from toolkit.exporters.csv_columns import TABLES, Column, Row, Table, value_of
+from toolkit.exporters.csv_columns import TABLES, Column, Row, Table, value_getter
 from toolkit.kinds import KIND_BY_NAME
 from toolkit.references import EACH
 from toolkit.schema_loader import SchemaSet
@@ -35,13 +36,14 @@ PACKAGE_FILE = "datapackage.json"
 FORMULA_TRIGGERS = "=+-@\t\r"
 ESCAPED = re.compile(r"'+[=+\-@\t\r]")
 _NEEDS_ESCAPE = re.compile(r"'*[=+\-@\t\r]")
+_MAY_NEED_ESCAPE = frozenset(FORMULA_TRIGGERS + "'")  # the first characters worth a look
 
 _TYPE_BY_JSON_TYPE = {"integer": "integer", "number": "number", "string": "string"}
 
 
 def escape_formula(text: str) -> str:
     """The text as a CSV cell that no spreadsheet runs as a formula (OWASP's apostrophe prefix)."""
-    return "'" + text if _NEEDS_ESCAPE.match(text) else text
+    return "'" + text if text[:1] in _MAY_NEED_ESCAPE and _NEEDS_ESCAPE.match(text) else text
 
 
 def unescape_formula(cell: str) -> str:
@@ -54,10 +56,9 @@ def unescape_formula(cell: str) -> str:
 
 def rows(table: Table, corpus: CorpusIndex) -> list[list[Any]]:
     """The table's rows as typed values (``None`` for empty), sorted by primary key."""
+    getters = [value_getter(column) for column in table.columns]
     drawn: list[list[Any]] = []
-    for record in corpus.records:
-        if record.kind.name not in table.kinds:
-            continue
+    for record in (record for kind in table.kinds for record in corpus.of_kind(kind)):
         items: Iterator[tuple[int | None, Any]]
         if table.each is None:
             items = iter([(None, record.data)])
@@ -68,28 +69,29 @@ def rows(table: Table, corpus: CorpusIndex) -> list[list[Any]]:
             items = enumerate(listed) if isinstance(listed, list) else iter(())
         for index, item in items:
             row = Row(corpus, record, item, index)
-            drawn.append([value_of(column, row) for column in table.columns])
-    key = [[column.name for column in table.columns].index(name) for name in table.primary_key]
-    return sorted(drawn, key=lambda values: [values[i] for i in key])
-
-
-def _cell(value: Any, field_type: str) -> str:
-    if value is None:
-        return ""
-    if field_type == "string":
-        return escape_formula(str(value))
-    # Numbers and dates are typed in the Table Schema: a negative number is a number, not a formula.
-    return str(value)
+            drawn.append([get(row) for get in getters])
+    names = [column.name for column in table.columns]
+    key = operator.itemgetter(*(names.index(name) for name in table.primary_key))
+    return sorted(drawn, key=key)
 
 
 def write_table(table: Table, fields: list[dict[str, Any]], corpus: CorpusIndex, path: Path) -> None:
-    """Write one table as CSV: a header row, then its rows."""
-    types = [field["type"] for field in fields]
+    """Write one table as CSV: a header row, then its rows.
+
+    The csv module writes ``None`` as an empty cell and numbers as ``str`` does;
+    only text cells need more (the formula escape). Numbers and dates are typed
+    in the Table Schema: a negative number is a number, not a formula.
+    """
+    text_columns = [i for i, field in enumerate(fields) if field["type"] == "string"]
+    drawn = rows(table, corpus)
+    for values in drawn:
+        for i in text_columns:
+            if values[i] is not None:
+                values[i] = escape_formula(str(values[i]))
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)  # the excel dialect: RFC 4180, CRLF line ends
         writer.writerow([column.name for column in table.columns])
-        for values in rows(table, corpus):
-            writer.writerow([_cell(value, field_type) for value, field_type in zip(values, types)])
+        writer.writerows(drawn)
 
 
 # --- Table Schema ---------------------------------------------------------------
