@@ -52,7 +52,8 @@ def test_debug_shows_the_traceback_of_a_bug() -> None:
     assert "Traceback" in result.stderr
 
 
-@pytest.mark.parametrize("args", [[], ["bogus"], ["validate", "--format", "xml"], ["export", "--format", "pdf"]])
+@pytest.mark.parametrize("args", [[], ["bogus"], ["validate", "--format", "xml"], ["export", "--format", "pdf"],
+                                  ["export", "--jobs", "0"]])
 def test_usage_errors_exit_2_with_clicks_message(args: list[str]) -> None:
     result = _toolkit(*args)
 

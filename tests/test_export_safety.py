@@ -8,8 +8,10 @@ generated corpus large enough that writing it takes a moment to interrupt.
 from __future__ import annotations
 
 import csv
+import errno
 import fcntl
 import hashlib
+import importlib
 import json
 import os
 import shutil
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from toolkit.errors import ToolkitError
 from toolkit.exporting import LOCK_NAME, export
 from toolkit.exporters import EXPORTER_BY_NAME
 from toolkit.exporters.csv_tables import FORMULA_TRIGGERS, unescape_formula
@@ -125,6 +128,31 @@ def test_the_next_export_removes_what_a_killed_run_left(
 
     assert leftovers(out) == [mine.name]  # only folders of a format the toolkit writes are touched
     assert snapshot(out) == reference_exports["small"]  # the set-aside stix export is back
+
+
+def test_formats_written_side_by_side_are_the_bytes_written_one_after_another(
+        tmp_path: Path, large_corpus: Path, reference_exports: dict[str, dict[str, bytes]]) -> None:
+    export(["all"], tmp_path / "one-by-one", large_corpus, jobs=1)
+    export(["all"], tmp_path / "three-at-once", large_corpus, jobs=3)
+    assert snapshot(tmp_path / "one-by-one") == reference_exports["large"]
+    assert snapshot(tmp_path / "three-at-once") == reference_exports["large"]
+
+
+@pytest.mark.parametrize("failing", list(EXPORTER_BY_NAME))
+def test_a_writer_failing_in_any_process_fails_the_export_and_changes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str,
+        reference_exports: dict[str, dict[str, bytes]]) -> None:
+    out = tmp_path / "exports"
+    export(["all"], out, SMALL)
+
+    def full_disk(corpus: object, folder: Path) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / "out.file"))
+
+    monkeypatch.setattr(importlib.import_module(EXPORTER_BY_NAME[failing]), "write", full_disk)
+    with pytest.raises(ToolkitError, match=r"out\.file: cannot write the export: No space left on device"):
+        export(["all"], out, SMALL, jobs=3)  # one format per process: the failing one here or in a child
+    assert snapshot(out) == reference_exports["small"]
+    assert leftovers(out) == []
 
 
 def test_two_exports_into_one_folder_at_once_do_not_interleave(

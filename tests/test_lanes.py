@@ -1,0 +1,149 @@
+"""Tasks run side by side in forked children: every one runs, every failure comes back, no child outlives the call."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from toolkit.exporting import balanced_lanes
+from toolkit.lanes import lanes_available, run_in_lanes
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+
+
+def _write(path: Path, text: str):
+    return lambda: path.write_text(text, encoding="utf-8")
+
+
+def test_every_task_runs_and_the_first_runs_here(tmp_path: Path) -> None:
+    here = os.getpid()
+    pids: dict[str, int] = {}
+
+    def first() -> None:
+        pids["first"] = os.getpid()
+
+    run_in_lanes([first, _write(tmp_path / "b", "b"), _write(tmp_path / "c", "c")])
+    assert pids == {"first": here}
+    assert (tmp_path / "b").read_text() == "b" and (tmp_path / "c").read_text() == "c"
+
+
+def test_an_error_in_a_child_comes_back_as_itself_with_the_child_traceback(tmp_path: Path) -> None:
+    def full_disk() -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "bundle.json"))
+
+    with pytest.raises(OSError) as raised:
+        run_in_lanes([lambda: None, full_disk])
+    assert raised.value.errno == errno.ENOSPC
+    assert raised.value.filename == str(tmp_path / "bundle.json")
+    assert any("in full_disk" in note for note in raised.value.__notes__)
+
+
+class _Unpicklable(Exception):
+    def __init__(self) -> None:
+        super().__init__("holds a lock")
+        self.lock = threading.Lock()
+
+
+def test_an_error_that_cannot_be_pickled_comes_back_as_its_traceback() -> None:
+    def fails() -> None:
+        raise _Unpicklable()
+
+    with pytest.raises(RuntimeError, match="(?s)a forked export process failed:.*_Unpicklable: holds a lock"):
+        run_in_lanes([lambda: None, fails])
+
+
+def test_a_child_killed_without_a_word_is_reported() -> None:
+    def killed() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with pytest.raises(ChildProcessError, match="killed by signal SIGKILL"):
+        run_in_lanes([lambda: None, killed])
+
+
+def test_when_this_process_fails_its_children_are_killed_and_reaped(tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+
+    def sleeps() -> None:
+        pid_file.write_text(str(os.getpid()))
+        time.sleep(60)
+
+    def fails_once_the_child_runs() -> None:
+        deadline = time.monotonic() + 10
+        while not pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        raise ValueError("the writer here failed")
+
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="the writer here failed"):
+        run_in_lanes([fails_once_the_child_runs, sleeps])
+    assert time.monotonic() - started < 10
+    with pytest.raises(ProcessLookupError):  # killed and reaped: no such process any more
+        os.kill(int(pid_file.read_text()), 0)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_children_die_with_a_parent_killed_outright(tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+    program = (
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "from toolkit.lanes import run_in_lanes\n"
+        "def child():\n"
+        f"    Path({str(pid_file)!r}).write_text(str(os.getpid()))\n"
+        "    time.sleep(60)\n"
+        "run_in_lanes([lambda: time.sleep(60), child])\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", program])
+    try:
+        deadline = time.monotonic() + 30
+        while not pid_file.exists() or not pid_file.read_text():
+            assert parent.poll() is None and time.monotonic() < deadline, "the child never started"
+            time.sleep(0.01)
+    finally:
+        parent.kill()  # SIGKILL: the parent runs no cleanup at all
+        parent.wait()
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process runs (not merely waits, dead, for its new parent to reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_one_lane_when_asked_or_when_another_thread_runs() -> None:
+    assert lanes_available(1) == 1
+    assert lanes_available(3) == 3
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert lanes_available(3) == 1  # forking beside a running thread can deadlock the child
+    finally:
+        stop.set()
+        thread.join()
+
+
+@pytest.mark.parametrize(("cores", "lanes"), [
+    (1, [["stix", "csv", "jsonld"]]),
+    (2, [["stix"], ["csv", "jsonld"]]),
+    (3, [["stix"], ["csv"], ["jsonld"]]),
+    (8, [["stix"], ["csv"], ["jsonld"]]),
+])
+def test_formats_are_shared_so_the_slowest_lane_ends_soonest(cores: int, lanes: list[list[str]]) -> None:
+    assert balanced_lanes(["csv", "jsonld", "stix"], cores) == lanes

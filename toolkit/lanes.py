@@ -1,0 +1,157 @@
+"""Run independent tasks side by side: one in this process, each other one in a forked child.
+
+The export writes its formats this way, on as many cores as it has formats (up to
+the cores it may use): a forked child sees the validated corpus without copying
+or pickling it, and writes its own files, so nothing comes back but success or
+the error it raised. On two cores this took the three writers from 1.9 to 1.0
+seconds at 10,000 records (performance edit, benchmarks/README.md).
+
+Fork is used only where it is safe and pays: where the platform has it, more
+than one core is ours, and no other thread runs (a thread holding a lock at the
+fork would leave the child deadlocked).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+
+
+def usable_cores() -> int:
+    """How many cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    """Whether forking a child to share the work is available and safe here."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def lanes_available(wanted: int | None) -> int:
+    """How many lanes to run: ``wanted`` if given (at least 1), else the usable cores; 1 if forking is out."""
+    lanes = usable_cores() if wanted is None else max(1, wanted)
+    return lanes if lanes > 1 and can_fork() else 1
+
+
+def run_in_lanes(tasks: Sequence[Callable[[], None]]) -> None:
+    """Run the first task here and each other task in a forked child; return when all are done.
+
+    Raises what a task raised: this process's own error first; else the first
+    failed child's, pickled back to this process with the child's traceback as a
+    note (an error that cannot be pickled comes back as a ``RuntimeError`` with
+    that traceback). A child that dies without a word (killed by a signal, say
+    by the kernel when memory runs out) raises ``ChildProcessError``. When this
+    process fails or is interrupted, its children are killed before the error
+    goes on, so no child outlives the call.
+    """
+    children: list[tuple[int, int]] = []  # (pid, the read end of its error pipe)
+    try:
+        for task in tasks[1:]:
+            children.append(_fork(task))
+        if tasks:
+            tasks[0]()
+        failures = [_outcome(pid, pipe) for pid, pipe in children]
+        children = []
+    except BaseException:
+        for pid, pipe in children:
+            _kill(pid, pipe)
+        raise
+    for failure in failures:
+        if failure is not None:
+            raise failure
+
+
+def _fork(task: Callable[[], None]) -> tuple[int, int]:
+    read_end, write_end = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the child: run the task, say how it went, and leave without running any cleanup of the parent's
+        os.close(read_end)
+        status = 1
+        try:
+            _die_with(parent)
+            task()
+            status = 0
+        except BaseException as error:  # noqa: BLE001 - everything is sent back to the parent
+            try:
+                with os.fdopen(write_end, "wb") as pipe:  # a buffered write: all of it, however long
+                    pipe.write(_packed(error))
+            except BaseException:  # noqa: BLE001 - the exit status still says it failed
+                pass
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this child when its parent dies, as Linux can; exit now if it is already gone.
+
+    A parent killed outright (SIGKILL) runs no cleanup; without this its children
+    would go on writing into staging folders that nothing will ever move into place.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes  # only here: the parent never needs it
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request above
+        os._exit(1)
+
+
+def _packed(error: BaseException) -> bytes:
+    text = "".join(traceback.format_exception(error))
+    try:
+        error.add_note(f"raised in a forked export process:\n{text}")
+        return pickle.dumps(error)
+    except Exception:  # noqa: BLE001 - an error that cannot be pickled is sent as its traceback
+        return pickle.dumps(RuntimeError(f"a forked export process failed:\n{text}"))
+
+
+def _read_all(pipe: int) -> bytes:
+    chunks = []
+    while chunk := os.read(pipe, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _outcome(pid: int, pipe: int) -> BaseException | None:
+    """Wait for a child; the error it raised, or None if it succeeded."""
+    try:
+        message = _read_all(pipe)
+    finally:
+        os.close(pipe)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) == 0:
+        return None
+    if message:
+        try:
+            return pickle.loads(message)
+        except Exception:  # noqa: BLE001 - a message cut short: say so rather than fail here
+            pass
+    code = os.waitstatus_to_exitcode(status)
+    how = f"was killed by signal {_signal_name(-code)}" if code < 0 else f"exited with status {code}"
+    return ChildProcessError(f"a forked export process {how} before it finished (out of memory?)")
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
+
+
+def _kill(pid: int, pipe: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)
+    os.close(pipe)
