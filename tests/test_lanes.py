@@ -35,6 +35,14 @@ def test_every_task_runs_and_the_first_runs_here(tmp_path: Path) -> None:
     assert (tmp_path / "b").read_text() == "b" and (tmp_path / "c").read_text() == "c"
 
 
+def test_results_come_back_in_the_order_of_the_tasks() -> None:
+    here = os.getpid()
+    results = run_in_lanes([os.getpid, os.getpid, lambda: {"nested": [1, "two", None]}])
+    assert results[0] == here
+    assert results[1] != here  # run in a child
+    assert results[2] == {"nested": [1, "two", None]}
+
+
 def test_an_error_in_a_child_comes_back_as_itself_with_the_child_traceback(tmp_path: Path) -> None:
     def full_disk() -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "bundle.json"))
@@ -56,7 +64,7 @@ def test_an_error_that_cannot_be_pickled_comes_back_as_its_traceback() -> None:
     def fails() -> None:
         raise _Unpicklable()
 
-    with pytest.raises(RuntimeError, match="(?s)a forked export process failed:.*_Unpicklable: holds a lock"):
+    with pytest.raises(RuntimeError, match="(?s)a forked process failed:.*_Unpicklable: holds a lock"):
         run_in_lanes([lambda: None, fails])
 
 

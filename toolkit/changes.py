@@ -108,9 +108,9 @@ def changed_annotation_files(ref: str, scope: Sequence[Path] = (), cwd: Path | N
 
 
 def validate_changed_since(ref: str, scope: Sequence[Path] = (), *,
-                           progress: Callable[[int, int], None] | None = None) -> Report:
+                           progress: Callable[[int, int], None] | None = None, jobs: int | None = None) -> Report:
     """Validate the annotation files changed since ``ref`` (an empty report when there are none)."""
     files = changed_annotation_files(ref, scope)
     if not files:
         return Report((), 0, 0)
-    return validate(files, progress=progress)
+    return validate(files, progress=progress, jobs=jobs)

@@ -58,6 +58,9 @@ def validate(
         "--changed-since", metavar="REF",
         help="Check only the annotation files changed since the git ref REF (committed since the merge base, "
              "staged, unstaged or new), within PATHS.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, show_default="every usable core",
+                                                help="Processes that parse the corpus (by default one per core, "
+                                                     "once each gets 2,000 files); 1 parses it in this one.")] = None,
 ) -> None:
     """Check annotation files: strict YAML, schemas, references, evidence, dates.
 
@@ -75,9 +78,9 @@ def validate(
     try:
         with progress_for(sys.stderr) as progress:
             if changed_since is None:
-                report = run_validation(paths or [], progress=progress)
+                report = run_validation(paths or [], progress=progress, jobs=jobs)
             else:
-                report = validate_changed_since(changed_since, paths or [], progress=progress)
+                report = validate_changed_since(changed_since, paths or [], progress=progress, jobs=jobs)
     except ToolkitError as error:
         _error(str(error))
         raise typer.Exit(EXIT_USAGE) from None
@@ -93,9 +96,9 @@ def export(
     export_format: Annotated[list[ExportFormat], typer.Option("--format", "-f", help="Format to write; repeat for several.")] = [ExportFormat("all")],  # noqa: B006
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into; each format gets a subfolder.")] = Path("exports"),
     corpus: Annotated[Path, typer.Option("--corpus", help="The corpus folder.")] = Path("annotations"),
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, show_default="every usable core",
-                                             help="Formats written at once, each in its own process; "
-                                                  "1 writes them one after another.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, show_default="every usable core",
+                                                help="Processes that parse a large corpus and write the formats; "
+                                                     "1 does everything in this one.")] = None,
 ) -> None:
     """Export the corpus to CSV (with a Data Package), JSON-LD and STIX 2.1.
 

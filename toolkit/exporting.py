@@ -136,9 +136,9 @@ def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
            corpus: Path | str = DEFAULT_CORPUS, *, jobs: int | None = None) -> ExportResult:
     """Validate the corpus, then write each format into ``out_dir/<format>/``.
 
-    The formats are written side by side in forked processes, on up to ``jobs``
-    cores (default: every core this process may use; ``1`` writes them one
-    after the other in this process). The files are the same either way.
+    Large corpora are parsed, and the formats written, side by side in forked
+    processes on up to ``jobs`` cores (default: every core this process may use;
+    ``1``: all in this process, one after another). The files are the same either way.
 
     Raises ``ExportRefused`` if the corpus has errors (nothing is written) and
     ``ToolkitError`` for usage and I/O problems (nothing is changed).
@@ -153,7 +153,7 @@ def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, names)
     root = find_corpus_root(corpus) or corpus.absolute()
-    checked = check_corpus(root)
+    checked = check_corpus(root, jobs=jobs)
     report = Report(tuple(sorted(set(checked.findings), key=Finding.sort_key)), len(checked.files),
                     len(checked.index.records))
     if report.errors:

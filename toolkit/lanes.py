@@ -1,10 +1,9 @@
 """Run independent tasks side by side: one in this process, each other one in a forked child.
 
-The export writes its formats this way, on as many cores as it has formats (up to
-the cores it may use): a forked child sees the validated corpus without copying
-or pickling it, and writes its own files, so nothing comes back but success or
-the error it raised. On two cores this took the three writers from 1.9 to 1.0
-seconds at 10,000 records (performance edit, benchmarks/README.md).
+A forked child sees everything this process holds without copying or pickling
+it; only its result (or its error) comes back, pickled. The corpus is parsed
+this way, a share of the files per core, and the export writes its formats
+this way, each in a process of its own (performance edits, benchmarks/README.md).
 
 Fork is used only where it is safe and pays: where the platform has it, more
 than one core is ours, and no other thread runs (a thread holding a lock at the
@@ -20,6 +19,9 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def usable_cores() -> int:
@@ -40,51 +42,53 @@ def lanes_available(wanted: int | None) -> int:
     return lanes if lanes > 1 and can_fork() else 1
 
 
-def run_in_lanes(tasks: Sequence[Callable[[], None]]) -> None:
-    """Run the first task here and each other task in a forked child; return when all are done.
+def run_in_lanes(tasks: Sequence[Callable[[], T]]) -> list[T]:
+    """Run the first task here and each other task in a forked child; return their results in order.
 
-    Raises what a task raised: this process's own error first; else the first
-    failed child's, pickled back to this process with the child's traceback as a
-    note (an error that cannot be pickled comes back as a ``RuntimeError`` with
-    that traceback). A child that dies without a word (killed by a signal, say
-    by the kernel when memory runs out) raises ``ChildProcessError``. When this
-    process fails or is interrupted, its children are killed before the error
-    goes on, so no child outlives the call.
+    A child's result comes back pickled, so it must be picklable. Raises what a
+    task raised: this process's own error first; else the first failed child's,
+    pickled back with the child's traceback as a note (an error that cannot be
+    pickled comes back as a ``RuntimeError`` with that traceback). A child that
+    dies without a word (killed by a signal, say by the kernel when memory runs
+    out) raises ``ChildProcessError``. When this process fails or is interrupted,
+    its children are killed before the error goes on, so no child outlives the call.
     """
-    children: list[tuple[int, int]] = []  # (pid, the read end of its error pipe)
+    children: list[tuple[int, int]] = []  # (pid, the read end of the pipe its outcome comes through)
     try:
         for task in tasks[1:]:
             children.append(_fork(task))
-        if tasks:
-            tasks[0]()
-        failures = [_outcome(pid, pipe) for pid, pipe in children]
+        results = [tasks[0]()] if tasks else []
+        outcomes = [_outcome(pid, pipe) for pid, pipe in children]
         children = []
     except BaseException:
         for pid, pipe in children:
             _kill(pid, pipe)
         raise
-    for failure in failures:
-        if failure is not None:
-            raise failure
+    for succeeded, value in outcomes:
+        if not succeeded:
+            raise value
+        results.append(value)
+    return results
 
 
-def _fork(task: Callable[[], None]) -> tuple[int, int]:
+def _fork(task: Callable[[], object]) -> tuple[int, int]:
     read_end, write_end = os.pipe()
     parent = os.getpid()
     pid = os.fork()
-    if pid == 0:  # the child: run the task, say how it went, and leave without running any cleanup of the parent's
+    if pid == 0:  # the child: run the task, send its outcome, and leave without running any cleanup of the parent's
         os.close(read_end)
         status = 1
         try:
             _die_with(parent)
-            task()
+            outcome = pickle.dumps((True, task()), protocol=pickle.HIGHEST_PROTOCOL)
             status = 0
         except BaseException as error:  # noqa: BLE001 - everything is sent back to the parent
-            try:
-                with os.fdopen(write_end, "wb") as pipe:  # a buffered write: all of it, however long
-                    pipe.write(_packed(error))
-            except BaseException:  # noqa: BLE001 - the exit status still says it failed
-                pass
+            outcome = _packed(error)
+        try:
+            with os.fdopen(write_end, "wb") as pipe:  # a buffered write: all of it, however long
+                pipe.write(outcome)
+        except BaseException:  # noqa: BLE001 - the parent sees a child that said nothing
+            status = 1
         finally:
             os._exit(status)
     os.close(write_end)
@@ -109,10 +113,10 @@ def _die_with(parent: int) -> None:
 def _packed(error: BaseException) -> bytes:
     text = "".join(traceback.format_exception(error))
     try:
-        error.add_note(f"raised in a forked export process:\n{text}")
-        return pickle.dumps(error)
+        error.add_note(f"raised in a forked process:\n{text}")
+        return pickle.dumps((False, error))
     except Exception:  # noqa: BLE001 - an error that cannot be pickled is sent as its traceback
-        return pickle.dumps(RuntimeError(f"a forked export process failed:\n{text}"))
+        return pickle.dumps((False, RuntimeError(f"a forked process failed:\n{text}")))
 
 
 def _read_all(pipe: int) -> bytes:
@@ -122,23 +126,21 @@ def _read_all(pipe: int) -> bytes:
     return b"".join(chunks)
 
 
-def _outcome(pid: int, pipe: int) -> BaseException | None:
-    """Wait for a child; the error it raised, or None if it succeeded."""
+def _outcome(pid: int, pipe: int) -> tuple[bool, Any]:
+    """Wait for a child: (True, its result) or (False, the error it raised)."""
     try:
         message = _read_all(pipe)
     finally:
         os.close(pipe)
     _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) == 0:
-        return None
     if message:
         try:
             return pickle.loads(message)
-        except Exception:  # noqa: BLE001 - a message cut short: say so rather than fail here
+        except Exception:  # noqa: BLE001 - a message cut short: said below
             pass
     code = os.waitstatus_to_exitcode(status)
     how = f"was killed by signal {_signal_name(-code)}" if code < 0 else f"exited with status {code}"
-    return ChildProcessError(f"a forked export process {how} before it finished (out of memory?)")
+    return False, ChildProcessError(f"a forked process {how} before it finished (out of memory?)")
 
 
 def _signal_name(number: int) -> str:

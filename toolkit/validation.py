@@ -64,11 +64,11 @@ class CheckedCorpus:
 
 
 def check_corpus(root: Path, schemas: SchemaSet | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> CheckedCorpus:
-    """Load a whole corpus folder and run every check on it."""
+                 progress: Callable[[int, int], None] | None = None, *, jobs: int | None = None) -> CheckedCorpus:
+    """Load a whole corpus folder (on up to ``jobs`` cores, see ``load_corpus``) and run every check on it."""
     schemas = schemas or load_schemas()
     with cycle_collection_paused():
-        loaded = load_corpus(root, progress)
+        loaded = load_corpus(root, progress, jobs=jobs)
         findings = list(loaded.findings)
         findings += check_schema(loaded.records, schemas)
         index = CorpusIndex(loaded.root, loaded.records, schemas)
@@ -96,13 +96,14 @@ def cycle_collection_paused() -> Iterator[None]:
 
 
 def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None,
-             progress: Callable[[int, int], None] | None = None) -> Report:
+             progress: Callable[[int, int], None] | None = None, jobs: int | None = None) -> Report:
     """Validate annotation files and return every finding.
 
     With no paths, the corpus in ``./annotations`` is checked. With paths, the
     findings of those files are reported, while references are still resolved
     against the whole corpus each file belongs to. ``progress(done, total)`` is
     called as the files of each corpus are read (the CLI draws a line with it).
+    Large corpora are parsed on several cores, up to ``jobs`` (see ``load_corpus``).
     """
     targets = [Path(p) for p in paths] or [DEFAULT_CORPUS]
     for target in targets:
@@ -124,7 +125,7 @@ def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None
             continue
         by_root.setdefault(root, []).append(target)
     for root in sorted(by_root):
-        checked = check_corpus(root, schemas, progress)
+        checked = check_corpus(root, schemas, progress, jobs=jobs)
         if root in {target.absolute() for target in by_root[root]}:
             wanted = set(checked.files)  # the whole corpus: no second walk over its files
         else:
