@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 
 from pathlib import Path
@@ -32,15 +34,30 @@ def test_the_real_corpus_graph_is_the_bytes_the_standard_library_writes(real_cor
 
 
 def test_the_real_corpus_bundle_is_the_bytes_the_standard_library_writes(real_corpus_index: CorpusIndex) -> None:
-    # The objects are written once and nested into the bundle: the same bytes as writing it whole.
+    # Written object by object, the id put in afterwards: the same bytes as writing it whole.
     text = stix.bundle_bytes(real_corpus_index)
     assert text == _stdlib_text(json.loads(text)).encode("utf-8")
 
 
-def test_a_nested_value_is_indented_one_level_down() -> None:
-    inner = [{"b": "line\nbreak", "a": [1, {}]}, []]
-    nested = json_text.to_bytes_with({"type": "list", "id": "x"}, "items", json_text.to_bytes(inner))
-    assert nested.decode("utf-8") == _stdlib_text({"type": "list", "id": "x", "items": inner})
+@pytest.mark.parametrize("items", [
+    [{"b": "line\nbreak", "a": [1, {}], "c": "ça"}, [], "text", 2**70],
+    [{"one": 1}],
+    [],
+], ids=["several", "one", "none"])
+def test_a_document_written_item_by_item_is_the_document_written_whole(items: list) -> None:
+    stream = io.BytesIO()
+    digest = json_text.write_streamed(stream, {"type": "list", "id": "x"}, "items", iter(items))
+    text = stream.getvalue().decode("utf-8")
+    assert text == _stdlib_text({"type": "list", "id": "x", "items": items})
+    listed = text[text.index('"items": ') + len('"items": '):text.rindex("]") + 1]
+    assert digest == hashlib.sha256(listed.encode("utf-8")).hexdigest()
+
+
+def test_the_real_corpus_document_file_is_the_bytes_the_standard_library_writes(
+        real_corpus_index: CorpusIndex, tmp_path) -> None:
+    jsonld.write(real_corpus_index, tmp_path)
+    document = jsonld.build_document(real_corpus_index)
+    assert (tmp_path / jsonld.DOCUMENT_NAME).read_bytes() == _stdlib_text(document).encode("utf-8")
 
 
 def test_characters_outside_ascii_and_control_characters_are_written_alike() -> None:

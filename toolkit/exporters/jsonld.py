@@ -270,7 +270,12 @@ def _concept(slug: str, entry: dict[str, Any]) -> Node:
 
 
 def build_document(corpus: CorpusIndex) -> dict[str, Any]:
-    """The JSON-LD document of a corpus: its records, the corpus as a dataset, and the vocabularies."""
+    """The whole JSON-LD document: the context's IRI and the graph."""
+    return {"@context": CONTEXT_IRI, "@graph": build_graph(corpus)}
+
+
+def build_graph(corpus: CorpusIndex) -> list[Node]:
+    """The nodes of a corpus, sorted by id: its records, the corpus as a dataset, and the vocabularies."""
     records = sorted((r for r in corpus.records if r.id is not None), key=lambda r: str(r.id))
     nodes = [_RecordWriter(corpus, record).node() for record in records]
     nodes.append({
@@ -280,7 +285,7 @@ def build_document(corpus: CorpusIndex) -> dict[str, Any]:
         "wasDerivedFrom": [record_iri(str(r.id)) for r in records if r.kind.name == "source"],
     })
     nodes.extend(_concept_schemes(corpus.schemas.schemas["defs.schema.json"]["$defs"]))
-    return {"@context": CONTEXT_IRI, "@graph": sorted(nodes, key=lambda node: node["@id"])}
+    return sorted(nodes, key=lambda node: node["@id"])
 
 
 def dumps(document: dict[str, Any]) -> str:
@@ -290,5 +295,6 @@ def dumps(document: dict[str, Any]) -> str:
 
 def write(corpus: CorpusIndex, out: Path) -> None:
     """Write ``corpus.jsonld`` and the context it names, ``context.jsonld``, into ``out``."""
-    json_text.write(build_document(corpus), out / DOCUMENT_NAME)
+    with (out / DOCUMENT_NAME).open("wb", buffering=1 << 20) as stream:
+        json_text.write_streamed(stream, {"@context": CONTEXT_IRI}, "@graph", build_graph(corpus))
     (out / CONTEXT_NAME).write_text(context_text(), encoding="utf-8")

@@ -11,11 +11,11 @@ docs/export-stix.md explains them.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import io
 import json
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from toolkit.corpus_index import CorpusIndex
 from toolkit.dates import bounds, earliest
@@ -28,23 +28,44 @@ BUNDLE_FILE = "bundle.json"
 
 def write(corpus: CorpusIndex, out: Path) -> None:
     """Write the corpus as a STIX 2.1 bundle to ``out/bundle.json``."""
-    (out / BUNDLE_FILE).write_bytes(bundle_bytes(corpus))
+    with (out / BUNDLE_FILE).open("wb", buffering=_BUFFER_BYTES) as stream:
+        write_bundle(corpus, stream)
 
 
 def bundle_bytes(corpus: CorpusIndex) -> bytes:
-    """The bundle as JSON text (sorted keys, two-space indent, UTF-8, final newline).
-
-    The bundle's id is named after the text of its objects, so it changes exactly
-    when they do; that text is written once and put into the bundle as it is.
-    """
-    objects_text = json_text.to_bytes(_Builder(corpus).build())
-    bundle_id = stix_id("bundle", f"bundle/{hashlib.sha256(objects_text).hexdigest()}")
-    return json_text.to_bytes_with({"type": "bundle", "id": bundle_id}, "objects", objects_text)
+    """The bundle as JSON text (sorted keys, two-space indent, UTF-8, final newline)."""
+    stream = io.BytesIO()
+    write_bundle(corpus, stream)
+    return stream.getvalue()
 
 
 def build_bundle(corpus: CorpusIndex) -> dict[str, Any]:
     """Every STIX object of the corpus in one bundle, sorted by id: what ``write`` writes, as data."""
     return json.loads(bundle_bytes(corpus))
+
+
+_BUFFER_BYTES = 1 << 20
+# The bundle is named after the text of its objects, which comes after its id in
+# the file: the id is written as this stand-in of the same length and overwritten
+# in place once the objects are written and hashed.
+_UNNAMED = "bundle--00000000-0000-0000-0000-000000000000"
+_ID_OFFSET = json_text.to_bytes({"type": "bundle", "id": _UNNAMED, "objects": []}).index(_UNNAMED.encode())
+
+
+def write_bundle(corpus: CorpusIndex, stream: BinaryIO) -> None:
+    """Write the bundle to a seekable binary stream, one object at a time.
+
+    Its id is the UUIDv5 of the SHA-256 of its objects' text, so it changes exactly
+    when they do.
+    """
+    start = stream.tell()
+    digest = json_text.write_streamed(stream, {"type": "bundle", "id": _UNNAMED}, "objects",
+                                      _Builder(corpus).build())
+    end = stream.tell()
+    named = stix_id("bundle", f"bundle/{digest}")
+    stream.seek(start + _ID_OFFSET)
+    stream.write(named.encode("ascii"))
+    stream.seek(end)
 
 
 def stix_id(stix_type: str, key: str) -> str:
