@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.findings import Finding, Severity
-from toolkit.kinds import KIND_BY_FOLDER, YAML_SUFFIXES, Kind
+from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME, YAML_SUFFIXES, Kind
 from toolkit.lanes import lanes_available, run_in_lanes
 from toolkit.reading import FileTooLarge, NotAFile, OutsideCorpus, read_capped
 from toolkit.reading import is_within as is_within  # re-exported: other modules import it from here
@@ -201,51 +201,55 @@ def kind_for(path: Path, root: Path) -> Kind | None:
 # 10,000 on two cores (performance edit, benchmarks/README.md).
 MIN_FILES_PER_LANE = 2_000
 
-_Entry = tuple[Path, "Kind | None", str]  # a file to load: its path, its kind and the name findings show
+# What loading one file gives: the name findings show, the kind's name, the data or None, the findings.
+_Loaded = tuple[str, "str | None", "dict[str, Any] | None", list[Finding]]
 
 
 def load_corpus(root: Path, progress: Callable[[int, int], None] | None = None, *,
                 jobs: int | None = None) -> LoadedCorpus:
     """Load every annotation file under a corpus folder; ``progress(done, total)`` follows the files.
 
-    Large corpora are parsed in forked processes, a share of the files each, on
+    Large corpora are loaded in forked processes, a share of the files each, on
     up to ``jobs`` cores (default: every usable core, if each gets at least
     ``MIN_FILES_PER_LANE`` files; ``jobs`` given: that many, whatever the size).
     The records and findings are the same either way, in the same order.
     """
     root = root.absolute()
     corpus = LoadedCorpus(root)
-    resolved: dict[str, str] = {}  # folders resolved once for the whole scan
-    entries: list[_Entry] = [(path, kind_for(path, root), display_path(path, resolved))
-                             for path in annotation_files([root])]
-    lanes = min(lanes_available(jobs), len(entries) // MIN_FILES_PER_LANE if jobs is None else len(entries))
-    shares = _shares(entries, max(1, lanes))
-    parsed = run_in_lanes([partial(_parse_share, share, root, progress if number == 0 else None, len(entries))
+    paths = list(annotation_files([root]))
+    lanes = min(lanes_available(jobs), len(paths) // MIN_FILES_PER_LANE if jobs is None else len(paths))
+    shares = _shares(paths, max(1, lanes))
+    loaded = run_in_lanes([partial(_load_share, share, root, progress if number == 0 else None, len(paths))
                            for number, share in enumerate(shares)])
-    for (path, kind, file), (data, findings) in zip(entries, (item for share in parsed for item in share)):
+    for path, (file, kind_name, data, findings) in zip(paths, (item for share in loaded for item in share)):
         corpus.files.append(file)
         corpus.findings.extend(findings)
-        if data is not None and kind is not None:
-            corpus.records.append(Record(kind, data, file, path))
+        if data is not None and kind_name is not None:
+            corpus.records.append(Record(KIND_BY_NAME[kind_name], data, file, path))
     if progress is not None and len(shares) > 1:  # the other shares may have ended last
-        progress(len(entries), len(entries))
+        progress(len(paths), len(paths))
     return corpus
 
 
-def _shares(entries: list[_Entry], count: int) -> list[list[_Entry]]:
-    """``entries`` cut into ``count`` runs of about the same length, in order."""
-    size, extra = divmod(len(entries), count)
+def _shares(paths: list[Path], count: int) -> list[list[Path]]:
+    """``paths`` cut into ``count`` runs of about the same length, in order."""
+    size, extra = divmod(len(paths), count)
     bounds = [number * size + min(number, extra) for number in range(count + 1)]
-    return [entries[bounds[number]:bounds[number + 1]] for number in range(count)]
+    return [paths[bounds[number]:bounds[number + 1]] for number in range(count)]
 
 
-def _parse_share(entries: list[_Entry], root: Path, progress: Callable[[int, int], None] | None,
-                 total: int) -> list[tuple[dict[str, Any] | None, list[Finding]]]:
-    # Only the share parsed in this process reports progress; the others run as fast,
-    # so its fraction done stands for the whole.
-    parsed = []
-    for done, (path, kind, file) in enumerate(entries, 1):
+def _load_share(paths: list[Path], root: Path, progress: Callable[[int, int], None] | None,
+                total: int) -> list[_Loaded]:
+    # Only the share loaded in this process reports progress; the others run as fast,
+    # so its fraction done stands for the whole. Kinds go back by name, so that a
+    # child sends strings, and the records get this process's Kind objects.
+    resolved: dict[str, str] = {}  # folders resolved once for the whole share
+    loaded: list[_Loaded] = []
+    for done, path in enumerate(paths, 1):
         if progress is not None:
-            progress(done * total // len(entries), total)
-        parsed.append(parse_file(path, kind, file, root))
-    return parsed
+            progress(done * total // len(paths), total)
+        file = display_path(path, resolved)
+        kind = kind_for(path, root)
+        data, findings = parse_file(path, kind, file, root)
+        loaded.append((file, kind.name if kind is not None else None, data, findings))
+    return loaded
