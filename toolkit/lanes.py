@@ -12,6 +12,7 @@ fork would leave the child deadlocked).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
@@ -58,8 +59,10 @@ def run_in_lanes(tasks: Sequence[Callable[[], T]]) -> list[T]:
         for task in tasks[1:]:
             children.append(_fork(task))
         results = [tasks[0]()] if tasks else []
-        outcomes = [_outcome(pid, pipe) for pid, pipe in children]
-        children = []
+        outcomes = []
+        while children:  # a child leaves the list once reaped, so that only live ones are killed below
+            outcomes.append(_outcome(*children[0]))
+            children.pop(0)
     except BaseException:
         for pid, pipe in children:
             _kill(pid, pipe)
@@ -151,9 +154,10 @@ def _signal_name(number: int) -> str:
 
 
 def _kill(pid: int, pipe: int) -> None:
-    try:
+    # Interrupted halfway through _outcome, the pipe may be closed or the child reaped already.
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    os.waitpid(pid, 0)
-    os.close(pipe)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+    with contextlib.suppress(OSError):
+        os.close(pipe)
