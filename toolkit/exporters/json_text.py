@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
@@ -28,16 +27,6 @@ def to_bytes(document: Any) -> bytes:
         # What orjson refuses (an integer past 64 bits) the standard library still
         # writes; a validated corpus holds none, but an export must never fail on one.
         return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def to_text(document: Any) -> str:
-    """``document`` as JSON text in the exports' layout."""
-    return to_bytes(document).decode("utf-8")
-
-
-def write(document: Any, path: Path) -> None:
-    """Write ``document`` to ``path`` in the exports' layout."""
-    path.write_bytes(to_bytes(document))
 
 
 def write_streamed(stream: BinaryIO, document: dict[str, Any], key: str, items: Iterable[Any]) -> str:

@@ -288,11 +288,6 @@ def build_graph(corpus: CorpusIndex) -> list[Node]:
     return sorted(nodes, key=lambda node: node["@id"])
 
 
-def dumps(document: dict[str, Any]) -> str:
-    """The document as stable text: sorted keys, two-space indent, UTF-8 characters kept."""
-    return json_text.to_text(document)
-
-
 def write(corpus: CorpusIndex, out: Path) -> None:
     """Write ``corpus.jsonld`` and the context it names, ``context.jsonld``, into ``out``."""
     with (out / DOCUMENT_NAME).open("wb", buffering=1 << 20) as stream:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import uuid
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -37,11 +36,6 @@ def bundle_bytes(corpus: CorpusIndex) -> bytes:
     stream = io.BytesIO()
     write_bundle(corpus, stream)
     return stream.getvalue()
-
-
-def build_bundle(corpus: CorpusIndex) -> dict[str, Any]:
-    """Every STIX object of the corpus in one bundle, sorted by id: what ``write`` writes, as data."""
-    return json.loads(bundle_bytes(corpus))
 
 
 _BUFFER_BYTES = 1 << 20
