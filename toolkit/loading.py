@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -196,13 +197,30 @@ def kind_for(path: Path, root: Path) -> Kind | None:
     return KIND_BY_FOLDER.get(name) if parent == os.fspath(root) else None
 
 
-# Below this many files per process, forking and pickling the data back cost more
+# Below this many files per process, forking and sending the data back cost more
 # than parsing in parallel saves: no gain at 1,000 files, a third less time at
 # 10,000 on two cores (performance edit, benchmarks/README.md).
 MIN_FILES_PER_LANE = 2_000
 
-# What loading one file gives: the name findings show, the kind's name, the data or None, the findings.
-_Loaded = tuple[str, "str | None", "dict[str, Any] | None", list[Finding]]
+# What loading one file gives: the name findings show, the kind's name, the data or None.
+_Loaded = tuple[str, "str | None", "dict[str, Any] | None"]
+
+
+@dataclass(slots=True)
+class _Share:
+    """What one process loaded: its files' names, kinds and data, and the findings by file.
+
+    A forked process sends ``loaded`` as marshal bytes: the data is plain (str,
+    int, float, bool, None, lists and dicts), which marshal writes and reads four
+    times faster than pickle, and it keeps field names interned (performance edit,
+    benchmarks/README.md). Findings are few and go as they are.
+    """
+
+    loaded: list[_Loaded] | bytes
+    findings: dict[int, list[Finding]]  # position in the share -> the findings of that file
+
+    def unpacked(self) -> list[_Loaded]:
+        return marshal.loads(self.loaded) if isinstance(self.loaded, bytes) else self.loaded
 
 
 def load_corpus(root: Path, progress: Callable[[int, int], None] | None = None, *,
@@ -217,39 +235,40 @@ def load_corpus(root: Path, progress: Callable[[int, int], None] | None = None, 
     root = root.absolute()
     corpus = LoadedCorpus(root)
     paths = list(annotation_files([root]))
-    lanes = min(lanes_available(jobs), len(paths) // MIN_FILES_PER_LANE if jobs is None else len(paths))
-    shares = _shares(paths, max(1, lanes))
-    loaded = run_in_lanes([partial(_load_share, share, root, progress if number == 0 else None, len(paths))
-                           for number, share in enumerate(shares)])
-    for path, (file, kind_name, data, findings) in zip(paths, (item for share in loaded for item in share)):
+    lanes = max(1, min(lanes_available(jobs), len(paths) // MIN_FILES_PER_LANE if jobs is None else len(paths)))
+    # Every lane-th file, not a run of files: kinds differ in size and sit in
+    # folders of their own, so runs would give one process all the big files.
+    shares = run_in_lanes([partial(_load_share, paths[number::lanes], root, progress if number == 0 else None,
+                                   len(paths), packed=number > 0)
+                           for number in range(lanes)])
+    unpacked = [share.unpacked() for share in shares]
+    for position, path in enumerate(paths):
+        number, within = position % lanes, position // lanes
+        file, kind_name, data = unpacked[number][within]
         corpus.files.append(file)
-        corpus.findings.extend(findings)
+        corpus.findings.extend(shares[number].findings.get(within, ()))
         if data is not None and kind_name is not None:
             corpus.records.append(Record(KIND_BY_NAME[kind_name], data, file, path))
-    if progress is not None and len(shares) > 1:  # the other shares may have ended last
+    if progress is not None and lanes > 1:  # the other shares may have ended last
         progress(len(paths), len(paths))
     return corpus
 
 
-def _shares(paths: list[Path], count: int) -> list[list[Path]]:
-    """``paths`` cut into ``count`` runs of about the same length, in order."""
-    size, extra = divmod(len(paths), count)
-    bounds = [number * size + min(number, extra) for number in range(count + 1)]
-    return [paths[bounds[number]:bounds[number + 1]] for number in range(count)]
-
-
 def _load_share(paths: list[Path], root: Path, progress: Callable[[int, int], None] | None,
-                total: int) -> list[_Loaded]:
+                total: int, *, packed: bool) -> _Share:
     # Only the share loaded in this process reports progress; the others run as fast,
     # so its fraction done stands for the whole. Kinds go back by name, so that a
     # child sends strings, and the records get this process's Kind objects.
     resolved: dict[str, str] = {}  # folders resolved once for the whole share
     loaded: list[_Loaded] = []
+    findings_by_file: dict[int, list[Finding]] = {}
     for done, path in enumerate(paths, 1):
         if progress is not None:
             progress(done * total // len(paths), total)
         file = display_path(path, resolved)
         kind = kind_for(path, root)
         data, findings = parse_file(path, kind, file, root)
-        loaded.append((file, kind.name if kind is not None else None, data, findings))
-    return loaded
+        loaded.append((file, kind.name if kind is not None else None, data))
+        if findings:
+            findings_by_file[done - 1] = findings
+    return _Share(marshal.dumps(loaded) if packed else loaded, findings_by_file)
