@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.exporting import balanced_lanes
-from toolkit.lanes import lanes_available, run_in_lanes
+from toolkit.exporters import EXPORTER_BY_NAME
+from toolkit.exporters.csv_tables import PARTS as CSV_PARTS
+from toolkit.exporting import write_tasks
+from toolkit.lanes import MAX_QUEUED_TASKS, lanes_available, run_in_lanes, run_queued
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 
@@ -147,11 +149,51 @@ def test_one_lane_when_asked_or_when_another_thread_runs() -> None:
         thread.join()
 
 
-@pytest.mark.parametrize(("cores", "lanes"), [
-    (1, [["stix", "csv", "jsonld"]]),
-    (2, [["stix"], ["csv", "jsonld"]]),
-    (3, [["stix"], ["csv"], ["jsonld"]]),
-    (8, [["stix"], ["csv"], ["jsonld"]]),
-])
-def test_formats_are_shared_so_the_slowest_lane_ends_soonest(cores: int, lanes: list[list[str]]) -> None:
-    assert balanced_lanes(["csv", "jsonld", "stix"], cores) == lanes
+def test_queued_tasks_each_run_once_and_their_results_come_back_in_order(tmp_path: Path) -> None:
+    tasks = [_write(tmp_path / str(number), str(number)) for number in range(20)]
+    assert run_queued(tasks, 2) == [len(str(number)) for number in range(20)]  # what write_text returned
+    assert sorted(int(path.name) for path in tmp_path.iterdir()) == list(range(20))
+
+
+def test_a_free_lane_takes_the_next_task_while_another_is_busy(tmp_path: Path) -> None:
+    # The first task waits until every other task has run: only a lane that takes
+    # tasks as it gets free (not a share fixed in advance) lets it finish.
+    others = 6
+
+    def wait_for_the_others() -> None:
+        deadline = time.monotonic() + 20
+        while len(list(tmp_path.iterdir())) < others:
+            assert time.monotonic() < deadline, "the other lane did not take the remaining tasks"
+            time.sleep(0.01)
+
+    run_queued([wait_for_the_others, *(_write(tmp_path / str(number), "done") for number in range(others))], 2)
+    assert len(list(tmp_path.iterdir())) == others
+
+
+def test_one_lane_runs_the_queue_here_in_order() -> None:
+    ran: list[int] = []
+    assert run_queued([lambda number=number: ran.append(number) for number in range(5)], 1) == [None] * 5
+    assert ran == [0, 1, 2, 3, 4]
+
+
+def test_an_error_in_a_queued_task_comes_back(tmp_path: Path) -> None:
+    def full_disk() -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "corpus.jsonld"))
+
+    with pytest.raises(OSError) as raised:
+        run_queued([lambda: None, full_disk, lambda: None], 2)
+    assert raised.value.errno == errno.ENOSPC
+
+
+def test_the_queue_is_refused_beyond_its_size() -> None:
+    with pytest.raises(ValueError, match=str(MAX_QUEUED_TASKS)):
+        run_queued([lambda: None] * (MAX_QUEUED_TASKS + 1), 2)
+
+
+def test_the_costliest_formats_are_written_first_and_the_csv_tables_last(tmp_path: Path) -> None:
+    staged = {name: tmp_path / name for name in EXPORTER_BY_NAME}
+    tasks = write_tasks(list(EXPORTER_BY_NAME), None, staged)  # type: ignore[arg-type]  # nothing runs here
+    writers = [task.args[0] for task in tasks]  # type: ignore[attr-defined]
+    assert [writer.__module__ for writer in writers[:2]] == ["toolkit.exporters.stix", "toolkit.exporters.jsonld"]
+    assert [writer.keywords["part"] for writer in writers[2:]] == list(CSV_PARTS)
+    assert {task.args[2] for task in tasks[2:]} == {staged["csv"]}  # type: ignore[attr-defined]

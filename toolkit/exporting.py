@@ -15,7 +15,7 @@ import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -23,9 +23,9 @@ from pathlib import Path
 
 from toolkit.corpus_index import CorpusIndex
 from toolkit.errors import ToolkitError
-from toolkit.exporters import EXPORTER_BY_NAME, WRITE_COST, exporter
+from toolkit.exporters import EXPORTER_BY_NAME, WRITE_COST, Writer, parts
 from toolkit.findings import Finding
-from toolkit.lanes import lanes_available, run_in_lanes
+from toolkit.lanes import lanes_available, run_queued
 from toolkit.loading import find_corpus_root
 from toolkit.validation import DEFAULT_CORPUS, Report, check_corpus, cycle_collection_paused
 
@@ -111,25 +111,24 @@ def _replace_folder(new: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def balanced_lanes(names: Sequence[str], count: int) -> list[list[str]]:
-    """The formats shared among at most ``count`` lanes, so that the slowest lane finishes soonest."""
-    lanes: list[list[str]] = [[] for _ in range(max(1, min(count, len(names))))]
-    loads = [0.0] * len(lanes)
-    for name in sorted(names, key=lambda name: -WRITE_COST[name]):  # heaviest first, each to the lightest lane
-        lightest = loads.index(min(loads))
-        lanes[lightest].append(name)
-        loads[lightest] += WRITE_COST[name]
-    return [lane for lane in lanes if lane]
+def write_tasks(names: Sequence[str], index: CorpusIndex, staged: dict[str, Path]) -> list[Callable[[], None]]:
+    """Every part of the named formats as a task writing it into its staging folder, costliest first.
+
+    A format's cost (``WRITE_COST``) is shared evenly among its parts. Started
+    in this order, each process taking the next task when free, the processes
+    end within about one small part of each other.
+    """
+    tasks = [(WRITE_COST[name] / len(format_parts), partial(_write_part, writer, index, staged[name]))
+             for name in names for format_parts in [parts(name)] for _, writer in format_parts]
+    return [task for _, task in sorted(tasks, key=lambda costed: -costed[0])]
 
 
-def _write_lane(index: CorpusIndex, staged: dict[str, Path], lane: list[str]) -> None:
+def _write_part(writer: Writer, index: CorpusIndex, out: Path) -> None:
     # The cyclic collector would walk the whole corpus again and again as the
     # writers build their objects: a fifth of the time at 100,000 records
     # (performance edit, benchmarks/README.md).
     with cycle_collection_paused():
-        for name in lane:
-            exporter(name)(index, staged[name])
-            (staged[name] / MARKER_NAME).write_text(MARKER_TEXT, encoding="utf-8")
+        writer(index, out)
 
 
 def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
@@ -169,8 +168,9 @@ def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
                 # killed while writing changes nothing of the previous export.
                 for name in names:
                     staged[name] = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{name}-", dir=out_dir))
-                run_in_lanes([partial(_write_lane, checked.index, staged, lane)
-                              for lane in balanced_lanes(names, lanes_available(jobs))])
+                run_queued(write_tasks(names, checked.index, staged), lanes_available(jobs))
+                for staging in staged.values():
+                    (staging / MARKER_NAME).write_text(MARKER_TEXT, encoding="utf-8")
                 for name, staging in staged.items():
                     _replace_folder(staging, out_dir / name)
             finally:

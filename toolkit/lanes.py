@@ -74,6 +74,47 @@ def run_in_lanes(tasks: Sequence[Callable[[], T]]) -> list[T]:
     return results
 
 
+# One byte per task in the queue: a one-byte read from a pipe cannot be split
+# between two readers, and an export has a few dozen tasks at most.
+MAX_QUEUED_TASKS = 256
+
+
+def run_queued(tasks: Sequence[Callable[[], T]], lanes: int) -> list[T]:
+    """Run ``tasks`` on up to ``lanes`` lanes, each lane taking the next task as soon as it is free.
+
+    Give the tasks longest first: the lanes then end within about one short task
+    of each other, whatever each task turns out to cost. The queue is a pipe
+    holding one byte per task, which each lane (this process, or a child forked
+    by ``run_in_lanes``) reads one at a time. Returns the results in the order of
+    ``tasks``; raises as ``run_in_lanes`` does.
+    """
+    if len(tasks) > MAX_QUEUED_TASKS:
+        raise ValueError(f"at most {MAX_QUEUED_TASKS} queued tasks, not {len(tasks)}")
+    lanes = max(1, min(lanes, len(tasks)))
+    if lanes == 1:
+        return [task() for task in tasks]
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, bytes(range(len(tasks))))  # far below the pipe's capacity: never blocks
+        os.close(write_end)  # before forking, so that an empty queue reads as its end in every lane
+        write_end = -1
+
+        def lane() -> dict[int, T]:
+            results: dict[int, T] = {}
+            while taken := os.read(read_end, 1):
+                results[taken[0]] = tasks[taken[0]]()
+            return results
+
+        by_task: dict[int, T] = {}
+        for results in run_in_lanes([lane] * lanes):
+            by_task.update(results)
+        return [by_task[number] for number in range(len(tasks))]
+    finally:
+        os.close(read_end)
+        if write_end >= 0:
+            os.close(write_end)
+
+
 def _fork(task: Callable[[], object]) -> tuple[int, int]:
     read_end, write_end = os.pipe()
     parent = os.getpid()

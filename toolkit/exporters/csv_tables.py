@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.corpus_index import CorpusIndex
-from toolkit.exporters.csv_columns import TABLES, Column, Row, Table, value_getter
+from toolkit.exporters.csv_columns import TABLE_BY_NAME, TABLES, Column, Row, Table, value_getter
 from toolkit.kinds import KIND_BY_NAME
 from toolkit.references import EACH
 from toolkit.schema_loader import SchemaSet
@@ -217,10 +217,23 @@ def package_descriptor(schemas: SchemaSet) -> dict[str, Any]:
     }
 
 
+# The files of an export, each written on its own (``write_part``), so that an
+# export's processes can share them.
+PARTS: tuple[str, ...] = (*(table.name for table in TABLES), PACKAGE_FILE)
+
+
 def write(corpus: CorpusIndex, out: Path) -> None:
     """Write every table as ``<table>.csv`` and the Data Package describing them into ``out``."""
-    package = package_descriptor(corpus.schemas)
-    for table, resource in zip(TABLES, package["resources"]):
-        write_table(table, resource["schema"]["fields"], corpus, out / resource["path"])
-    text = json.dumps(package, indent=2, ensure_ascii=False) + "\n"
-    (out / PACKAGE_FILE).write_text(text, encoding="utf-8", newline="\n")
+    for part in PARTS:
+        write_part(corpus, out, part)
+
+
+def write_part(corpus: CorpusIndex, out: Path, part: str) -> None:
+    """Write one file of the export: a table (by its name) or ``datapackage.json``."""
+    if part == PACKAGE_FILE:
+        text = json.dumps(package_descriptor(corpus.schemas), indent=2, ensure_ascii=False) + "\n"
+        (out / PACKAGE_FILE).write_text(text, encoding="utf-8", newline="\n")
+        return
+    table = TABLE_BY_NAME[part]
+    resource = resource_descriptor(table, corpus.schemas)
+    write_table(table, resource["schema"]["fields"], corpus, out / resource["path"])
