@@ -17,6 +17,7 @@ import typer
 
 from toolkit.exporters import EXPORTER_BY_NAME
 from toolkit.kinds import KINDS
+from toolkit.loading import MIN_FILES_PER_LANE
 from toolkit.reporters import REPORTER_BY_NAME
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -60,7 +61,7 @@ def validate(
              "staged, unstaged or new), within PATHS.")] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, show_default="every usable core",
                                                 help="Processes that parse the corpus (by default one per core, "
-                                                     "once each gets 2,000 files); 1 parses it in this one.")] = None,
+                                                     f"once each gets {MIN_FILES_PER_LANE:,} files); 1 parses it in this one.")] = None,
 ) -> None:
     """Check annotation files: strict YAML, schemas, references, evidence, dates.
 

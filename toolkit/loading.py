@@ -198,9 +198,9 @@ def kind_for(path: Path, root: Path) -> Kind | None:
 
 
 # Below this many files per process, forking and sending the data back cost more
-# than parsing in parallel saves: no gain at 1,000 files, a third less time at
-# 10,000 on two cores (performance edit, benchmarks/README.md).
-MIN_FILES_PER_LANE = 2_000
+# than parsing in parallel saves: even at 300 files, 30 ms less (of 220) at 1,000,
+# a third less time at 10,000 on two cores (performance edit, benchmarks/README.md).
+MIN_FILES_PER_LANE = 500
 
 # What loading one file gives: the name findings show, the kind's name, the data or None.
 _Loaded = tuple[str, "str | None", "dict[str, Any] | None"]
