@@ -51,6 +51,19 @@ class SchemaSet:
         )
 
     @cached_property
+    def lookup_registry(self) -> jsonschema_rs.Registry:
+        """A jsonschema-rs registry of the folder's schemas, for following ``$ref``s by hand.
+
+        The same resolution as ``registry``, from the library validation has
+        imported already: importing ``referencing`` would cost an export 25 ms
+        (performance edit, benchmarks/README.md).
+        """
+        import jsonschema_rs
+
+        return jsonschema_rs.Registry([(schema["$id"], schema) for schema in self.schemas.values()],
+                                      retriever=_retrieve_nothing)
+
+    @cached_property
     def validators(self) -> dict[str, Draft202012Validator]:
         """python-jsonschema validators by kind name: slow, but their errors explain themselves."""
         from jsonschema import Draft202012Validator

@@ -25,7 +25,7 @@ from toolkit.references import EACH
 from toolkit.schema_loader import SchemaSet
 
 if TYPE_CHECKING:
-    from referencing._core import Resolver  # not re-exported at the top of the package
+    from jsonschema_rs import Resolver
 
 PACKAGE_FILE = "datapackage.json"
 
@@ -123,7 +123,7 @@ def schema_facts(schemas: SchemaSet, kind: str, prefix: tuple[str, ...], path: t
     ``required`` holds when every step of ``path`` is required in its parent.
     """
     root = schemas.schemas[KIND_BY_NAME[kind].schema_file]
-    node, resolver = _resolve(root, schemas.registry.resolver(base_uri=root["$id"]))
+    node, resolver = _resolve(root, schemas.lookup_registry.resolver(root["$id"]))
     required = True
     for position, step in enumerate(prefix + path):
         if step == EACH:
