@@ -28,7 +28,7 @@ EXPORTER_BY_NAME: dict[str, str] = {
 # costliest writes first, so that its processes end together.
 WRITE_COST: dict[str, float] = {
     "csv": 1.0,
-    "jsonld": 0.8,
+    "jsonld": 0.55,
     "stix": 1.5,
 }
 
