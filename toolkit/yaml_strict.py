@@ -112,14 +112,18 @@ _OPENERS = "[{-?:"
 _OPENERS_SAFE = 5_000
 
 
+# libyaml 0.2.6 (in PyYAML 6.0.4's wheels) refuses 1,000 levels by itself, and its
+# scanner looks ahead through every opening bracket before the parser hands out the
+# first event; its error names that far point, not the first level too deep.
+_LIBYAML_NESTING_LIMIT = "exceeded maximum nesting depth"
+
+
 class TooDeep(yaml.MarkedYAMLError):
     """Collections nested deeper than ``MAX_DEPTH``, found before composing."""
 
 
-def _check_depth(text: str) -> None:
-    if sum(text.count(char) for char in _OPENERS) <= _OPENERS_SAFE:
-        return
-    loader = StrictLoader(text)
+def _first_too_deep(text: str, loader_class: type) -> yaml.Mark | None:
+    loader = loader_class(text)
     try:
         depth = 0
         while loader.check_event():
@@ -127,12 +131,35 @@ def _check_depth(text: str) -> None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH + 1:
-                    raise TooDeep(problem=f"collections nested deeper than {MAX_DEPTH} levels",
-                                  problem_mark=event.start_mark)
+                    return event.start_mark
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
+        return None
     finally:
         loader.dispose()
+
+
+def _too_deep(mark: yaml.Mark) -> TooDeep:
+    return TooDeep(problem=f"collections nested deeper than {MAX_DEPTH} levels", problem_mark=mark)
+
+
+def _past_libyaml_limit(error: yaml.MarkedYAMLError, text: str) -> TooDeep | None:
+    if _LIBYAML_NESTING_LIMIT not in str(error.problem):
+        return None
+    # PyYAML's pure-Python scanner looks ahead at most one line (1,024 characters).
+    mark = _first_too_deep(text, yaml.SafeLoader)
+    return _too_deep(mark or error.problem_mark)
+
+
+def _check_depth(text: str) -> None:
+    if sum(text.count(char) for char in _OPENERS) <= _OPENERS_SAFE:
+        return
+    try:
+        mark = _first_too_deep(text, StrictLoader)
+    except yaml.MarkedYAMLError as error:
+        raise _past_libyaml_limit(error, text) or error from None
+    if mark is not None:
+        raise _too_deep(mark)
 
 
 def compose(text: str) -> yaml.Node | None:
@@ -141,6 +168,8 @@ def compose(text: str) -> yaml.Node | None:
     loader = StrictLoader(text)
     try:
         return loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        raise _past_libyaml_limit(error, text) or error from None
     finally:
         loader.dispose()
 
