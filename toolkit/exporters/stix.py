@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import uuid
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -106,7 +108,13 @@ def _compact(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Builder:
-    """Builds the objects of one corpus; remembers which record each object comes from."""
+    """Makes the objects of one corpus, in id order; remembers which record each object comes from.
+
+    Every object's id is worked out first, with what makes the object (a method
+    and its arguments); the objects themselves are made one at a time as the
+    writer asks for them, so that they are never all held at once (performance
+    edit, benchmarks/README.md).
+    """
 
     def __init__(self, corpus: CorpusIndex) -> None:
         self.corpus = corpus
@@ -118,7 +126,7 @@ class _Builder:
         # (performance edit, benchmarks/README.md).
         self.dated: dict[str, tuple[str, str, list[dict[str, str]]]] = {}
         self.author = stix_id("identity", "corpus")
-        self.objects: dict[str, dict[str, Any]] = {}
+        self.makers: dict[str, Callable[[], dict[str, Any]]] = {}  # object id -> what makes the object
         self.origin: dict[str, Record] = {}  # object id -> the record it was made from
         self.hostile = {
             p["actor"] for r in self.records if r.kind.name == "event" and m.is_hostile(r.data["type"])
@@ -139,11 +147,13 @@ class _Builder:
             stix_type = {"location": "location", "event": "event", "advisory": m.ADVISORY_TYPE}[kind]
         return stix_id(stix_type, record.id or "")
 
-    def build(self) -> list[dict[str, Any]]:
-        makers = {"actor": self._actor, "location": self._location, "event": self._event, "advisory": self._advisory}
+    def build(self) -> Iterator[dict[str, Any]]:
+        """Every object of the bundle, in id order."""
+        planners = {"actor": self._actor, "location": self._location, "event": self._event,
+                    "advisory": self._advisory}
         for record in self.records:
-            if record.kind.name in makers:
-                makers[record.kind.name](record)
+            if record.kind.name in planners:
+                planners[record.kind.name](record)
         # The objects citing each source, in one pass over the objects: asking each
         # source in turn went over every object once per source, quadratic in the
         # corpus (performance edit, benchmarks/README.md).
@@ -153,18 +163,19 @@ class _Builder:
                 citing.setdefault(source_id, []).append(obj_id)
         for source in self.sources.values():
             self._report(source, citing.get(source.id or "", []))
-        self._add(None, self._corpus_identity())
+        self._add(None, self.author, self._corpus_identity)
         if any(r.kind.name == "advisory" for r in self.records):
-            self._add(None, self._advisory_extension())
-        return [self.objects[key] for key in sorted(self.objects)]
+            self._add(None, m.ADVISORY_EXTENSION_ID, self._advisory_extension)
+        for obj_id in sorted(self.makers):
+            yield _compact(self.makers.pop(obj_id)())
 
     # -- common parts -------------------------------------------------------
 
-    def _add(self, origin: Record | None, obj: dict[str, Any]) -> str:
-        self.objects.setdefault(obj["id"], _compact(obj))
+    def _add(self, origin: Record | None, obj_id: str, make: Callable[[], dict[str, Any]]) -> None:
+        """Plan the object ``obj_id``, made by ``make()``; the first plan for an id wins."""
+        self.makers.setdefault(obj_id, make)
         if origin is not None:
-            self.origin.setdefault(obj["id"], origin)
-        return obj["id"]
+            self.origin.setdefault(obj_id, origin)
 
     def _cited(self, record: Record) -> list[str]:
         return sorted({item["source"] for item in record.data["evidence"]})
@@ -202,31 +213,28 @@ class _Builder:
 
     def _relate(self, origin: Record, key: str, source_ref: str, edge: m.Edge, target_ref: str,
                 words: str | None = None, note: str | None = None, certainty: str | None = None) -> None:
+        rel_id = stix_id("relationship", f"{origin.id}/{key}")
+        self._add(origin, rel_id, partial(self._relationship, origin, rel_id, source_ref, edge, target_ref,
+                                          words, note, certainty))
+
+    def _relationship(self, origin: Record, rel_id: str, source_ref: str, edge: m.Edge, target_ref: str,
+                      words: str | None, note: str | None, certainty: str | None) -> dict[str, Any]:
         kind = m.relationship_type(source_ref.split("--")[0], edge, target_ref.split("--")[0])
-        self._add(origin, self._sdo(
-            "relationship", origin, derived=True, id=stix_id("relationship", f"{origin.id}/{key}"),
+        return self._sdo(
+            "relationship", origin, derived=True, id=rel_id,
             relationship_type=kind, source_ref=source_ref, target_ref=target_ref,
             description=_text(words or edge.words, note),
-            confidence=m.CERTAINTY_CONFIDENCE.get(certainty or "")))
+            confidence=m.CERTAINTY_CONFIDENCE.get(certainty or ""))
 
     def _name(self, record_id: str) -> str:
         return self.corpus.by_id[record_id].data["name"]
 
-    # -- one maker per kind of record --------------------------------------
+    # -- per kind of record: the plan of its objects, and what makes each ----
 
     def _actor(self, record: Record) -> None:
         data, mapping = record.data, m.ACTOR_TYPES[record.data["type"]]
         own_id = self.ids[record.id]
-        stix_type = own_id.split("--")[0]
-        aliases = data.get("aliases") or []
-        if stix_type == "identity":
-            props = {"identity_class": mapping.identity_class, "sectors": list(mapping.sectors),
-                     "roles": [p["title"] for p in data.get("positions") or []], "description": _described(data)}
-        else:
-            props = {"aliases": aliases, "description": data.get("note")}
-            if stix_type == "threat-actor":
-                props["threat_actor_types"] = list(mapping.threat_actor_types)
-        self._add(record, self._sdo(stix_type, record, name=data["name"], **props))
+        self._add(record, own_id, partial(self._actor_object, record))
         for code in data.get("countries") or []:
             if code in self.countries:
                 self._relate(record, f"country/{code}", own_id, m.EDGES[mapping.country_edge],
@@ -239,7 +247,26 @@ class _Builder:
                          m.AFFILIATION_EDGES[tie["relation"]], self.ids[tie["actor"]],
                          note=tie.get("note"), certainty=tie.get("certainty"))
 
+    def _actor_object(self, record: Record) -> dict[str, Any]:
+        data, mapping = record.data, m.ACTOR_TYPES[record.data["type"]]
+        stix_type = self.ids[record.id].split("--")[0]
+        aliases = data.get("aliases") or []
+        if stix_type == "identity":
+            props = {"identity_class": mapping.identity_class, "sectors": list(mapping.sectors),
+                     "roles": [p["title"] for p in data.get("positions") or []], "description": _described(data)}
+        else:
+            props = {"aliases": aliases, "description": data.get("note")}
+            if stix_type == "threat-actor":
+                props["threat_actor_types"] = list(mapping.threat_actor_types)
+        return self._sdo(stix_type, record, name=data["name"], **props)
+
     def _location(self, record: Record) -> None:
+        data = record.data
+        self._add(record, self.ids[record.id], partial(self._location_object, record))
+        if data.get("within"):
+            self._relate(record, "within", self.ids[record.id], m.EDGES["within"], self.ids[data["within"]])
+
+    def _location_object(self, record: Record) -> dict[str, Any]:
         data = record.data
         props: dict[str, Any] = {"name": data["name"], "country": data["country"], "description": _described(data)}
         name_field = m.LOCATION_NAME_FIELD[data["type"]]
@@ -248,20 +275,12 @@ class _Builder:
         if data.get("coordinates"):
             props["latitude"] = data["coordinates"]["latitude"]
             props["longitude"] = data["coordinates"]["longitude"]
-        self._add(record, self._sdo("location", record, **props))
-        if data.get("within"):
-            self._relate(record, "within", self.ids[record.id], m.EDGES["within"], self.ids[data["within"]])
+        return self._sdo("location", record, **props)
 
     def _event(self, record: Record) -> None:
         data = record.data
         own_id = self.ids[record.id]
-        self._add(record, self._sdo(
-            "event", record, name=data["summary"], status=m.EVENT_STATUS[data["status"]],
-            event_types=[data["type"]], labels=[data["status"]],
-            description=_text(data.get("note"), "Date as the source gives it: " + _date_words(data["date"]),
-                              data["date"].get("note")),
-            extensions={m.EVENT_EXTENSION_ID: {"extension_type": "new-sdo"}},
-            **self._span(data["date"], "start_time", "end_time")))
+        self._add(record, own_id, partial(self._event_object, record))
         if data.get("location"):
             self._relate(record, "location", own_id, m.EDGES["located-at"], self.ids[data["location"]])
         for p in data["participants"]:
@@ -276,6 +295,16 @@ class _Builder:
                     self._relate(record, f"targets/{actor['actor']}/{aim['actor']}", self.ids[actor["actor"]],
                                  m.EDGES["targets"], self.ids[aim["actor"]],
                                  note=f"As {aim['role']} of: {data['summary']}")
+
+    def _event_object(self, record: Record) -> dict[str, Any]:
+        data = record.data
+        return self._sdo(
+            "event", record, name=data["summary"], status=m.EVENT_STATUS[data["status"]],
+            event_types=[data["type"]], labels=[data["status"]],
+            description=_text(data.get("note"), "Date as the source gives it: " + _date_words(data["date"]),
+                              data["date"].get("note")),
+            extensions={m.EVENT_EXTENSION_ID: {"extension_type": "new-sdo"}},
+            **self._span(data["date"], "start_time", "end_time"))
 
     def _links(self, record: Record, own_id: str) -> None:
         for link in record.data.get("links") or []:
@@ -296,20 +325,28 @@ class _Builder:
         return name + (f", level {data['level']['value']}" if data.get("level") else "")
 
     def _advisory(self, record: Record) -> None:
-        data = record.data
         own_id = self.ids[record.id]
-        self._add(record, self._sdo(
+        self._add(record, own_id, partial(self._advisory_object, record))
+        self._links(record, own_id)
+        note_id = stix_id("note", f"{record.id}/note")
+        self._add(record, note_id, partial(self._advisory_note, record, note_id))
+
+    def _advisory_object(self, record: Record) -> dict[str, Any]:
+        data = record.data
+        return self._sdo(
             m.ADVISORY_TYPE, record, name=self._advisory_name(record), description=data.get("note"),
             issuer_ref=self.ids[data["issuer"]], area_refs=[self.ids[a] for a in data["areas"]],
             audience=data["audience"], guidance=data["guidance"], level=data.get("level"),
             supersedes_refs=[self.ids[s] for s in data.get("supersedes") or []],
             extensions={m.ADVISORY_EXTENSION_ID: {"extension_type": "new-sdo"}},
-            **self._span(data["date"], "issued", "issued_end")))
-        self._links(record, own_id)
-        self._add(record, self._sdo(
-            "note", record, derived=True, id=stix_id("note", f"{record.id}/note"), abstract=self._advisory_name(record),
+            **self._span(data["date"], "issued", "issued_end"))
+
+    def _advisory_note(self, record: Record, note_id: str) -> dict[str, Any]:
+        data, own_id = record.data, self.ids[record.id]
+        return self._sdo(
+            "note", record, derived=True, id=note_id, abstract=self._advisory_name(record),
             content=self._advisory_text(record),
-            object_refs=list(dict.fromkeys([own_id, self.ids[data["issuer"]], *(self.ids[a] for a in data["areas"])]))))
+            object_refs=list(dict.fromkeys([own_id, self.ids[data["issuer"]], *(self.ids[a] for a in data["areas"])])))
 
     def _advisory_text(self, record: Record) -> str:
         """The advisory in words, for consumers that drop the advisory SDO."""
@@ -338,17 +375,21 @@ class _Builder:
             refs = sorted({*refs, self.ids[source.data["publisher"]]})
         if not refs:  # STIX requires object_refs; a source nothing cites has nothing to report
             return
+        report_id = stix_id("report", source.id or "")
+        self._add(None, report_id, partial(self._report_object, source, report_id, refs))
+
+    def _report_object(self, source: Record, report_id: str, refs: list[str]) -> dict[str, Any]:
         data, day = source.data, timestamp(published_day(source))
         file_ref = {"source_name": data["title"], "external_id": source.id, "hashes": {"SHA-256": data["sha256"]},
                     "description": f"Text file {data['text']}"}
-        self._add(None, {
-            "type": "report", "spec_version": "2.1", "id": stix_id("report", source.id or ""),
+        return {
+            "type": "report", "spec_version": "2.1", "id": report_id,
             "created": day, "modified": day, "created_by_ref": self.author, "name": data["title"],
             "description": _text(data.get("note"), "Publication date: " + _date_words(data["published"]),
                                  data["published"].get("note")),
             "report_types": ["threat-report"], "published": day, "object_refs": refs, "lang": data["language"],
             "external_references": [file_ref, *self._evidence(source)],
-        })
+        }
 
     def _corpus_identity(self) -> dict[str, Any]:
         days = sorted(self.published.values())
