@@ -67,6 +67,14 @@ def test_flatness_is_judged_on_the_marginal_cost_and_also_shown_against_the_floo
     assert flat["export"]["change_against_floor"] == pytest.approx([0, (180 / 110) / 1.5 - 1, (240 / 120) / 1.5 - 1])
 
 
+def test_a_tool_that_only_grows_with_the_floor_is_still_judged_on_its_own_growth(run: ModuleType) -> None:
+    flat = run.flatness([_size(floor=100, validate=150), _size(floor=150, validate=210)])
+
+    assert flat["validate"]["change_from_smallest"] == pytest.approx([0, 0.4])
+    assert flat["validate"]["change_against_floor"] == pytest.approx([0, (210 / 150) / 1.5 - 1])  # -7%
+    assert flat["validate"]["met"] is False
+
+
 def test_per_record_costs_leave_out_start_up_and_the_targets_compare_wall_times(run: ModuleType) -> None:
     seed = {tool: run.Measurement(wall_s=0.1, cpu_s=0.1, peak_rss_kb=30_000)
             for tool in ("floor", "validate", "export")}

@@ -19,6 +19,7 @@ import toolkit
 from toolkit.findings import Finding
 from toolkit.loading import MAX_FILE_BYTES
 from toolkit.rules import RULES
+from toolkit.yaml_strict import parse_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 RULES_DIR = REPO / "tests" / "rules"
@@ -164,6 +165,18 @@ def test_nesting_that_would_overflow_the_yaml_parser_is_a_finding_not_a_crash() 
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[('yaml-too-deep', 1, 42)]"
+
+
+@pytest.mark.parametrize("before", ["name: Deep\t# a tab libyaml allows before a comment\n",
+                                    "tags: [a,\tb]\n", "note: x\n" * 20_000])
+def test_nesting_past_libyaml_own_limit_is_placed_at_the_first_level_too_deep(before: str) -> None:
+    # libyaml 0.2.6 stops at 1,000 levels by itself, far past the first level too deep;
+    # what comes before the nesting must not change where the finding is.
+    text = "id: act-deep\n" + before + "aliases: " + "[" * 1_001 + "\n"
+
+    findings = parse_yaml(text, "x.yaml").findings
+
+    assert [(f.rule, f.line, f.column) for f in findings] == [("yaml-too-deep", text.count("\n"), 42)]
 
 
 @pytest.mark.parametrize("value", ["2022-02-30", "2022-06-31", "2022-13-01", "2022-00-10", "2022-06-99999999999999999999"])

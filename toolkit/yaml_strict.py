@@ -146,8 +146,12 @@ def _too_deep(mark: yaml.Mark) -> TooDeep:
 def _past_libyaml_limit(error: yaml.MarkedYAMLError, text: str) -> TooDeep | None:
     if _LIBYAML_NESTING_LIMIT not in str(error.problem):
         return None
-    # PyYAML's pure-Python scanner looks ahead at most one line (1,024 characters).
-    mark = _first_too_deep(text, yaml.SafeLoader)
+    # The text up to libyaml's stop is within its limit and holds the first level
+    # too deep (the mark's index counts characters, as str does).
+    try:
+        mark = _first_too_deep(text[:error.problem_mark.index], StrictLoader)
+    except yaml.YAMLError:
+        mark = None
     return _too_deep(mark or error.problem_mark)
 
 
