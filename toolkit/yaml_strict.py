@@ -122,8 +122,8 @@ class TooDeep(yaml.MarkedYAMLError):
     """Collections nested deeper than ``MAX_DEPTH``, found before composing."""
 
 
-def _first_too_deep(text: str, loader_class: type) -> yaml.Mark | None:
-    loader = loader_class(text)
+def _first_too_deep(text: str) -> yaml.Mark | None:
+    loader = StrictLoader(text)
     try:
         depth = 0
         while loader.check_event():
@@ -144,12 +144,12 @@ def _too_deep(mark: yaml.Mark) -> TooDeep:
 
 
 def _past_libyaml_limit(error: yaml.MarkedYAMLError, text: str) -> TooDeep | None:
-    if _LIBYAML_NESTING_LIMIT not in str(error.problem):
+    if _LIBYAML_NESTING_LIMIT not in str(error.problem) or error.problem_mark is None:
         return None
     # The text up to libyaml's stop is within its limit and holds the first level
     # too deep (the mark's index counts characters, as str does).
     try:
-        mark = _first_too_deep(text[:error.problem_mark.index], StrictLoader)
+        mark = _first_too_deep(text[:error.problem_mark.index])
     except yaml.YAMLError:
         mark = None
     return _too_deep(mark or error.problem_mark)
@@ -159,7 +159,7 @@ def _check_depth(text: str) -> None:
     if sum(text.count(char) for char in _OPENERS) <= _OPENERS_SAFE:
         return
     try:
-        mark = _first_too_deep(text, StrictLoader)
+        mark = _first_too_deep(text)
     except yaml.MarkedYAMLError as error:
         raise _past_libyaml_limit(error, text) or error from None
     if mark is not None:
