@@ -135,3 +135,66 @@ def test_outside_a_git_repository_is_a_one_line_error(tmp_path: Path, monkeypatc
     result = run_toolkit(["validate", "--changed-since", "main"], expect=2)
 
     assert result.stderr == f"Error: --changed-since needs a git repository, and {tmp_path} is not inside one\n"
+
+
+# What a branch breaks in files it does not touch: the rules that span files are
+# reported wherever they land, so a changed-files run fails where a whole-corpus run fails.
+
+ADVISORY = "annotations/advisories/adv-il-nsc-istanbul-level-4.yaml"
+
+
+def test_a_deleted_record_that_others_refer_to_is_reported_where_it_is_referred_to(repo: Path, run_toolkit) -> None:
+    (repo / "annotations/locations/loc-istanbul.yaml").unlink()
+    commit_all(repo, "Delete Istanbul")
+
+    result = run_toolkit(["validate", "--changed-since", "main"], expect=1)
+
+    assert f"{ADVISORY}:4:" in result.stdout and "[ref-unresolved] no record has the id 'loc-istanbul'" in result.stdout
+
+
+def test_a_new_file_that_takes_an_existing_id_is_reported_on_either_file(repo: Path, run_toolkit) -> None:
+    # act-turkey.yaml sorts before act-turkey.yml: the duplicate lands on whichever the
+    # corpus reads second, and is reported however the two files were changed.
+    old = repo / ACTOR
+    old.rename(old.with_suffix(".yml"))
+    commit_all(repo, "The actor as .yml")
+    git(repo, "checkout", "--quiet", "-b", "later")
+    (repo / ACTOR).write_text(old.with_suffix(".yml").read_text(encoding="utf-8"), encoding="utf-8")
+
+    result = run_toolkit(["validate", "--changed-since", "HEAD"], expect=1)
+
+    assert "[id-duplicate] the id 'act-turkey' is already used by" in result.stdout
+
+
+def test_a_supersedes_link_that_closes_a_cycle_is_reported_on_the_unchanged_advisory(repo: Path, run_toolkit) -> None:
+    older = repo / "annotations/advisories/adv-il-nsc-istanbul-level-3.yaml"
+    older.write_text((repo / ADVISORY).read_text(encoding="utf-8")
+                     .replace("istanbul-level-4", "istanbul-level-3").replace("value: 4", "value: 3")
+                     .replace("audience: Israelis", "audience: Israelis\nsupersedes: [adv-il-nsc-istanbul-level-4]"),
+                     encoding="utf-8")
+    commit_all(repo, "An advisory that supersedes level 4")
+    git(repo, "checkout", "--quiet", "-b", "cycle")
+    edit(repo, ADVISORY, "audience: Israelis", "audience: Israelis\nsupersedes: [adv-il-nsc-istanbul-level-3]")
+
+    result = run_toolkit(["validate", "--changed-since", "HEAD"], expect=1)
+
+    assert "annotations/advisories/adv-il-nsc-istanbul-level-3.yaml:" in result.stdout
+    assert "[advisory-supersedes-cycle]" in result.stdout
+
+
+def test_a_deleted_article_text_is_reported_on_its_source_record(repo: Path, run_toolkit) -> None:
+    (repo / "annotations/sources/src-lapid-to-visit-turkey.txt").unlink()
+
+    result = run_toolkit(["validate", "--changed-since", "main"], expect=1)
+
+    assert "annotations/sources/src-lapid-to-visit-turkey.yaml:" in result.stdout
+    assert "[source-text-missing]" in result.stdout
+
+
+def test_a_file_given_alone_reports_what_its_edit_broke_elsewhere(repo: Path, run_toolkit) -> None:
+    edit(repo, "annotations/locations/loc-istanbul.yaml", "id: loc-istanbul", "id: loc-istanbul-city")
+    (repo / "annotations/locations/loc-istanbul.yaml").rename(repo / "annotations/locations/loc-istanbul-city.yaml")
+
+    result = run_toolkit(["validate", "annotations/locations/loc-istanbul-city.yaml"], expect=1)
+
+    assert f"{ADVISORY}:4:" in result.stdout and "[ref-unresolved]" in result.stdout

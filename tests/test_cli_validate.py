@@ -95,15 +95,27 @@ def test_with_no_path_the_corpus_in_annotations_is_checked(tmp_path: Path, monke
 
 
 def test_a_file_given_alone_is_checked_against_its_whole_corpus() -> None:
+    corpus = Path("tests/rules/schema-vocabulary/invalid")
+    actor = corpus / "actors" / "act-yair-lapid.yaml"
+
+    alone = toolkit.validate([actor])
+
+    # It is referred to from the event, so it is no orphan; the event's own finding stays out.
+    assert alone.findings == ()
+    assert (alone.files, alone.records) == (1, 1)
+    assert [f.rule for f in toolkit.validate([corpus]).findings] == ["schema-vocabulary"]
+
+
+def test_a_file_given_alone_also_gets_the_findings_that_span_files_wherever_they_land() -> None:
     corpus = Path("tests/rules/unreferenced-actor/invalid")
     event = corpus / "events" / "evt-lapid-visit-turkey.yaml"
 
     alone = toolkit.validate([event])
 
-    # Its references resolve to records in other files, whose own findings stay out.
-    assert alone.findings == ()
+    # The orphan actor is a verdict on the whole corpus: the same with one file or all.
+    assert [(f.file, f.rule) for f in alone.findings] == [
+        ((corpus / "actors" / "act-mevlut-cavusoglu.yaml").as_posix(), "unreferenced-actor")]
     assert (alone.files, alone.records) == (1, 1)
-    assert [f.rule for f in toolkit.validate([corpus]).findings] == ["unreferenced-actor"]
 
 
 def test_a_broken_reference_is_reported_in_the_file_given_alone() -> None:

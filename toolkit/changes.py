@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from dataclasses import dataclass
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -85,6 +86,18 @@ def changed_annotation_files(ref: str, scope: Sequence[Path] = (), cwd: Path | N
 
     Raises ToolkitError outside a git repository, or for a ref git does not know.
     """
+    return _changes(ref, scope, cwd).files
+
+
+@dataclass(frozen=True)
+class _Changes:
+    files: list[Path]  # annotation files changed or added, sorted
+    # Corpus folders in which an annotation file or an article text was deleted: nothing
+    # is left to check in the file, but what referred to it may be broken now.
+    deleted_in: list[Path]
+
+
+def _changes(ref: str, scope: Sequence[Path], cwd: Path | None) -> _Changes:
     cwd = (cwd or Path.cwd()).absolute()
     targets = [path if path.is_absolute() else cwd / path for path in (scope or [DEFAULT_CORPUS])]
     for target in targets:
@@ -95,6 +108,7 @@ def changed_annotation_files(ref: str, scope: Sequence[Path] = (), cwd: Path | N
     # Against the working tree: commits since the merge base, staged and unstaged edits.
     changed = _names(_git(["diff", "--name-only", "-z", "--no-renames", "--diff-filter=d", base, "--"], top))
     changed += _names(_git(["ls-files", "--others", "--exclude-standard", "-z"], top))
+    deleted = _names(_git(["diff", "--name-only", "-z", "--no-renames", "--diff-filter=D", base, "--"], top))
     found: set[Path] = set()
     for name in changed:
         path = top / name
@@ -102,15 +116,32 @@ def changed_annotation_files(ref: str, scope: Sequence[Path] = (), cwd: Path | N
             continue
         if _is_annotation(path):
             found.add(path)
-        elif path.suffix == ".txt" and path.parent.name == _SOURCE_FOLDER:
+        elif _is_source_text(path):
             found.update(_records_citing_text(path))
-    return sorted(found)
+    deleted_in: set[Path] = set()
+    for name in deleted:
+        path = top / name
+        if (path.exists() or not any(is_within(path, target) for target in targets)
+                or not (_is_annotation(path) or _is_source_text(path))):
+            continue
+        root = find_corpus_root(path)
+        if root is not None and root.is_dir():
+            deleted_in.add(root)
+    return _Changes(sorted(found), sorted(deleted_in))
+
+
+def _is_source_text(path: Path) -> bool:
+    return path.suffix == ".txt" and path.parent.name == _SOURCE_FOLDER
 
 
 def validate_changed_since(ref: str, scope: Sequence[Path] = (), *,
                            progress: Callable[[int, int], None] | None = None, jobs: int | None = None) -> Report:
-    """Validate the annotation files changed since ``ref`` (an empty report when there are none)."""
-    files = changed_annotation_files(ref, scope)
-    if not files:
+    """Validate the annotation files changed since ``ref`` (an empty report when there are none).
+
+    Where files were deleted, their corpus is checked too, and the findings of rules
+    that span files (a reference to a deleted record) are reported.
+    """
+    changes = _changes(ref, scope, None)
+    if not changes.files and not changes.deleted_in:
         return Report((), 0, 0)
-    return validate(files, progress=progress, jobs=jobs)
+    return validate(changes.files, progress=progress, jobs=jobs, spanning=changes.deleted_in)

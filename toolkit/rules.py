@@ -14,9 +14,19 @@ from toolkit.findings import Severity
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """A rule: its id, default severity, summary, and whether its verdict spans files.
+
+    ``spans_files`` marks the rules whose finding in one file can be caused by
+    another file (a record deleted, an id taken twice, an article text edited): a
+    run over some files (paths given, ``--changed-since``, a pre-commit hook)
+    reports their findings wherever they land, so that it reaches the verdict a
+    whole-corpus run reaches.
+    """
+
     id: str
     severity: Severity
     summary: str
+    spans_files: bool = False
 
 
 _E, _W = Severity.ERROR, Severity.WARNING
@@ -48,21 +58,33 @@ RULES: dict[str, Rule] = {
         Rule("schema-format", _E, "A value that does not have the required form (id pattern, date, code)."),
         Rule("schema-invalid", _E, "Any other violation of the record's schema."),
         # Corpus-wide rules
-        Rule("id-duplicate", _E, "Two records share one id."),
+        Rule("id-duplicate", _E, "Two records share one id.",
+             spans_files=True),
         Rule("id-file-name", _E, "A record's id differs from its file name."),
-        Rule("ref-unresolved", _E, "A reference to a record that does not exist."),
-        Rule("ref-wrong-kind", _E, "A reference to a record of the wrong kind."),
-        Rule("evidence-quote-not-found", _E, "An evidence quote does not occur in the cited source's text."),
-        Rule("source-text-missing", _E, "A source's text file is missing or unreadable."),
-        Rule("source-text-outside", _E, "A source's text path leaves the corpus (absolute, '..', or a symlink out)."),
-        Rule("source-sha256-mismatch", _E, "A source's text file does not match its recorded SHA-256."),
+        Rule("ref-unresolved", _E, "A reference to a record that does not exist.",
+             spans_files=True),
+        Rule("ref-wrong-kind", _E, "A reference to a record of the wrong kind.",
+             spans_files=True),
+        Rule("evidence-quote-not-found", _E, "An evidence quote does not occur in the cited source's text.",
+             spans_files=True),
+        Rule("source-text-missing", _E, "A source's text file is missing or unreadable.",
+             spans_files=True),
+        Rule("source-text-outside", _E, "A source's text path leaves the corpus (absolute, '..', or a symlink out).",
+             spans_files=True),
+        Rule("source-sha256-mismatch", _E, "A source's text file does not match its recorded SHA-256.",
+             spans_files=True),
         Rule("date-range-order", _E, "A date range ends before it starts."),
-        Rule("date-after-publication", _E, "A record is dated after its source was published, but is not planned."),
+        Rule("date-after-publication", _E, "A record is dated after its source was published, but is not planned.",
+             spans_files=True),
         Rule("date-weekday-mismatch", _E, "A date resolved from a weekday expression falls on another weekday."),
         Rule("date-invalid", _E, "A date that does not exist in the calendar (2022-02-30)."),
-        Rule("advisory-supersedes-issuer", _E, "An advisory supersedes one issued by another issuer."),
-        Rule("advisory-supersedes-cycle", _E, "Advisories supersede each other in a cycle."),
-        Rule("unreferenced-actor", _W, "No record references this actor."),
-        Rule("unreferenced-location", _W, "No record references this location."),
+        Rule("advisory-supersedes-issuer", _E, "An advisory supersedes one issued by another issuer.",
+             spans_files=True),
+        Rule("advisory-supersedes-cycle", _E, "Advisories supersede each other in a cycle.",
+             spans_files=True),
+        Rule("unreferenced-actor", _W, "No record references this actor.",
+             spans_files=True),
+        Rule("unreferenced-location", _W, "No record references this location.",
+             spans_files=True),
     ]
 }

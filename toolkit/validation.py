@@ -18,6 +18,7 @@ from toolkit.corpus_index import CorpusIndex
 from toolkit.errors import ToolkitError
 from toolkit.findings import Finding, Severity
 from toolkit.loading import annotation_files, display_path, find_corpus_root, load_corpus, load_file
+from toolkit.rules import RULES
 from toolkit.schema_loader import SchemaSet, load_schemas
 
 DEFAULT_CORPUS = Path("annotations")
@@ -96,16 +97,24 @@ def cycle_collection_paused() -> Iterator[None]:
 
 
 def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None,
-             progress: Callable[[int, int], None] | None = None, jobs: int | None = None) -> Report:
+             progress: Callable[[int, int], None] | None = None, jobs: int | None = None,
+             spanning: Sequence[Path] = ()) -> Report:
     """Validate annotation files and return every finding.
 
     With no paths, the corpus in ``./annotations`` is checked. With paths, the
     findings of those files are reported, while references are still resolved
-    against the whole corpus each file belongs to. ``progress(done, total)`` is
-    called as the files of each corpus are read (the CLI draws a line with it).
-    Large corpora are parsed on several cores, up to ``jobs`` (see ``load_corpus``).
+    against the whole corpus each file belongs to; the findings of rules that
+    span files (``Rule.spans_files``: a reference a deletion broke, an id taken
+    twice) are reported in whichever file of that corpus they land, so the
+    verdict is the one a whole-corpus run reaches. ``spanning`` names more
+    corpus folders, none of whose files is selected, checked for those rules
+    alone (a corpus in which a file was deleted).
+
+    ``progress(done, total)`` is called as the files of each corpus are read
+    (the CLI draws a line with it). Large corpora are parsed on several cores,
+    up to ``jobs`` (see ``load_corpus``).
     """
-    targets = [Path(p) for p in paths] or [DEFAULT_CORPUS]
+    targets = [Path(p) for p in paths] or ([] if spanning else [DEFAULT_CORPUS])
     for target in targets:
         if not target.exists():
             raise ToolkitError(f"{target}: no such file or folder")
@@ -124,14 +133,21 @@ def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None
                 findings += file_findings
             continue
         by_root.setdefault(root, []).append(target)
+    for corpus in spanning:
+        by_root.setdefault(find_corpus_root(Path(corpus)) or Path(corpus).absolute(), [])
     for root in sorted(by_root):
         checked = check_corpus(root, schemas, progress, jobs=jobs)
-        if root in {target.absolute() for target in by_root[root]}:
+        if not by_root[root]:
+            wanted = set()  # a corpus checked only for what a change broke across files
+        elif root in {target.absolute() for target in by_root[root]}:
             wanted = set(checked.files)  # the whole corpus: no second walk over its files
         else:
             wanted = {display_path(path, resolved) for path in annotation_files(by_root[root])}
         selected |= wanted
-        findings += [f for f in checked.findings if f.file in wanted]
+        # A rule that spans files can fire in a file nobody touched (a record deleted,
+        # an id taken twice, an article text edited): reported wherever it lands, so
+        # that a run over some files reaches the verdict of a run over all of them.
+        findings += [f for f in checked.findings if f.file in wanted or RULES[f.rule].spans_files]
         records += sum(1 for r in checked.index.records if r.file in wanted)
     unique = sorted(set(findings), key=Finding.sort_key)
     return Report(tuple(unique), len(selected), records)
