@@ -23,6 +23,10 @@ schemas as their reader does:
 - ``string``: text is Unicode text; a lone surrogate (which no file can hold but a
   caller of the library can pass) is not a string to python-jsonschema, and
   jsonschema-rs cannot take it at all (the fast path then has no verdict).
+- ``uniqueItems``: two strings that are the same text in Unicode's sense (one
+  written with ``ç``, the other with ``c`` and a combining cedilla) look the
+  same to every reader but differ code point by code point; here they are
+  compared in their NFC form, a repeat like any other.
 - ``format`` and ``multipleOf``: each validator has its own format checks and
   float arithmetic; a schema using them turns the fast path off.
 
@@ -37,6 +41,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +78,15 @@ def is_json_type(value: Any, name: str) -> bool:
     if name == "object":
         return isinstance(value, dict)
     return False
+
+
+def nfc_items(items: list[Any]) -> list[Any]:
+    """The items of a list with every string in its NFC form: canonically equal texts become equal."""
+    return [unicodedata.normalize("NFC", item) if isinstance(item, str) else item for item in items]
+
+
+def _all_nfc(items: list[Any]) -> bool:
+    return all(unicodedata.is_normalized("NFC", item) for item in items if isinstance(item, str))
 
 
 # -- patterns: ECMA-262, with the u flag ----------------------------------------------
@@ -134,6 +148,13 @@ def slow_validator_class() -> type[Validator]:
             listed = ", ".join(repr(extra) for extra in sorted(extras, key=str))
             yield ValidationError(f"Additional properties are not allowed ({listed} unexpected)")
 
+    plain_unique_items = Draft202012Validator.VALIDATORS["uniqueItems"]
+
+    def unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> Any:
+        if validator.is_type(instance, "array") and not _all_nfc(instance):
+            instance = nfc_items(instance)
+        yield from plain_unique_items(validator, unique, instance, schema)
+
     types = Draft202012Validator.TYPE_CHECKER.redefine_many(
         {name: (lambda name: lambda _checker, value: is_json_type(value, name))(name)
          for name in ("integer", "number", "string", "boolean", "null", "array", "object")}
@@ -141,7 +162,7 @@ def slow_validator_class() -> type[Validator]:
     return validators.extend(
         Draft202012Validator,
         validators={"pattern": pattern, "patternProperties": pattern_properties,
-                    "additionalProperties": additional_properties},
+                    "additionalProperties": additional_properties, "uniqueItems": unique_items},
         type_checker=types,
     )
 
@@ -169,7 +190,28 @@ class _StrictType:
             raise ValueError(f"{instance!r} is not of type {' or '.join(map(repr, self.types))}")
 
 
-FAST_KEYWORDS: dict[str, type] = {STRICT_TYPE: _StrictType}
+# The keyword of our own set beside each "uniqueItems": true.
+UNIQUE_TEXT = "x-toolkit-unique-text"
+
+
+class _UniqueText:
+    """jsonschema-rs keyword: no two strings of the list are the same text once in NFC form.
+
+    jsonschema-rs checks ``uniqueItems`` code point by code point; a list whose
+    strings are all in NFC already (nearly every list) costs one check per string.
+    """
+
+    def __init__(self, parent_schema: dict[str, Any], value: Any, schema_path: list[str | int]) -> None:
+        self.unique = value is True
+
+    def validate(self, instance: Any) -> None:
+        if self.unique and isinstance(instance, list) and not _all_nfc(instance):
+            texts = [item for item in nfc_items(instance) if isinstance(item, str)]
+            if len(set(texts)) != len(texts):
+                raise ValueError("the list repeats a text (the same once in Unicode's NFC form)")
+
+
+FAST_KEYWORDS: dict[str, type] = {STRICT_TYPE: _StrictType, UNIQUE_TEXT: _UniqueText}
 
 # Where a keyword's value is a schema, a list of schemas, or schemas by name.
 _SUBSCHEMA = {"items", "additionalItems", "additionalProperties", "unevaluatedProperties",
@@ -179,7 +221,7 @@ _SUBSCHEMA_MAPS = {"properties", "patternProperties", "$defs", "definitions", "d
 # Read differently by the two validators (their own format checks and float
 # arithmetic), or, for unevaluatedProperties beside patternProperties, by
 # python-jsonschema with Python's re.
-_NOT_VOUCHED_FOR = {"format", "multipleOf", "$dynamicRef", "$recursiveRef", STRICT_TYPE}
+_NOT_VOUCHED_FOR = {"format", "multipleOf", "$dynamicRef", "$recursiveRef", STRICT_TYPE, UNIQUE_TEXT}
 
 # One token of the ECMA-262 syntax that jsonschema-rs's translation and regress read
 # alike, whatever the text (tests/test_hardening_schema.py tries every code point on
@@ -249,6 +291,10 @@ def _schema(schema: Any) -> Any:
             names = value if isinstance(value, list) else [value]
             if _NUMERIC & set(names):
                 copy[STRICT_TYPE] = names
+        elif keyword == "uniqueItems":
+            copy[keyword] = value
+            if value is True:
+                copy[UNIQUE_TEXT] = True
         elif keyword in _SUBSCHEMA or keyword in _SUBSCHEMA_LISTS:
             copy[keyword] = [_schema(item) for item in value] if isinstance(value, list) else _schema(value)
         elif keyword in _SUBSCHEMA_MAPS and isinstance(value, dict):
