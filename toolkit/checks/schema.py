@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -55,10 +56,12 @@ def describe_value(value: Any) -> str:
 
 
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Printable to Python, yet nothing to see: fillers, the blank braille pattern, variation selectors.
+_BLANK_LOOKING = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0]")
 
 
 def _shown(char: str) -> str:
-    if char.isprintable() or char == " ":
+    if (char.isprintable() and not _BLANK_LOOKING.match(char)) or char == " ":
         return char
     return _ESCAPES.get(char) or f"\\u{ord(char):04x}"
 
