@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.kinds import KINDS
-from toolkit.schema_dialect import fast_schemas
+from toolkit.schema_dialect import FAST_KEYWORDS, fast_schemas, slow_validator_class
 
 if TYPE_CHECKING:
     import jsonschema_rs
-    from jsonschema import Draft202012Validator
+    from jsonschema.protocols import Validator
     from referencing import Registry, Resource
 
 
@@ -64,15 +64,17 @@ class SchemaSet:
                                       retriever=_retrieve_nothing)
 
     @cached_property
-    def validators(self) -> dict[str, Draft202012Validator]:
-        """python-jsonschema validators by kind name: slow, but their errors explain themselves."""
-        from jsonschema import Draft202012Validator
+    def validators(self) -> dict[str, Validator]:
+        """python-jsonschema validators by kind name: slow, but their errors explain themselves.
 
+        They read patterns and types as JSON Schema means them (``schema_dialect.py``).
+        """
+        cls = slow_validator_class()
         return {
-            kind.name: Draft202012Validator(
+            kind.name: cls(
                 self.schemas[kind.schema_file],
                 registry=self.registry,
-                format_checker=Draft202012Validator.FORMAT_CHECKER,
+                format_checker=cls.FORMAT_CHECKER,
             )
             for kind in KINDS
         }
@@ -94,7 +96,8 @@ class SchemaSet:
             # anything else: a $ref is never fetched over the network.
             registry = jsonschema_rs.Registry([(schema["$id"], schema) for schema in schemas.values()])
             return {
-                kind.name: jsonschema_rs.validator_for(schemas[kind.schema_file], registry=registry, offline=True)
+                kind.name: jsonschema_rs.validator_for(schemas[kind.schema_file], registry=registry, offline=True,
+                                                       keywords=FAST_KEYWORDS)
                 for kind in KINDS
             }
         except (ValueError, KeyError, TypeError):

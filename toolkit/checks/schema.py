@@ -2,20 +2,25 @@
 
 Two validators, one verdict. jsonschema-rs says whether a record is valid in a
 few microseconds; only records it does not pass go to python-jsonschema, whose
-structured errors the messages are written from. jsonschema-rs reads the schemas
-in a form where it cannot pass what python-jsonschema fails (``schema_dialect.py``),
-so the findings are the same either way (``tests/test_fast_path.py``).
+structured errors the messages are written from. Both read the schemas as JSON
+Schema means them (``schema_dialect.py``), so the findings are the same either
+way (``tests/test_fast_path.py``, ``tests/test_hardening_schema.py``); and should
+they ever disagree, the record is refused all the same, with jsonschema-rs's
+words, never passed.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from toolkit.findings import Finding, Severity, json_path
 from toolkit.loading import Record
 from toolkit.positions import locate
+from toolkit.schema_dialect import is_json_type
 from toolkit.schema_loader import SchemaSet
 
 if TYPE_CHECKING:
@@ -37,7 +42,8 @@ def describe_value(value: Any) -> str:
     """A short rendering of a value for a message (not Python's repr of a whole tree)."""
     if isinstance(value, str):
         shown = value if len(value) <= 60 else value[:57] + "..."
-        return f"'{shown}'"
+        # Invisible and control characters are shown by their code, so the reader sees them.
+        return "'" + "".join(_shown(c) for c in shown) + "'"
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -49,7 +55,22 @@ def describe_value(value: Any) -> str:
     return str(value)
 
 
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Printable to Python, yet nothing to see: fillers, the blank braille pattern, variation selectors.
+_BLANK_LOOKING = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0]")
+
+
+def _shown(char: str) -> str:
+    if (char.isprintable() and not _BLANK_LOOKING.match(char)) or char == " ":
+        return char
+    return _ESCAPES.get(char) or f"\\u{ord(char):04x}"
+
+
 def _type_of(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "a number beyond what a file can write" if not math.isnan(value) else "something that is not a number"
+    if isinstance(value, str) and not is_json_type(value, "string"):
+        return "text that is not valid Unicode (a lone surrogate)"
     for name, kind in (("boolean", bool), ("integer", int), ("number", float), ("string", str),
                        ("array", list), ("object", dict)):
         if isinstance(value, kind):
@@ -118,6 +139,8 @@ def _findings_for(error: ValidationError, at: _Located) -> Iterator[Finding]:
         hint = None
         if isinstance(value, str) and "integer" in expected and value.strip().lstrip("+-").isdigit():
             hint = "write the number without quotes or leading zeros"
+        elif isinstance(value, float) and "integer" in expected and value.is_integer():
+            hint = f"write it without a decimal point: {int(value)}"
         elif isinstance(value, (bool, int, float)) and "string" in expected:
             hint = "put the value in quotes to keep it as text"
         yield at.finding("schema-type", parts, f"expected {words}, found {_type_of(value)} ({describe_value(value)})", hint)
@@ -177,18 +200,30 @@ def check_schema(records: Iterable[Record], schemas: SchemaSet, *, fast: bool = 
     quick = schemas.fast_validators if fast else {}
     for record in records:
         fast_validator = quick.get(record.kind.name)
-        if fast_validator is not None and _surely_valid(fast_validator, record.data):
+        verdict = _fast_verdict(fast_validator, record.data) if fast_validator is not None else None
+        if verdict is True:
             continue
         validator = schemas.validators[record.kind.name]
         at = _Located(record)
-        for error in validator.iter_errors(record.data):
-            findings.extend(_findings_for(error, at))
+        found = [finding for error in validator.iter_errors(record.data) for finding in _findings_for(error, at)]
+        if not found and verdict is False:
+            # The validators disagree: one verdict means the stricter one stands.
+            found = _fast_findings(fast_validator, record.data, at)
+        findings.extend(found)
     return findings
 
 
-def _surely_valid(validator: jsonschema_rs.Validator, data: Any) -> bool:
-    """Whether jsonschema-rs passes the record (and so python-jsonschema would: schema_dialect.py)."""
+def _fast_verdict(validator: jsonschema_rs.Validator, data: Any) -> bool | None:
+    """jsonschema-rs's verdict on the record, or ``None`` when it cannot read it."""
     try:
         return validator.is_valid(data)
     except (ValueError, TypeError, OverflowError):
-        return False  # a value JSON cannot hold (a lone surrogate): let python-jsonschema say what is wrong
+        return None  # a value JSON cannot hold (a lone surrogate): let python-jsonschema say what is wrong
+
+
+def _fast_findings(validator: Any, data: Any, at: _Located) -> list[Finding]:
+    """Findings in jsonschema-rs's words, for a record python-jsonschema found nothing wrong with."""
+    hint = "the toolkit's two schema validators disagree on this value: please report it"
+    found = [at.finding("schema-invalid", list(error.instance_path), error.message, hint)
+             for error in validator.iter_errors(data)]
+    return found or [at.finding("schema-invalid", [], "the record does not match its schema", hint)]
