@@ -429,3 +429,25 @@ def test_the_records_beside_an_edited_text_are_read_within_the_corpus(
     changed = changed_annotation_files("main")
 
     assert [path.name for path in changed] == ["src-lapid-to-visit-turkey.yaml"]
+
+
+def test_a_yaml_file_found_in_a_folder_outside_any_corpus_is_not_read_through_a_link_out_of_it(
+        tmp_path: Path, secret_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    (drafts / "evt-draft.yaml").symlink_to(secret_file)
+    monkeypatch.chdir(tmp_path)
+    read = []
+    real_read_capped = loading.read_capped
+
+    def spy(path, cap, *, within=None):  # type: ignore[no-untyped-def]
+        content = real_read_capped(path, cap, within=within)
+        read.append(content)
+        return content
+
+    monkeypatch.setattr(loading, "read_capped", spy)
+
+    report = toolkit.validate(["drafts"])
+
+    assert [f.rule for f in report.findings] == ["file-unreadable"]
+    assert read == []

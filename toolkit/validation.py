@@ -128,9 +128,12 @@ def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None
         for found in roots:
             by_root.setdefault(found, []).append(found)
         findings += folder_findings(problems, resolved)
+        # Files found in a folder are read within it (not through a link out of it);
+        # a file named on its own is read as named.
+        within = target.absolute() if target.is_dir() else None
         for path in loose:
             selected.add(display_path(path, resolved))
-            _record, file_findings = load_file(path, None)
+            _record, file_findings = load_file(path, None, corpus_root=within)
             findings += file_findings
     for root in sorted(by_root):
         checked = check_corpus(root, schemas, progress, jobs=jobs)
