@@ -136,7 +136,7 @@ def test_the_scan_refuses_every_control_separator_and_surrogate_and_every_format
 ) -> None:
     # Pins the decision against the Unicode database of the running Python: a new
     # format character (category Cf) in a later Unicode version must be decided on.
-    from toolkit.unsafe_text import UNSAFE_CHARACTER
+    from toolkit.unsafe_text import UNSAFE_CHARACTER, first_unsafe
 
     allowed_format = {0x200C, 0x200D, 0x200E, 0x200F, 0x061C, *range(0x180B, 0x1810)}
     visible_format = {*range(0x0600, 0x0606), 0x06DD, 0x070F, 0x0890, 0x0891, 0x08E2, 0x110BD, 0x110CD,
@@ -146,6 +146,8 @@ def test_the_scan_refuses_every_control_separator_and_surrogate_and_every_format
         char = chr(code)
         category = unicodedata.category(char)
         refused = UNSAFE_CHARACTER.fullmatch(char) is not None
+        if (first_unsafe(f"ab{char}c") == 2) != refused:  # the fast scan finds exactly the same
+            wrong.append(f"fast scan U+{code:04X}")
         if char in "\t\n":
             expected = False
         elif char == "\r" or category in ("Cc", "Zl", "Zp", "Cs") or 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE:
@@ -157,7 +159,8 @@ def test_the_scan_refuses_every_control_separator_and_surrogate_and_every_format
         if refused != expected:
             wrong.append(f"U+{code:04X}")
     assert wrong == []
-    assert UNSAFE_CHARACTER.search("a\r\nb") is None
+    assert UNSAFE_CHARACTER.search("a\r\nb") is None and first_unsafe("a\r\nb\U0001f600") is None
+    assert first_unsafe("a\r\nb\rc") == 4
 
 
 def test_a_lone_surrogate_from_an_escape_is_refused_where_it_is(corpus: Path) -> None:

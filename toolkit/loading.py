@@ -15,7 +15,7 @@ from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME, YAML_SUFFIXES, Kind
 from toolkit.lanes import lanes_available, run_in_lanes
 from toolkit.reading import FileTooLarge, NotAFile, OutsideCorpus, read_capped
 from toolkit.reading import is_within as is_within  # re-exported: other modules import it from here
-from toolkit.unsafe_text import UNSAFE_CHARACTER, explain, hint_for, shown_name
+from toolkit.unsafe_text import UNSAFE_CHARACTER, explain, first_unsafe, hint_for, shown_name
 from toolkit.yaml_strict import parse_yaml
 
 # One record per file is a few kilobytes; a cap keeps a mistaken or hostile file
@@ -128,9 +128,9 @@ def read_text(path: Path, file: str, corpus_root: Path | None = None) -> tuple[s
         line = text.count("\n", 0, text.index("\x00")) + 1
         return fail("yaml-encoding", "the file holds NUL bytes: it looks binary, not text", line,
                     hint="annotation files are UTF-8 YAML text")
-    unsafe = UNSAFE_CHARACTER.search(text)
+    unsafe = first_unsafe(text)
     if unsafe is not None:
-        return None, [unsafe_character_finding(text, unsafe.start(), file)]
+        return None, [unsafe_character_finding(text, unsafe, file)]
     return text, []
 
 

@@ -6,7 +6,7 @@ taken differently by the two: libyaml ends a line at U+2028, U+2029, NEL (U+0085
 and a lone CR, which ``git diff`` and editors show inside one line (so a field
 can hide behind a comment); bidi controls reorder what is displayed ("Trojan
 Source"); control characters rewrite a terminal; invisible characters are simply
-not seen. This module finds them in file text (one compiled regex scan) and makes
+not seen. This module finds them in file text (one fast regex scan) and makes
 file names safe to show (the same characters, plus undecodable bytes, escaped
 the way git quotes a path).
 
@@ -32,7 +32,7 @@ _LINE_BREAKS = "\r\x85\u2028\u2029"
 # The embeddings, overrides and isolates of "Trojan Source" (CVE-2021-42574).
 _BIDI = "\u202a-\u202e\u2066-\u2069"
 # Default-ignorable code points (invisible by definition) that no script needs.
-_INVISIBLE = (
+_INVISIBLE_BMP = (
     "\u00ad"  # SOFT HYPHEN
     "\u034f"  # COMBINING GRAPHEME JOINER
     "\u115f\u1160\u3164\uffa0"  # Hangul fillers: letters that show nothing
@@ -42,25 +42,57 @@ _INVISIBLE = (
     "\u206a-\u206f"  # deprecated format characters
     "\ufeff"  # ZERO WIDTH NO-BREAK SPACE, a byte-order mark inside the text
     "\ufff0-\ufffb"  # unassigned specials and the interlinear annotation marks
+)
+_INVISIBLE_ASTRAL = (
     "\U0001bca0-\U0001bca3"  # shorthand format controls
     "\U0001d173-\U0001d17a"  # musical format controls
     "\U000e0000-\U000e00ff"  # tag characters: a whole hidden ASCII message
     "\U000e01f0-\U000e0fff"  # unassigned default-ignorables
 )
+_INVISIBLE = _INVISIBLE_BMP + _INVISIBLE_ASTRAL
 # Not characters of text at all: controls other than tab and LF (CR only before
 # LF), lone surrogates (only names and escapes can carry them) and noncharacters.
-_NOT_TEXT = (
-    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
-    "\ud800-\udfff"
-    "\ufdd0-\ufdef\ufffe\uffff"
-    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
-)
+_NOT_TEXT_BMP = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+_NOT_TEXT_ASTRAL = "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
+_NOT_TEXT = _NOT_TEXT_BMP + _NOT_TEXT_ASTRAL
 
-# One scan per file. CR is allowed only as the first half of CRLF.
+# What the scan refuses, exactly. CR is allowed only as the first half of CRLF.
 UNSAFE_CHARACTER = re.compile(f"[{_NOT_TEXT}\x85\u2028\u2029{_BIDI}{_INVISIBLE}]|\r(?!\n)")
-# A name shown in a report is quoted when it holds any of them, or a quote or
-# backslash (so that a quoted name cannot be forged by an unquoted one).
-_NAME_NEEDS_QUOTES = re.compile(f'[{_NOT_TEXT}\t\n\r\x85\u2028\u2029{_BIDI}{_INVISIBLE}"\\\\]')
+
+# The same, fast. Python's regex engine tests a character against each range
+# beyond U+FFFF in turn, which made the exact pattern cost more than parsing a
+# small file; so the scan matches the BMP characters exactly and any astral
+# character (rare in text: emoji, some CJK) as a candidate, checked on its own.
+_ASTRAL = "\U00010000-\U0010ffff"
+_BMP_UNSAFE = f"{_NOT_TEXT_BMP}\x85\u2028\u2029{_BIDI}{_INVISIBLE_BMP}"
+_CANDIDATE = re.compile(f"[{_BMP_UNSAFE}{_ASTRAL}]")
+_CANDIDATE_OR_CR = re.compile(f"[{_BMP_UNSAFE}{_ASTRAL}]|\r(?!\n)")
+_ASTRAL_UNSAFE = re.compile(f"[{_NOT_TEXT_ASTRAL}{_INVISIBLE_ASTRAL}]")
+# A name shown in a report is quoted when it holds an unsafe character, a tab or
+# line feed, or a quote or backslash (so that a quoted name cannot be forged by an
+# unquoted one).
+_NAME_CANDIDATE = re.compile(f'[{_BMP_UNSAFE}\t\n\r"\\\\{_ASTRAL}]')
+
+
+def first_unsafe(text: str, start: int = 0) -> int | None:
+    """Where the first character ``UNSAFE_CHARACTER`` refuses is, from ``start``; one fast scan."""
+    pattern = _CANDIDATE_OR_CR if "\r" in text else _CANDIDATE
+    while (match := pattern.search(text, start)) is not None:
+        char = match.group()
+        if char <= "\uffff" or _ASTRAL_UNSAFE.match(char):
+            return match.start()
+        start = match.end()
+    return None
+
+
+def _needs_quotes(name: str) -> bool:
+    start = 0
+    while (match := _NAME_CANDIDATE.search(name, start)) is not None:
+        if match.group() <= "\uffff" or _ASTRAL_UNSAFE.match(match.group()):
+            return True
+        start = match.end()
+    return False
+
 
 _LINE_BREAK = re.compile(f"[{_LINE_BREAKS}]")
 _BIDI_CONTROL = re.compile(f"[{_BIDI}]")
@@ -116,7 +148,7 @@ def _escaped(char: str) -> str:
         return _C_ESCAPES[char]
     if "\udc80" <= char <= "\udcff":  # a byte that was not UTF-8 (os.fsdecode's surrogateescape)
         return f"\\{ord(char) - 0xDC00:03o}"
-    if _NAME_NEEDS_QUOTES.fullmatch(char):
+    if _needs_quotes(char):
         return "".join(f"\\{byte:03o}" for byte in char.encode("utf-8", "surrogatepass"))
     return char
 
@@ -133,6 +165,6 @@ def shown_name(name: str) -> str:
     ``\\"`` and ``\\\\`` for quote and backslash, and octal escapes for the bytes of
     an undecodable, control, bidi or invisible character (``"caf\\303"``).
     """
-    if _NAME_NEEDS_QUOTES.search(name) is None:
+    if not _needs_quotes(name):
         return name
     return '"' + "".join(map(_escaped, name)) + '"'
