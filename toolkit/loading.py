@@ -92,6 +92,9 @@ def read_text(path: Path, file: str, corpus_root: Path | None = None) -> tuple[s
 
     With ``corpus_root``, a symlink that leads outside that folder is not read:
     a pull request must not make the run read (and quote) files of the machine.
+    Text whose review would differ from its parse (a line break only YAML sees, a
+    control, bidi or invisible character) is refused at its place
+    (``yaml-unsafe-character``, see ``toolkit/unsafe_text.py``).
     """
 
     def fail(rule: str, message: str, line: int | None = None, column: int | None = None,
@@ -177,24 +180,23 @@ def _root_of_kind_folder(folder: Path) -> Path | None:
     return folder.parent
 
 
-def annotation_files(paths: Iterable[Path], folders: list[tuple[str, str]] | None = None) -> Iterator[Path]:
+def annotation_files(paths: Iterable[Path]) -> Iterator[Path]:
     """Every YAML file named by ``paths`` (files as given, folders searched), sorted.
 
-    A folder that cannot be listed or is a symlink is not entered; with ``folders``,
-    it is added there with the reason, so that the caller can report it.
+    A folder that cannot be listed or is a symlink is not entered (the walk of the
+    corpus reports it).
     """
     for path in paths:
         if path.is_dir():
-            yield from map(Path, yaml_files_under(os.fspath(path), folders))
+            yield from map(Path, yaml_files_under(os.fspath(path)))
         else:
             yield path
 
 
-def yaml_files_under(folder: str, problems: list[tuple[str, str]] | None = None, *,
-                     skip_hidden: bool = False) -> Iterator[str]:
+def yaml_files_under(folder: str, problems: list[tuple[str, str]] | None = None) -> Iterator[str]:
     """The YAML files under a folder, siblings by name, depth first; without recursion.
 
-    What ``sorted(p for p in Path(folder).rglob("*") if p.suffix in YAML_SUFFIXES)``
+    What ``sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in YAML_SUFFIXES)``
     finds, in the same order. One scandir per folder and no Path per entry make it
     several times faster (performance edit, benchmarks/README.md). A folder that
     cannot be listed (no permission, gone) or that is a symlink (its files would be
@@ -207,8 +209,6 @@ def yaml_files_under(folder: str, problems: list[tuple[str, str]] | None = None,
         entry = next(stack[-1], None)
         if entry is None:
             stack.pop()
-            continue
-        if skip_hidden and entry.name.startswith("."):
             continue
         # A folder (or a link to one) named like a record is yielded too, so that it
         # is reported as "expected a file" rather than silently left out.
