@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
-from toolkit.kinds import KIND_BY_NAME, YAML_SUFFIXES
-from toolkit.loading import find_corpus_root, is_within, load_file
+from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME, YAML_SUFFIXES
+from toolkit.loading import corpus_root_of_file, find_corpus_root, is_within, load_file, yaml_files_under
 from toolkit.validation import DEFAULT_CORPUS, Report, validate
 
 _SOURCE_FOLDER = KIND_BY_NAME["source"].folder
@@ -62,20 +62,26 @@ def _merge_base(ref: str, top: Path) -> str:
                            "(in a shallow CI checkout, fetch more of it: git fetch --unshallow)") from None
 
 
-def _is_annotation(path: Path) -> bool:
-    root = find_corpus_root(path)
-    if root is None or path.suffix not in YAML_SUFFIXES:
+def _is_annotation(path: Path, top: Path) -> bool:
+    if path.suffix.lower() not in YAML_SUFFIXES:
         return False
+    # The folders between the repository's top and the file (never above the top).
+    folders = path.relative_to(top).parts[:-1]
     # Hidden folders (.github, .git) hold configuration, never records.
-    return not any(part.startswith(".") for part in path.relative_to(root).parts)
+    if any(part.startswith(".") for part in folders):
+        return False
+    # In a kind folder, or further down in one (which validate reports as misplaced).
+    return find_corpus_root(path) is not None or any(part in KIND_BY_FOLDER for part in folders)
 
 
 def _records_citing_text(text_file: Path) -> list[Path]:
     """The source records beside a changed article text that name it (their checksum check covers it)."""
+    root = corpus_root_of_file(text_file)
     found = []
-    for candidate in sorted(text_file.parent.iterdir()):
-        if candidate.suffix in YAML_SUFFIXES:
-            record, _findings = load_file(candidate, KIND_BY_NAME["source"])
+    # Read as the corpus is read: within its root, through the one guarded open.
+    for candidate in map(Path, yaml_files_under(os.fspath(text_file.parent))):
+        if candidate.parent == text_file.parent:
+            record, _findings = load_file(candidate, KIND_BY_NAME["source"], corpus_root=root)
             if record is not None and record.data.get("text") == text_file.name:
                 found.append(candidate)
     return found
@@ -114,7 +120,7 @@ def _changes(ref: str, scope: Sequence[Path], cwd: Path | None) -> _Changes:
         path = top / name
         if not path.is_file() or not any(is_within(path, target) for target in targets):
             continue
-        if _is_annotation(path):
+        if _is_annotation(path, top):
             found.add(path)
         elif _is_source_text(path):
             found.update(_records_citing_text(path))

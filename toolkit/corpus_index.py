@@ -9,7 +9,7 @@ from pathlib import Path
 from toolkit.findings import Finding, Severity, json_path
 from toolkit.loading import Record
 from toolkit.positions import locate
-from toolkit.reading import is_within, read_capped
+from toolkit.reading import OutsideCorpus, read_capped
 from toolkit.schema_loader import SchemaSet
 
 # An article is some kilobytes of text; the cap keeps a mistaken file (a dump, a
@@ -60,13 +60,17 @@ class CorpusIndex:
             return SourceText(None, None)  # the schema check reports it
         path = source.path.parent / name
         shown = repr(name if len(name) <= 80 else name[:77] + "...")
+        outside = SourceText(None, None, ("source-text-outside", f"the text path {shown} leads outside the corpus folder"))
         # The schema already refuses a '/' in the name; this layer holds on its own,
         # for names that pass it ('..'), symlinks, and records checked without it.
-        if Path(name).is_absolute() or ".." in Path(name).parts or not is_within(path, self.root):
-            return SourceText(None, None, ("source-text-outside",
-                                           f"the text path {shown} leads outside the corpus folder"))
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            return outside
         try:
-            raw = read_capped(path, MAX_TEXT_BYTES)
+            # Through the one guarded open: a link out of the corpus is refused on the
+            # file actually opened, not after a separate check of the path.
+            raw = read_capped(path, MAX_TEXT_BYTES, within=self.root)
+        except OutsideCorpus:
+            return outside
         except OSError as error:
             return SourceText(None, None, ("source-text-missing",
                                            f"cannot read the text file {shown}: {error.strerror or error}"))

@@ -15,6 +15,7 @@ from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME, YAML_SUFFIXES, Kind
 from toolkit.lanes import lanes_available, run_in_lanes
 from toolkit.reading import FileTooLarge, NotAFile, OutsideCorpus, read_capped
 from toolkit.reading import is_within as is_within  # re-exported: other modules import it from here
+from toolkit.unsafe_text import UNSAFE_CHARACTER, explain, first_unsafe, hint_for, shown_name
 from toolkit.yaml_strict import parse_yaml
 
 # One record per file is a few kilobytes; a cap keeps a mistaken or hostile file
@@ -45,16 +46,25 @@ class LoadedCorpus:
     records: list[Record] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # Folders that could not be read (no permission, gone, a symlink): their
+    # findings concern the whole corpus, whichever of its files were asked for.
+    folders: list[str] = field(default_factory=list)
 
 
-def display_path(path: Path, resolved: dict[str, str] | None = None) -> str:
+def display_path(path: Path | str, resolved: dict[str, str] | None = None) -> str:
     """The path as findings show it: relative to the working directory when inside it.
 
     That is ``path.resolve().relative_to(Path.cwd().resolve())``, in strings. A
     scan passes one ``resolved`` dict for all its files so that each folder is
     resolved once: resolving every component of every path took longer than
-    parsing the file (performance edit, benchmarks/README.md).
+    parsing the file (performance edit, benchmarks/README.md). A name that is not
+    plain text (undecodable bytes, a newline, a control or bidi character) is shown
+    quoted and escaped as git shows it, so every report can hold it on one line.
     """
+    return shown_name(_display_path(path, resolved))
+
+
+def _display_path(path: Path | str, resolved: dict[str, str] | None) -> str:
     resolved = {} if resolved is None else resolved
     working = os.getcwd()
     absolute = os.path.join(working, path)
@@ -82,6 +92,9 @@ def read_text(path: Path, file: str, corpus_root: Path | None = None) -> tuple[s
 
     With ``corpus_root``, a symlink that leads outside that folder is not read:
     a pull request must not make the run read (and quote) files of the machine.
+    Text whose review would differ from its parse (a line break only YAML sees, a
+    control, bidi or invisible character) is refused at its place
+    (``yaml-unsafe-character``, see ``toolkit/unsafe_text.py``).
     """
 
     def fail(rule: str, message: str, line: int | None = None, column: int | None = None,
@@ -118,49 +131,176 @@ def read_text(path: Path, file: str, corpus_root: Path | None = None) -> tuple[s
         line = text.count("\n", 0, text.index("\x00")) + 1
         return fail("yaml-encoding", "the file holds NUL bytes: it looks binary, not text", line,
                     hint="annotation files are UTF-8 YAML text")
+    unsafe = first_unsafe(text)
+    if unsafe is not None:
+        return None, [unsafe_character_finding(text, unsafe, file)]
     return text, []
 
 
+def unsafe_character_finding(text: str, index: int, file: str) -> Finding:
+    """The finding for a character that makes the reviewed text differ from the parsed text.
+
+    Placed by line feeds, as git, grep and editors count lines (libyaml would count
+    the line separators too); the column counts code points.
+    """
+    char = text[index]
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    more = sum(1 for _ in UNSAFE_CHARACTER.finditer(text, index + 1))
+    message = explain(char) + (f" ({more} more such character{'s' if more > 1 else ''} in the file)" if more else "")
+    return Finding(file, line, column, "yaml-unsafe-character", Severity.ERROR, message, "", hint_for(char))
+
+
 def find_corpus_root(path: Path) -> Path | None:
-    """The corpus folder a path belongs to: the folder holding the kind folders."""
+    """The corpus folder a path belongs to, by the place records have: ``<root>/<kind folder>/<file>``.
+
+    A folder that holds a kind folder is a root; a kind folder's root is its
+    parent; a file's root is its grandparent when its parent is a kind folder.
+    Nothing else is looked at: no search upwards, so a checkout inside a folder
+    that happens to be named like a kind folder (``~/sources/``) never makes the
+    run read the folders around it. A folder that is the top of a git repository
+    is never taken for a kind folder (its parent is outside the repository).
+    """
     path = path.absolute()
-    candidates = [path] if path.is_dir() else []
-    candidates += list(path.parents)
-    for candidate in candidates:
-        if candidate.name in KIND_BY_FOLDER and candidate.parent != candidate:
-            return candidate.parent
-        if any((candidate / folder).is_dir() for folder in KIND_BY_FOLDER):
-            return candidate
-    return None
+    if path.is_dir():
+        if any(os.path.isdir(path / folder) for folder in KIND_BY_FOLDER):
+            return path
+        return _root_of_kind_folder(path)
+    return _root_of_kind_folder(path.parent)
+
+
+def corpus_root_of_file(path: Path) -> Path | None:
+    """The corpus root of a record file: its grandparent when its parent is a kind folder."""
+    return _root_of_kind_folder(path.absolute().parent)
+
+
+def _root_of_kind_folder(folder: Path) -> Path | None:
+    if folder.name not in KIND_BY_FOLDER or folder.parent == folder or os.path.lexists(folder / ".git"):
+        return None
+    return folder.parent
 
 
 def annotation_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Every YAML file named by ``paths`` (files as given, folders searched), sorted."""
+    """Every YAML file named by ``paths`` (files as given, folders searched), sorted.
+
+    A folder that cannot be listed or is a symlink is not entered (the walk of the
+    corpus reports it).
+    """
     for path in paths:
         if path.is_dir():
-            yield from map(Path, _yaml_files_under(os.fspath(path)))
+            yield from map(Path, yaml_files_under(os.fspath(path)))
         else:
             yield path
 
 
-def _yaml_files_under(folder: str) -> Iterator[str]:
-    # What ``sorted(p for p in Path(folder).rglob("*") if p.suffix in YAML_SUFFIXES)``
-    # finds, in the same order (siblings by name, depth first,
-    # is how paths sort): symlinked folders are not entered, unreadable folders are
-    # skipped. One scandir per folder and no Path per entry make it several times
-    # faster (performance edit, benchmarks/README.md).
-    try:
-        with os.scandir(folder) as scan:
-            entries = sorted(scan, key=lambda entry: entry.name)
-    except PermissionError:
-        return
-    for entry in entries:
+def yaml_files_under(folder: str, problems: list[tuple[str, str]] | None = None) -> Iterator[str]:
+    """The YAML files under a folder, siblings by name, depth first; without recursion.
+
+    What ``sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in YAML_SUFFIXES)``
+    finds, in the same order. One scandir per folder and no Path per entry make it
+    several times faster (performance edit, benchmarks/README.md). A folder that
+    cannot be listed (no permission, gone) or that is a symlink (its files would be
+    read from wherever it leads) is not entered, and is added to ``problems`` with
+    the reason: an export must not silently lack its records. A stack instead of
+    recursion: a tree deeper than Python's recursion limit is walked like any other.
+    """
+    stack = [_listing(folder, problems)]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
         # A folder (or a link to one) named like a record is yielded too, so that it
         # is reported as "expected a file" rather than silently left out.
-        if os.path.splitext(entry.name)[1] in YAML_SUFFIXES:
+        record_like = _is_yaml_name(entry.name)
+        if record_like:
             yield entry.path
-        if entry.is_dir(follow_symlinks=False):
-            yield from _yaml_files_under(entry.path)
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(_listing(entry.path, problems))
+            elif not record_like and entry.is_symlink() and entry.is_dir() and problems is not None:
+                problems.append((entry.path, "a symlink to a folder is not followed: the records it leads to "
+                                             "are not read"))
+        except OSError as error:
+            if problems is not None:
+                problems.append((entry.path, f"cannot read the folder: {error.strerror or error}"))
+
+
+def _is_yaml_name(name: str) -> bool:
+    # ``.YAML`` too: an editor on a case-insensitive system may write it, and a record
+    # whose suffix differs only in case must not silently drop out of the corpus.
+    return os.path.splitext(name)[1].lower() in YAML_SUFFIXES
+
+
+def _listing(folder: str, problems: list[tuple[str, str]] | None) -> Iterator[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as scan:
+            return iter(sorted(scan, key=lambda entry: entry.name))
+    except OSError as error:
+        if problems is not None:
+            problems.append((folder, f"cannot read the folder: {error.strerror or error}"))
+        return iter(())
+
+
+def corpora_under(path: Path) -> tuple[list[Path], list[Path], list[tuple[str, str]]]:
+    """What a path that belongs to no corpus holds: the corpus folders under it, the
+    YAML files in none of them, and the folders that could not be read.
+
+    A file is returned as it is. In a folder, every folder that holds a kind folder
+    is a corpus (not entered further: its own walk reads it); hidden folders and
+    files (``.git``, ``.github``, ``.venv``, ``.pre-commit-config.yaml``) hold
+    configuration, never records, and are left out.
+    """
+    absolute = path.absolute()
+    if not absolute.is_dir():
+        return [], [path], []
+    roots: list[Path] = []
+    loose: list[Path] = []
+    problems: list[tuple[str, str]] = []
+    stack = [os.fspath(absolute)]
+    while stack:
+        folder = stack.pop()
+        entries = list(_listing(folder, problems))
+        if any(entry.name in KIND_BY_FOLDER and _is_folder(entry) for entry in entries):
+            roots.append(Path(folder))
+            continue
+        below = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if _is_yaml_name(entry.name):
+                loose.append(Path(entry.path))
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    below.append(entry.path)
+                elif entry.is_symlink() and entry.is_dir() and not _is_yaml_name(entry.name):
+                    problems.append((entry.path, "a symlink to a folder is not followed: the records it leads to "
+                                                 "are not read"))
+            except OSError as error:
+                problems.append((entry.path, f"cannot read the folder: {error.strerror or error}"))
+        stack.extend(reversed(below))
+    return sorted(roots), sorted(loose), problems
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def folder_findings(problems: Iterable[tuple[str, str]], resolved: dict[str, str] | None = None) -> list[Finding]:
+    """One ``file-unreadable`` finding for each folder a walk could not enter (named as itself, not its target)."""
+    resolved = {} if resolved is None else resolved
+
+    def shown(folder: str) -> str:
+        parent, name = os.path.split(os.path.normpath(folder))
+        above = _display_path(parent, resolved)
+        return shown_name(name if above == "." else f"{above}/{name}")
+
+    return [Finding(shown(folder), None, None, "file-unreadable", Severity.ERROR, message,
+                    "", "make the folder readable, or keep the records themselves in the corpus folder")
+            for folder, message in problems]
 
 
 def load_file(path: Path, kind: Kind | None, file: str | None = None,
@@ -234,7 +374,10 @@ def load_corpus(root: Path, progress: Callable[[int, int], None] | None = None, 
     """
     root = root.absolute()
     corpus = LoadedCorpus(root)
-    paths = list(annotation_files([root]))
+    problems: list[tuple[str, str]] = []
+    paths = list(map(Path, yaml_files_under(os.fspath(root), problems)))
+    corpus.findings.extend(folder_findings(problems))
+    corpus.folders.extend(finding.file for finding in corpus.findings)
     lanes = max(1, min(lanes_available(jobs), len(paths) // MIN_FILES_PER_LANE if jobs is None else len(paths)))
     # Every lane-th file, not a run of files: kinds differ in size and sit in
     # folders of their own, so runs would give one process all the big files.

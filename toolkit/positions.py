@@ -1,26 +1,46 @@
 """Where a value sits in its file, looked up only when a finding needs it.
 
 Records do not carry a position for every value (that would double the memory of
-a large corpus); a finding asks for one, and the file is parsed again once.
+a large corpus); a finding asks for one, and the file is parsed again once. It is
+read the one way corpus files are read (``toolkit.reading.opened``: a regular
+file, under the cap, not through a link out of its corpus), and the parse is
+cached by the file's stamp, so a file edited since is parsed again.
 """
 
 from __future__ import annotations
 
 import weakref
-from functools import lru_cache
+from collections import OrderedDict
 from pathlib import Path
 
 import yaml
 
+from toolkit.loading import MAX_FILE_BYTES, corpus_root_of_file
+from toolkit.reading import Stamp, opened
 from toolkit.yaml_strict import compose
 
+_CACHE_SIZE = 256
+_NODES: OrderedDict[tuple[str, Stamp], yaml.Node | None] = OrderedDict()
 
-@lru_cache(maxsize=256)
-def _root_node(path: str) -> yaml.Node | None:
+
+def _root_node(path: Path) -> yaml.Node | None:
     try:
-        return compose(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        with opened(path, MAX_FILE_BYTES, within=corpus_root_of_file(path)) as file:
+            key = (str(path), file.stamp)
+            if key in _NODES:
+                _NODES.move_to_end(key)
+                return _NODES[key]
+            raw = file.read()
+    except OSError:
         return None
+    try:
+        node = compose(raw.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError):
+        node = None
+    _NODES[key] = node
+    if len(_NODES) > _CACHE_SIZE:
+        _NODES.popitem(last=False)
+    return node
 
 
 def locate(path: Path, parts: tuple[str | int, ...] | list[str | int], *, key: bool = False) -> tuple[int, int] | tuple[None, None]:
@@ -29,7 +49,7 @@ def locate(path: Path, parts: tuple[str | int, ...] | list[str | int], *, key: b
     When the path leads to a field that is not there, the deepest mapping or list
     on the way is returned: for a missing field, the mapping that lacks it.
     """
-    node = _root_node(str(path))
+    node = _root_node(path)
     if node is None:
         return None, None
     where = node
@@ -71,5 +91,5 @@ def _pairs(node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
 
 
 def clear_cache() -> None:
-    """Forget parsed files (after they were edited, in long-lived processes and tests)."""
-    _root_node.cache_clear()
+    """Forget parsed files (they are parsed again anyway once edited: this only frees memory)."""
+    _NODES.clear()

@@ -11,6 +11,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 # O_NONBLOCK: opening a named pipe must not wait for a writer (the run would hang);
@@ -39,28 +42,66 @@ class OutsideCorpus(OSError):
         super().__init__(errno.EACCES, "a symlink that leads outside the corpus folder is not read")
 
 
-def is_within(path: Path, folder: Path) -> bool:
+def is_within(path: Path | str, folder: Path | str) -> bool:
     """Whether ``path``, with symlinks resolved, lies inside ``folder``."""
     real_folder = os.path.realpath(folder)
     return os.path.commonpath([os.path.realpath(path), real_folder]) == real_folder
 
 
-def read_capped(path: Path | str, cap: int, *, within: Path | None = None) -> bytes:
-    """The bytes of a regular file, if it holds at most ``cap`` of them.
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What identifies one version of a file: where it is on disk and when it last changed.
+
+    A cache keyed by it does not serve a file edited since (a new size, mtime or
+    ctime; the ctime cannot be set back by the writer), nor another file at the
+    same path (a new inode).
+    """
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
+
+class OpenedFile:
+    """A regular file opened for reading by ``opened``: its stamp, and its bytes on demand."""
+
+    def __init__(self, fd: int, status: os.stat_result, cap: int) -> None:
+        self._fd, self._cap = fd, cap
+        self.stamp = Stamp(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+
+    def read(self) -> bytes:
+        """Every byte of the file; ``FileTooLarge`` if it grew past the cap while being read."""
+        # The first read asks for one byte more than the file holds: the usual case
+        # is two reads (the file, then its end) and no buffer the size of the cap.
+        chunks, size, want = [], 0, self.stamp.size + 1
+        while chunk := os.read(self._fd, min(want, self._cap + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self._cap:
+                raise FileTooLarge(size, self._cap)
+            want = 1 << 16
+        return b"".join(chunks)
+
+
+@contextmanager
+def opened(path: Path | str, cap: int, *, within: Path | str | None = None) -> Iterator[OpenedFile]:
+    """Open a regular file of at most ``cap`` bytes; the one way corpus files are opened.
 
     Raises ``NotAFile`` for a directory, pipe, device or socket (reading one could
-    block or never end), ``FileTooLarge`` beyond the cap (also for a file that
-    grows while it is read), ``OutsideCorpus`` for a symlink that leads outside
-    the folder ``within`` (when given), and the ``OSError`` of the open otherwise.
+    block or never end), ``FileTooLarge`` beyond the cap, ``OutsideCorpus`` for a
+    symlink that leads outside the folder ``within`` (when given), and the
+    ``OSError`` of the open otherwise. A symlink whose target stays inside
+    ``within`` is followed; where it leads is checked on the file actually opened,
+    so a link changed between the check and the open cannot lead outside.
     """
     try:
         fd = os.open(path, _OPEN_FLAGS | (_NO_FOLLOW if within is not None else 0))
     except OSError as error:
         if within is None or error.errno != errno.ELOOP or not os.path.islink(path):
             raise
-        if not is_within(Path(path), within):
-            raise OutsideCorpus() from None
-        fd = os.open(path, _OPEN_FLAGS)
+        fd = _open_link_within(path, within)
     try:
         status = os.fstat(fd)
         if stat.S_ISDIR(status.st_mode):
@@ -69,15 +110,35 @@ def read_capped(path: Path | str, cap: int, *, within: Path | None = None) -> by
             raise NotAFile(errno.EINVAL, "not a regular file (a pipe, device or socket)")
         if status.st_size > cap:
             raise FileTooLarge(status.st_size, cap)
-        # The first read asks for one byte more than the file holds: the usual case
-        # is two reads (the file, then its end) and no buffer the size of the cap.
-        chunks, size, want = [], 0, status.st_size + 1
-        while chunk := os.read(fd, min(want, cap + 1 - size)):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > cap:
-                raise FileTooLarge(size, cap)
-            want = 1 << 16
-        return b"".join(chunks)
+        yield OpenedFile(fd, status, cap)
     finally:
         os.close(fd)
+
+
+def _open_link_within(path: Path | str, within: Path | str) -> int:
+    # Where the link leads is checked before the open (opening some devices acts on
+    # them) and again on the file actually opened: the file at the link's real path
+    # must be that very file (same device and inode; a hard link is the same file,
+    # wherever its other names are), so a link changed in between cannot lead out.
+    real = os.path.realpath(path)
+    if not is_within(real, within):
+        raise OutsideCorpus()
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        status = os.fstat(fd)
+        try:
+            there = os.stat(real, follow_symlinks=False)
+        except OSError:
+            there = None
+        if there is None or (there.st_dev, there.st_ino) != (status.st_dev, status.st_ino):
+            raise OutsideCorpus()
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_capped(path: Path | str, cap: int, *, within: Path | str | None = None) -> bytes:
+    """The bytes of a regular file, if it holds at most ``cap`` of them (see ``opened``)."""
+    with opened(path, cap, within=within) as file:
+        return file.read()

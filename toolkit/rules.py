@@ -35,11 +35,14 @@ RULES: dict[str, Rule] = {
     rule.id: rule
     for rule in [
         # Reading files
-        Rule("file-unreadable", _E, "The file cannot be read (missing, a directory, no permission)."),
+        Rule("file-unreadable", _E, "The file or folder cannot be read (missing, not a regular file, no permission, "
+                                    "a symlink out of the corpus, a symlinked folder)."),
         Rule("file-too-large", _E, "The file is larger than the size cap for one annotation file."),
         Rule("file-kind-unknown", _E, "The file is not in a folder that names a kind of record."),
         # Strict YAML
         Rule("yaml-encoding", _E, "The file is not UTF-8 text, or starts with a byte-order mark."),
+        Rule("yaml-unsafe-character", _E, "A character that makes the text shown for review differ from the text "
+                                          "parsed: a line break only YAML sees, a control, bidi or invisible character."),
         Rule("yaml-empty", _E, "The file holds no record."),
         Rule("yaml-tab", _E, "A tab is used for indentation."),
         Rule("yaml-syntax", _E, "The file is not well-formed YAML."),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.checks.advisories import check_supersedes
@@ -17,7 +17,15 @@ from toolkit.checks.schema import check_schema
 from toolkit.corpus_index import CorpusIndex
 from toolkit.errors import ToolkitError
 from toolkit.findings import Finding, Severity
-from toolkit.loading import annotation_files, display_path, find_corpus_root, load_corpus, load_file
+from toolkit.loading import (
+    annotation_files,
+    corpora_under,
+    display_path,
+    find_corpus_root,
+    folder_findings,
+    load_corpus,
+    load_file,
+)
 from toolkit.rules import RULES
 from toolkit.schema_loader import SchemaSet, load_schemas
 
@@ -62,6 +70,7 @@ class CheckedCorpus:
     index: CorpusIndex
     findings: list[Finding]
     files: list[str]
+    folders: list[str] = field(default_factory=list)  # folders that could not be read (their findings)
 
 
 def check_corpus(root: Path, schemas: SchemaSet | None = None,
@@ -75,7 +84,7 @@ def check_corpus(root: Path, schemas: SchemaSet | None = None,
         index = CorpusIndex(loaded.root, loaded.records, schemas)
         for check in CORPUS_CHECKS:
             findings += check(index)
-    return CheckedCorpus(index, findings, loaded.files)
+    return CheckedCorpus(index, findings, loaded.files, loaded.folders)
 
 
 @contextmanager
@@ -126,13 +135,22 @@ def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None
     records = 0
     for target in targets:
         root = find_corpus_root(target)
-        if root is None:
-            for path in annotation_files([target]):
-                selected.add(display_path(path, resolved))
-                _record, file_findings = load_file(path, None)
-                findings += file_findings
+        if root is not None:
+            by_root.setdefault(root, []).append(target)
             continue
-        by_root.setdefault(root, []).append(target)
+        # In no corpus: a folder may hold corpora (the top of a repository holds
+        # annotations/), each checked whole; any other YAML file is checked alone.
+        roots, loose, problems = corpora_under(target)
+        for found in roots:
+            by_root.setdefault(found, []).append(found)
+        findings += folder_findings(problems, resolved)
+        # Files found in a folder are read within it (not through a link out of it);
+        # a file named on its own is read as named.
+        within = target.absolute() if target.is_dir() else None
+        for path in loose:
+            selected.add(display_path(path, resolved))
+            _record, file_findings = load_file(path, None, corpus_root=within)
+            findings += file_findings
     for corpus in spanning:
         by_root.setdefault(find_corpus_root(Path(corpus)) or Path(corpus).absolute(), [])
     for root in sorted(by_root):
@@ -145,9 +163,11 @@ def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None
             wanted = {display_path(path, resolved) for path in annotation_files(by_root[root])}
         selected |= wanted
         # A rule that spans files can fire in a file nobody touched (a record deleted,
-        # an id taken twice, an article text edited): reported wherever it lands, so
-        # that a run over some files reaches the verdict of a run over all of them.
-        findings += [f for f in checked.findings if f.file in wanted or RULES[f.rule].spans_files]
+        # an id taken twice, an article text edited), and a folder that could not be
+        # read concerns every file of its corpus: reported wherever they land, so that
+        # a run over some files reaches the verdict of a run over all of them.
+        findings += [f for f in checked.findings
+                     if f.file in wanted or f.file in checked.folders or RULES[f.rule].spans_files]
         records += sum(1 for r in checked.index.records if r.file in wanted)
     unique = sorted(set(findings), key=Finding.sort_key)
     return Report(tuple(unique), len(selected), records)

@@ -116,6 +116,9 @@ _OPENERS_SAFE = 5_000
 # scanner looks ahead through every opening bracket before the parser hands out the
 # first event; its error names that far point, not the first level too deep.
 _LIBYAML_NESTING_LIMIT = "exceeded maximum nesting depth"
+# libyaml's words for a \u or \U escape of a lone surrogate or past U+10FFFF.
+_LIBYAML_BAD_ESCAPE = "found invalid Unicode character escape code"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class TooDeep(yaml.MarkedYAMLError):
@@ -211,6 +214,15 @@ def parse_yaml(text: str, file: str) -> ParseResult:
         return ParseResult(None, findings)
 
     seen_nodes: set[int] = set()
+    # Only a \u or \U escape can put a lone surrogate into a value (the text itself
+    # is UTF-8): libyaml refuses one, and this holds whatever parser gave the nodes.
+    may_hold_surrogates = "\\u" in text or "\\U" in text
+
+    def refuse_surrogates(node: yaml.ScalarNode, path: tuple) -> None:
+        if may_hold_surrogates and _SURROGATE.search(node.value):
+            found("yaml-unsafe-character", node, "a \\u escape of a lone surrogate (U+D800-DFFF) is not text", path,
+                  hint="escape the character itself, such as \"\\U0001f600\", not the two halves of its UTF-16 form")
+            raise _Stop
 
     def build(node: yaml.Node, path: tuple, depth: int, holder: yaml.Node) -> Any:
         # ``holder`` is the key or sequence that holds the node: an alias is reported
@@ -229,6 +241,7 @@ def parse_yaml(text: str, file: str) -> ParseResult:
                 found("yaml-tag", node, f"the YAML tag {_shorten(node.tag)!r} is not allowed", path,
                       hint="remove the tag; write plain values")
                 raise _Stop
+            refuse_surrogates(node, path)
             try:
                 return builder(node.value)
             except ValueError:
@@ -258,6 +271,7 @@ def parse_yaml(text: str, file: str) -> ParseResult:
                 found("yaml-tag", key_node, f"the YAML tag {_shorten(key_node.tag)!r} is not allowed", path,
                       hint="remove the tag")
                 raise _Stop
+            refuse_surrogates(key_node, path)
             # The text as written: 'yes:' stays 'yes', '1:' stays '1'. Interned, so that
             # a corpus keeps one copy of each field name, not one per record: a quarter
             # less memory (performance edit, benchmarks/README.md).
@@ -304,7 +318,11 @@ def _syntax_finding(error: yaml.MarkedYAMLError, text: str, found: Callable[...,
     mark = error.problem_mark or error.context_mark
     problem = error.problem or "malformed YAML"
     context = error.context or ""
-    if "expected a single document" in context:
+    if _LIBYAML_BAD_ESCAPE in problem:
+        found("yaml-unsafe-character", mark,
+              "a \\u or \\U escape that names no character (a lone surrogate U+D800-DFFF, or past U+10FFFF) is not text",
+              hint="escape the character itself, such as \"\\U0001f600\", not the two halves of its UTF-16 form")
+    elif "expected a single document" in context:
         found("yaml-multiple-documents", mark, "the file holds more than one YAML document",
               hint="keep one record per file and remove the '---' separator")
     elif _char_at(text, mark) == "\t" or "'\\t'" in problem:
