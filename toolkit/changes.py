@@ -128,9 +128,9 @@ def _changes(ref: str, scope: Sequence[Path], cwd: Path | None) -> _Changes:
     for name in deleted:
         path = top / name
         if (path.exists() or not any(is_within(path, target) for target in targets)
-                or not (_is_annotation(path) or _is_source_text(path))):
+                or not (_is_annotation(path, top) or _is_source_text(path))):
             continue
-        root = find_corpus_root(path)
+        root = corpus_root_of_file(path)
         if root is not None and root.is_dir():
             deleted_in.add(root)
     return _Changes(sorted(found), sorted(deleted_in))
