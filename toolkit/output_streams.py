@@ -126,14 +126,18 @@ def _guarded(fd: int, name: str, original: TextIO | None, *, was_closed: bool) -
 def guard_standard_streams() -> None:
     """Replace ``sys.stdout`` and ``sys.stderr`` by guarded streams on the same descriptors (see the module)."""
     closed = _closed_descriptors()
-    for stream in (sys.stdout, sys.stderr):
+    for stream in (sys.__stdout__, sys.__stderr__):
         if stream is not None:
             try:
                 stream.flush()
             except (OSError, ValueError):
                 pass
-    sys.stdout = _guarded(1, "standard output", sys.stdout, was_closed=1 in closed)
-    sys.stderr = _guarded(2, "standard error", sys.stderr, was_closed=2 in closed)
+    # Only the process's own streams: one put in their place (a test's capture, a
+    # program that embeds the toolkit) is its owner's to handle.
+    if sys.stdout is sys.__stdout__:
+        sys.stdout = _guarded(1, "standard output", sys.stdout, was_closed=1 in closed)
+    if sys.stderr is sys.__stderr__:
+        sys.stderr = _guarded(2, "standard error", sys.stderr, was_closed=2 in closed)
 
 
 def flush_standard_streams() -> None:
