@@ -132,6 +132,36 @@ def test_an_output_folder_inside_the_corpus_is_refused(tmp_path: Path) -> None:
     assert not (SMALL / "exports").exists()
 
 
+def _snapshot(out: Path) -> dict[str, bytes]:
+    return {path.relative_to(out).as_posix(): path.read_bytes() for path in sorted(out.glob("*/*"))
+            if path.is_file() and not path.relative_to(out).parts[0].startswith(".")}
+
+
+def test_a_format_that_cannot_be_moved_into_place_leaves_every_format_of_the_previous_export(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit.errors import ToolkitError
+    from toolkit.exporting import export as run_export
+
+    out = tmp_path / "exports"
+    run_export(["all"], out, SMALL, jobs=1)
+    before = _snapshot(out)
+    real_rename = os.rename
+
+    def refused_for_stix(source: object, target: object, *args: object, **kwargs: object) -> None:
+        # As a permission error on the last of the three swaps, after csv and jsonld are in place.
+        if os.fspath(target).endswith("stix") and ".tmp-" in os.fspath(source):  # type: ignore[arg-type]
+            raise PermissionError(13, "Permission denied", os.fspath(target))  # type: ignore[arg-type]
+        real_rename(source, target, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "rename", refused_for_stix)
+    with pytest.raises(ToolkitError, match="cannot write the export: Permission denied"):
+        run_export(["all"], out, HOSTILE / "formula-corpus", jobs=1)
+    monkeypatch.undo()
+
+    assert _snapshot(out) == before  # all three formats of the previous export, not two new and one old
+    assert [path.name for path in out.iterdir() if path.name.startswith((".tmp-", ".old-"))] == []
+
+
 # --- Permissions ------------------------------------------------------------------
 
 
