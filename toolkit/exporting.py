@@ -124,11 +124,11 @@ def _check_places(out_dir: Path, corpus_root: Path, names: Sequence[str]) -> Non
     """Refuse an output folder inside the corpus, and format folders that hold the corpus."""
     real_out, real_corpus = Path(os.path.realpath(out_dir)), Path(os.path.realpath(corpus_root))
     if real_out.is_relative_to(real_corpus):
-        raise ToolkitError(f"{out_dir}: is inside the corpus {corpus_root}, where exported files would be taken "
+        raise ToolkitError(f"{out_dir}: is inside the corpus {real_corpus}, where exported files would be taken "
                            "for annotations; choose an --out outside it")
     for name in names:
         if real_corpus.is_relative_to(real_out / name):
-            raise ToolkitError(f"{out_dir / name}: holds the corpus {corpus_root}, and the export replaces this "
+            raise ToolkitError(f"{out_dir / name}: holds the corpus {real_corpus}, and the export replaces this "
                                "folder; choose another --out")
 
 
