@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.errors import ToolkitError
-from toolkit.exporting import LOCK_NAME, export
+from toolkit.exporting import LOCK_NAME, MARKER_NAME, MARKER_TEXT, export
 from toolkit.exporters import EXPORTER_BY_NAME
 from toolkit.exporters.csv_tables import FORMULA_TRIGGERS, unescape_formula
 
@@ -119,6 +119,7 @@ def test_the_next_export_removes_what_a_killed_run_left(
     # What a run killed while writing leaves, and what one killed between the two
     # renames of a swap leaves: the previous stix export set aside, none in place.
     (out / ".tmp-csv-k1ll3d").mkdir()
+    (out / ".tmp-csv-k1ll3d" / MARKER_NAME).write_text(MARKER_TEXT, encoding="utf-8")  # a run marks it first
     (out / ".tmp-csv-k1ll3d" / "actors.csv").write_text("id\r\nact-half-writ", encoding="utf-8")
     os.rename(out / "stix", out / ".old-stix-4242")
     mine = out / ".tmp-not-from-the-toolkit"

@@ -39,8 +39,19 @@ class _State:
     debug = False
 
 
+def _say(text: str, *, err: bool = False) -> None:
+    """Write ``text`` to standard output (or error) now; a stream that fails raises ``OutputStreamError``."""
+    # Written to the stream itself rather than through click.echo, which re-wraps a
+    # stream it finds "misconfigured" (ASCII) and so would bypass the escaping of
+    # what the encoding cannot take (toolkit/output_streams.py).
+    stream = sys.stderr if err else sys.stdout
+    if stream is not None:
+        stream.write(text)
+        stream.flush()
+
+
 def _error(message: str) -> None:
-    typer.echo(f"Error: {message}", err=True)
+    _say(f"Error: {message}\n", err=True)
 
 
 @app.callback()
@@ -86,9 +97,9 @@ def validate(
         _error(str(error))
         raise typer.Exit(EXIT_USAGE) from None
     reporter = REPORTER_BY_NAME[report_format.value](color=sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
-    typer.echo(reporter.render(report), nl=False)
+    _say(reporter.render(report))
     if changed_since is not None and report.files == 0:
-        typer.echo(f"no annotation files changed since {changed_since}", err=True)
+        _say(f"no annotation files changed since {changed_since}\n", err=True)
     raise typer.Exit(EXIT_FINDINGS if report.failed(strict) else EXIT_OK)
 
 
@@ -117,14 +128,15 @@ def export(
     try:
         result = run_export([f.value for f in export_format], out, corpus, jobs=jobs)
     except ExportRefused as refused:
-        typer.echo(TextReporter(color=sys.stderr.isatty()).render(refused.report), nl=False, err=True)
+        _say(TextReporter(color=sys.stderr.isatty()).render(refused.report), err=True)
         _error(str(refused))
         raise typer.Exit(EXIT_FINDINGS) from None
     except ToolkitError as error:
         _error(str(error))
         raise typer.Exit(EXIT_USAGE) from None
-    for name, folder in result.folders.items():
-        typer.echo(f"wrote {name}: {folder}")
+    # Printed only once every format is in place: an output that cannot be written
+    # fails the command (exit 2) but never leaves half an export.
+    _say("".join(f"wrote {name}: {folder}\n" for name, folder in result.folders.items()))
 
 
 @app.command()
@@ -152,8 +164,7 @@ def schema(
     except ToolkitError as error:
         _error(str(error))
         raise typer.Exit(EXIT_USAGE) from None
-    for path in written:
-        typer.echo(f"wrote {path.as_posix()}")
+    _say("".join(f"wrote {path.as_posix()}\n" for path in written))
 
 
 @app.command()
@@ -179,23 +190,46 @@ def new(
     except ToolkitError as error:
         _error(str(error))
         raise typer.Exit(EXIT_USAGE) from None
-    typer.echo(f"wrote {path.as_posix()}: fill in the empty fields, then run: toolkit validate {path.as_posix()}")
+    _say(f"wrote {path.as_posix()}: fill in the empty fields, then run: toolkit validate {path.as_posix()}\n")
 
 
 def main() -> None:
     """Entry point of the ``toolkit`` command."""
+    from toolkit.output_streams import OutputStreamError, flush_standard_streams, guard_standard_streams
+
+    guard_standard_streams()
+    try:
+        status = _run()
+        flush_standard_streams()
+    except OutputStreamError as error:
+        # A full disk, a closed stream or a reader gone: an I/O error, not a bug. Said
+        # once on standard error where that still works; the streams swallow the rest.
+        status = EXIT_USAGE
+        try:
+            _error(str(error))
+        except OutputStreamError:
+            pass
+    sys.exit(status)
+
+
+def _run() -> int:
+    """Run the command; return its exit code. ``OutputStreamError`` goes through to ``main``."""
+    from toolkit.output_streams import OutputStreamError
+
     try:
         # Not standalone: click would turn Ctrl-C into "Aborted!" and exit 1, the
         # code that means findings.
         status = app(standalone_mode=False)
-    except SystemExit:
-        raise
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else (EXIT_OK if exit_.code is None else EXIT_USAGE)
     except (KeyboardInterrupt, typer.Abort):
         _error("interrupted")
-        sys.exit(EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
     except typer.TyperException as error:  # usage errors: click's own message, exit 2
         error.show()
-        sys.exit(getattr(error, "exit_code", EXIT_USAGE))
+        return getattr(error, "exit_code", EXIT_USAGE)
+    except OutputStreamError:
+        raise
     except Exception as error:  # noqa: BLE001 - the last line of defence against tracebacks
         if _State.debug:
             import traceback
@@ -208,7 +242,7 @@ def main() -> None:
         _error(f"internal error: {what}. This is a bug in toolkit; "
                + ("report the traceback above with the command you ran." if _State.debug else
                   "rerun with --debug and report the traceback with the command you ran."))
-        sys.exit(EXIT_INTERNAL)
+        return EXIT_INTERNAL
     if status == EXIT_INTERRUPTED:  # typer turns Ctrl-C into this code, silently
         _error("interrupted")
-    sys.exit(status if isinstance(status, int) else EXIT_OK)
+    return status if isinstance(status, int) else EXIT_OK

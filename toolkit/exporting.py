@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
-import tempfile
+import stat
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -27,16 +26,19 @@ from toolkit.exporters import EXPORTER_BY_NAME, WRITE_COST, Writer, parts
 from toolkit.findings import Finding
 from toolkit.lanes import lanes_available, run_queued
 from toolkit.loading import find_corpus_root
+from toolkit.output_files import OutputFolder, OutputRefused, describe
 from toolkit.validation import DEFAULT_CORPUS, Report, check_corpus, cycle_collection_paused
 
 DEFAULT_OUT = Path("exports")
 LOCK_NAME = ".toolkit-export.lock"
 STAGING_PREFIX = ".tmp-"  # .tmp-<format>-<random>: a format being written
-SET_ASIDE_PREFIX = ".old-"  # .old-<format>-<pid>: the previous export, for an instant
+SET_ASIDE_PREFIX = ".old-"  # .old-<format>-<random>: the previous export, for an instant
 # Marks a format folder as written by this command, so that a folder of the same
 # name holding someone's own files is never replaced (and so never lost).
 MARKER_NAME = ".toolkit-export"
 MARKER_TEXT = "Written by 'toolkit export'; the whole folder is replaced by the next export.\n"
+MARKER_BYTES = MARKER_TEXT.encode("utf-8")
+_OUT_ROLE = "choose another --out"
 
 
 class ExportRefused(Exception):
@@ -55,60 +57,128 @@ class ExportResult:
 
 
 @contextmanager
-def _locked(out_dir: Path) -> Iterator[None]:
+def _locked(out: OutputFolder) -> Iterator[None]:
     # Two exports into one folder take turns, so their files never interleave. The
-    # kernel drops the lock when its holder dies, even by SIGKILL.
-    with open(out_dir / LOCK_NAME, "w") as lock:
+    # kernel drops the lock when its holder dies, even by SIGKILL. The lock file is
+    # only ever created and locked, never truncated or written: one committed as a
+    # link is refused, never followed.
+    lock = out.open_lock(LOCK_NAME)
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+        yield
+    finally:
+        os.close(lock)  # which releases the lock
 
 
-def _left_by_a_run(entry: Path, prefix: str) -> str | None:
-    """The format a staging or set-aside folder was made for; None for anything else."""
-    if not entry.name.startswith(prefix) or entry.is_symlink() or not entry.is_dir():
+def _marked(folder: OutputFolder) -> bool:
+    """Whether the toolkit wrote this folder: it holds the marker, a regular file (not a link) of the marker's text."""
+    return folder.read_regular(MARKER_NAME, len(MARKER_BYTES) + 1) == MARKER_BYTES
+
+
+def _left_by_a_run(out: OutputFolder, name: str, prefix: str) -> str | None:
+    """The format a staging or set-aside folder was made for; None for anything else.
+
+    The name alone proves nothing (anyone can make ``.tmp-csv-x``): the folder
+    must be a real folder holding the marker, which a run writes into its
+    staging folder before anything else, or be empty (a run killed in between).
+    """
+    if not name.startswith(prefix):
         return None
-    name = entry.name[len(prefix):].rpartition("-")[0]
-    return name if name in EXPORTER_BY_NAME else None
+    format_name = name[len(prefix):].rpartition("-")[0]
+    mode = out.kind(name)
+    if format_name not in EXPORTER_BY_NAME or mode is None or not stat.S_ISDIR(mode):
+        return None
+    with out.subfolder(name) as folder:
+        return format_name if not folder.names() or _marked(folder) else None
 
 
-def _clean_up_after_killed_runs(out_dir: Path) -> None:
+def _clean_up_after_killed_runs(out: OutputFolder) -> None:
     """Remove the staging folders of runs that died; put back an export set aside."""
-    for entry in sorted(out_dir.iterdir()):
-        if _left_by_a_run(entry, STAGING_PREFIX):
-            shutil.rmtree(entry)
-        elif name := _left_by_a_run(entry, SET_ASIDE_PREFIX):
-            if not (out_dir / name).exists():
-                os.rename(entry, out_dir / name)  # killed between the two renames of _replace_folder
+    for entry in out.names():
+        if _left_by_a_run(out, entry, STAGING_PREFIX):
+            out.remove_tree(entry)
+        elif name := _left_by_a_run(out, entry, SET_ASIDE_PREFIX):
+            if out.kind(name) is None:
+                out.rename(entry, name)  # killed between the two renames of _swap_in
             else:
-                shutil.rmtree(entry)
+                out.remove_tree(entry)
+
+
+def _check_format_folders(out: OutputFolder, names: Sequence[str]) -> None:
+    """Refuse a format folder that is not a folder, or that holds files the toolkit did not write."""
+    for name in names:
+        final = out.path / name
+        mode = out.kind(name)
+        if mode is None:
+            continue
+        if not stat.S_ISDIR(mode):
+            raise ToolkitError(f"{final}: exists and is not a folder (it is {describe(mode)}); move it away, "
+                               "the export writes a folder there")
+        with out.subfolder(name) as folder:
+            if folder.names() and not _marked(folder):
+                raise ToolkitError(f"{final}: holds files that 'toolkit export' did not write; move them away "
+                                   "or choose another --out, the export would replace the folder")
+
+
+def _check_places(out_dir: Path, corpus_root: Path, names: Sequence[str]) -> None:
+    """Refuse an output folder inside the corpus, and format folders that hold the corpus."""
+    real_out, real_corpus = Path(os.path.realpath(out_dir)), Path(os.path.realpath(corpus_root))
+    if real_out.is_relative_to(real_corpus):
+        raise ToolkitError(f"{out_dir}: is inside the corpus {real_corpus}, where exported files would be taken "
+                           "for annotations; choose an --out outside it")
+    for name in names:
+        if real_corpus.is_relative_to(real_out / name):
+            raise ToolkitError(f"{out_dir / name}: holds the corpus {real_corpus}, and the export replaces this "
+                               "folder; choose another --out")
 
 
 def _check_out_dir(out_dir: Path, names: Sequence[str]) -> None:
-    """Say before any work is done that the output folder cannot take the export."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ToolkitError(f"{out_dir}: exists and is not a folder; choose another --out")
-    for name in names:
-        final = out_dir / name
-        if final.is_symlink() or (final.exists() and not final.is_dir()):
-            raise ToolkitError(f"{final}: exists and is not a folder (a file or a link); move it away, "
-                               "the export writes a folder there")
-        if final.is_dir() and any(final.iterdir()) and not (final / MARKER_NAME).is_file():
-            raise ToolkitError(f"{final}: holds files that 'toolkit export' did not write; move them away "
-                               "or choose another --out, the export would replace the folder")
+    """Say before any work is done that the output folder cannot take the export; create nothing."""
+    try:
+        with OutputFolder.open(out_dir, create=False, role=_OUT_ROLE) as out:
+            _check_format_folders(out, names)
+    except FileNotFoundError:
+        pass  # made when the export is written; a component that is a link or a file was refused above
+    except OSError as error:
+        raise _cannot_write(error, out_dir) from error
 
 
-def _replace_folder(new: Path, final: Path) -> None:
-    """Put ``new`` where ``final`` is; the old folder is only removed once the new one is in place."""
-    old = None
-    if final.exists():
-        old = final.with_name(f"{SET_ASIDE_PREFIX}{final.name}-{os.getpid()}")
-        os.rename(final, old)
-    os.rename(new, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def _swap_in(out: OutputFolder, staged: dict[str, str]) -> None:
+    """Move each staging folder into its format's place: all of them, or, on an error, none.
+
+    Each previous export is first set aside, and only removed once every format
+    is in place; an error puts back what was already swapped.
+    """
+    swapped: list[tuple[str, str, str | None]] = []  # (format, its staging name, the previous export set aside)
+    try:
+        for name, staging in staged.items():
+            old = None
+            if out.kind(name) is not None:
+                old = out.unique_name(f"{SET_ASIDE_PREFIX}{name}-")
+                out.rename(name, old)
+            try:
+                out.rename(staging, name)
+            except BaseException:
+                if old is not None:
+                    out.rename(old, name)
+                raise
+            swapped.append((name, staging, old))
+    except BaseException:
+        for name, staging, old in reversed(swapped):
+            with suppress(OSError):  # what cannot be put back here, the next run puts back
+                out.rename(name, staging)
+                if old is not None:
+                    out.rename(old, name)
+        raise
+    for _name, _staging, old in swapped:
+        if old is not None:
+            with suppress(OSError):  # a folder the toolkit wrote; the next run removes what is left
+                out.remove_tree(old)
+
+
+def _cannot_write(error: OSError, out_dir: Path) -> ToolkitError:
+    where = error.filename or out_dir
+    return ToolkitError(f"{where}: cannot write the export: {error.strerror or error}")
 
 
 def write_tasks(names: Sequence[str], index: CorpusIndex, staged: dict[str, Path]) -> list[Callable[[], None]]:
@@ -150,33 +220,38 @@ def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
     if not corpus.is_dir():
         raise ToolkitError(f"{corpus}: no such corpus folder")
     out_dir = Path(out_dir)
-    _check_out_dir(out_dir, names)
     root = find_corpus_root(corpus) or corpus.absolute()
+    _check_places(out_dir, root, names)
+    _check_out_dir(out_dir, names)
     checked = check_corpus(root, jobs=jobs)
     report = Report(tuple(sorted(set(checked.findings), key=Finding.sort_key)), len(checked.files),
                     len(checked.index.records))
     if report.errors:
         raise ExportRefused(report)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with _locked(out_dir):
-            _clean_up_after_killed_runs(out_dir)
-            _check_out_dir(out_dir, names)  # again: another run may have changed it while this one waited
-            staged: dict[str, Path] = {}
+        with OutputFolder.open(out_dir, create=True, role=_OUT_ROLE) as out, _locked(out):
+            _clean_up_after_killed_runs(out)
+            _check_format_folders(out, names)  # again: another run may have changed it while this one waited
+            staged: dict[str, str] = {}
             try:
                 # Every format is complete before any is moved into place, so a run
-                # killed while writing changes nothing of the previous export.
+                # killed while writing changes nothing of the previous export. The
+                # marker comes first, so the next run knows the folder for its own.
                 for name in names:
-                    staged[name] = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{name}-", dir=out_dir))
-                run_queued(write_tasks(names, checked.index, staged), lanes_available(jobs))
-                for staging in staged.values():
-                    (staging / MARKER_NAME).write_text(MARKER_TEXT, encoding="utf-8")
-                for name, staging in staged.items():
-                    _replace_folder(staging, out_dir / name)
+                    staged[name] = out.make_unique_folder(f"{STAGING_PREFIX}{name}-")
+                    with out.subfolder(staged[name]) as staging:
+                        staging.create_file(MARKER_NAME, MARKER_BYTES)
+                run_queued(write_tasks(names, checked.index, {name: out_dir / staging_name
+                                                              for name, staging_name in staged.items()}),
+                           lanes_available(jobs))
+                _swap_in(out, staged)
             finally:
-                for staging in staged.values():
-                    shutil.rmtree(staging, ignore_errors=True)
+                for staging_name in staged.values():
+                    if out.kind(staging_name) is not None:
+                        with suppress(OSError):
+                            out.remove_tree(staging_name)
+    except OutputRefused as refused:
+        raise ToolkitError(f"{refused.path}: cannot write the export: {refused.reason}") from None
     except OSError as error:
-        where = error.filename or out_dir
-        raise ToolkitError(f"{where}: cannot write the export: {error.strerror or error}") from error
+        raise _cannot_write(error, out_dir) from error
     return ExportResult({name: out_dir / name for name in names})

@@ -17,6 +17,7 @@ from pathlib import Path
 from toolkit.errors import ToolkitError
 from toolkit.kinds import KIND_BY_NAME, YAML_SUFFIXES, Kind
 from toolkit.loading import display_path
+from toolkit.output_files import OutputFolder, OutputRefused
 from toolkit.schema_fields import Field, choices, definitions, kind_fields
 from toolkit.schema_loader import SchemaSet, load_schemas
 
@@ -123,18 +124,20 @@ def new_record(kind_name: str, record_id: str, corpus: Path = Path("annotations"
     if not corpus.is_dir():
         raise ToolkitError(f"{corpus}: no such corpus folder; run from the repository's root or pass --corpus")
     folder = corpus / kind.folder
-    for suffix in YAML_SUFFIXES:
-        existing = folder / f"{record_id}{suffix}"
-        if existing.exists():
-            raise ToolkitError(f"{display_path(existing)} already exists; toolkit new never overwrites a record: "
-                               "edit it, or choose another id")
     target = folder / f"{record_id}.yaml"
     text = skeleton(kind, record_id, corpus, schemas)
-    folder.mkdir(exist_ok=True)
+    role = "toolkit new writes only into real folders of the corpus; pass the real corpus folder as --corpus"
     try:
-        # Exclusive creation: a file that appeared since the check above is not overwritten either.
-        with target.open("x", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with OutputFolder.open(corpus, create=False, role=role) as root, \
+                root.subfolder(kind.folder, create=True, role=role) as kind_folder:
+            for suffix in YAML_SUFFIXES:
+                if kind_folder.kind(f"{record_id}{suffix}") is not None:  # a link or anything else counts too
+                    raise ToolkitError(f"{display_path(folder / f'{record_id}{suffix}')} already exists; toolkit "
+                                       "new never overwrites a record: edit it, or choose another id")
+            # Exclusive creation: a file that appeared since the check above is not overwritten either.
+            kind_folder.create_file(target.name, text.encode("utf-8"))
+    except OutputRefused as refused:
+        raise ToolkitError(f"{display_path(refused.path)}: {refused.reason}") from None
     except FileExistsError:
         raise ToolkitError(f"{display_path(target)} already exists; toolkit new never overwrites a record") from None
     except OSError as error:
