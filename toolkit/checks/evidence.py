@@ -28,8 +28,9 @@ def check_sources(corpus: CorpusIndex) -> list[Finding]:
 
 # The work the closest-passage hints of one run may do, in character pairs compared
 # (toolkit/budget.py): about a second at most, whatever the quotes and texts. A
-# hint for a quote of some words in a news article takes some 10^8: hundreds fit.
-_PASSAGE_SEARCH_BUDGET = 50_000_000_000
+# hint for a quote of some words in a news article of 10,000 characters takes some
+# 4 * 10^7: hundreds fit; in a text of 2 MiB, one or two.
+_PASSAGE_SEARCH_BUDGET = 15_000_000_000
 
 
 def check_quotes(corpus: CorpusIndex) -> list[Finding]:

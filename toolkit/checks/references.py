@@ -17,8 +17,9 @@ _REFERENCED_KINDS = {"actor": "unreferenced-actor", "location": "unreferenced-lo
 
 # The work "did you mean" hints of one run may do, in character pairs compared
 # (toolkit/budget.py): about a second at most, however many references dangle. One
-# hint among 100,000 ids takes some 10^8: hundreds of distinct missing ids fit.
-_SUGGESTION_BUDGET = 30_000_000_000
+# hint among 100,000 ids takes some 3 * 10^8: fifty distinct missing ids fit, among
+# 1,000 ids some five thousand.
+_SUGGESTION_BUDGET = 15_000_000_000
 # How like an existing id a missing one must be to be suggested (rapidfuzz's ratio, 0-100).
 _SUGGESTION_CUTOFF = 70
 
