@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import weakref
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
@@ -133,16 +133,24 @@ class SearchText:
             return None
         if self._words is None:
             self._words = array("q", (match.start() for match in _WORD.finditer(flat)))
-        words, find = self._words, flat.find
+        words = self._words
+        count = len(words)
         best_ratio, best = 0.0, None
-        for first in range(0, len(words), _BATCH):
+        longest = 3 * width  # a longer passage has a ratio under 0.5 (2 * width / (width + length))
+        for first in range(0, count, _BATCH):
             # A batch of passages compared in one call: a step of a Python loop per
-            # passage would cost more than rapidfuzz's comparison of it.
-            batch = [flat[start : end if (end := find(" ", start + width, end_of_text)) >= 0 else end_of_text]
-                     for start in words[first : first + _BATCH]]
-            if not budget.spend(WorkBudget.cost(width, sum(map(len, batch)), len(batch), _PER_PASSAGE)):
+            # passage would cost more than rapidfuzz's comparison of it. The batch is
+            # paid for before any passage is cut out of the text.
+            # A passage ends at the first space from ``width`` characters on: found by
+            # bisection in the word starts, not by scanning (a word can be megabytes long).
+            spans = [(start, words[following] - 1 if (following := bisect_left(words, start + width + 1)) < count
+                      else end_of_text) for start in words[first : first + _BATCH]]
+            spans = [(start, end) for start, end in spans if end - start <= longest]
+            characters = sum(end - start for start, end in spans)
+            if not budget.spend(WorkBudget.cost(width, characters, min(_BATCH, count - first), _PER_PASSAGE)):
                 return None
-            found = process.extractOne(wanted, batch, scorer=Indel.normalized_similarity,
+            found = process.extractOne(wanted, [flat[start:end] for start, end in spans],
+                                       scorer=Indel.normalized_similarity,
                                        score_cutoff=max(best_ratio, _PASSAGE_CUTOFF))
             if found is not None and found[1] > best_ratio:
                 best, best_ratio = found[0], found[1]
