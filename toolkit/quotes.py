@@ -45,8 +45,8 @@ class SearchText:
     """A source text, with its normalised form built on first need and then kept.
 
     The normalised form maps back to the original text by segments (one per run
-    of whitespace), not by a list with one offset per character: a text of 2 MiB
-    costs some kilobytes more, not tens of megabytes.
+    of whitespace, 16 bytes each), not by a list of one int object per character
+    (tens of bytes each), so that holding it for every source costs little.
     """
 
     __slots__ = ("text", "_flat", "_flat_starts", "_text_starts", "_words", "__weakref__")
