@@ -9,6 +9,7 @@ from pathlib import Path
 from toolkit.findings import Finding, Severity, json_path
 from toolkit.loading import Record
 from toolkit.positions import locate
+from toolkit.quotes import SearchText
 from toolkit.reading import OutsideCorpus, read_capped
 from toolkit.schema_loader import SchemaSet
 
@@ -24,6 +25,9 @@ class SourceText:
     text: str | None
     sha256: str | None
     problem: tuple[str, str] | None = None  # (rule, message)
+    # The text with its normalised form for quote searches, built on first need and
+    # kept as long as the text: once per source and run, for every quote citing it.
+    search: SearchText | None = None
 
 
 @dataclass
@@ -54,6 +58,10 @@ class CorpusIndex:
             self._texts[key] = self._read_source_text(source)
         return self._texts[key]
 
+    def search_text(self, source: Record) -> SearchText | None:
+        """A source's text prepared for quote searches (None when it cannot be read)."""
+        return self.source_text(source).search
+
     def _read_source_text(self, source: Record) -> SourceText:
         name = source.data.get("text")
         if not isinstance(name, str) or not name or "\0" in name:
@@ -79,7 +87,7 @@ class CorpusIndex:
         except UnicodeDecodeError:
             return SourceText(None, hashlib.sha256(raw).hexdigest(),
                               ("source-text-missing", f"the text file {shown} is not UTF-8"))
-        return SourceText(text, hashlib.sha256(raw).hexdigest())
+        return SourceText(text, hashlib.sha256(raw).hexdigest(), search=SearchText(text))
 
 
 def finding_at(record: Record, rule: str, severity: Severity, parts: tuple | list, message: str,

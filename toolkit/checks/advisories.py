@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable, Iterator
+
 from toolkit.corpus_index import CorpusIndex, finding_at
 from toolkit.findings import Finding, Severity
 from toolkit.loading import Record
@@ -30,36 +33,87 @@ def check_supersedes(corpus: CorpusIndex) -> list[Finding]:
 
 
 def _cycles(advisories: dict[str, Record]) -> list[Finding]:
-    """Depth-first search over supersedes; each cycle found is reported on its first id."""
+    """One finding per group of advisories that supersede each other in a loop.
+
+    Each strongly connected component with a cycle is reported once, on its first
+    id, with the shortest cycle through that id: time and output in proportion to
+    the advisories and their supersedes links. (Reporting the cycle closed by every
+    link back, as a plain depth-first search finds them, made a long chain with
+    many links back quadratic in time and in the size of the report.)
+    """
 
     def successors(advisory_id: str) -> list[str]:
         return [s for s in _supersedes(advisories[advisory_id]) if isinstance(s, str) and s in advisories]
 
     findings: list[Finding] = []
-    visiting, done = set(), set()
-    for start in sorted(advisories):
-        if start in done:
-            continue
-        trail = [start]
-        stack = [iter(successors(start))]
-        visiting.add(start)
-        while stack:
-            following = next(stack[-1], None)
-            if following is None:
-                stack.pop()
-                finished = trail.pop()
-                visiting.discard(finished)
-                done.add(finished)
-            elif following in visiting:
-                cycle = trail[trail.index(following):]
-                first = min(cycle)
-                turned = cycle[cycle.index(first):] + cycle[: cycle.index(first)]
-                findings.append(finding_at(
-                    advisories[first], "advisory-supersedes-cycle", Severity.ERROR, ("supersedes",),
-                    "supersedes forms a cycle: " + " -> ".join(turned + [first]),
-                    "an advisory can only replace older ones: remove one link of the cycle"))
-            elif following not in done:
-                visiting.add(following)
-                trail.append(following)
-                stack.append(iter(successors(following)))
+    for component in _strongly_connected(sorted(advisories), successors):
+        first = min(component)
+        cycle = _shortest_cycle(first, set(component), successors)
+        if cycle is None:
+            continue  # a single advisory that does not supersede itself
+        findings.append(finding_at(
+            advisories[first], "advisory-supersedes-cycle", Severity.ERROR, ("supersedes",),
+            "supersedes forms a cycle: " + " -> ".join(cycle + [first]),
+            "an advisory can only replace older ones: remove one link of the cycle"))
     return findings
+
+
+def _strongly_connected(nodes: list[str], successors: Callable[[str], list[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components, without recursion (chains can be long)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+
+    def visit(node: str) -> Iterator[str]:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        return iter(successors(node))
+
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, visit(root))]
+        while work:
+            node, following = work[-1]
+            successor = next(following, None)
+            if successor is not None:
+                if successor not in index:
+                    work.append((successor, visit(successor)))
+                elif successor in on_stack:
+                    low[node] = min(low[node], index[successor])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(component)
+    return components
+
+
+def _shortest_cycle(first: str, members: set[str], successors: Callable[[str], list[str]]) -> list[str] | None:
+    """The ids of a shortest cycle from ``first`` back to it within ``members``, or None."""
+    came_from: dict[str, str | None] = {first: None}
+    queue = deque([first])
+    while queue:
+        node = queue.popleft()
+        for successor in successors(node):
+            if successor == first:
+                path = [node]
+                while (previous := came_from[path[-1]]) is not None:
+                    path.append(previous)
+                return path[::-1]
+            if successor in members and successor not in came_from:
+                came_from[successor] = node
+                queue.append(successor)
+    return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from toolkit.corpus_index import CorpusIndex, finding_at
 from toolkit.findings import Finding, Severity
-from toolkit.quotes import closest_passage, find_quote
+from toolkit.budget import WorkBudget
 
 
 def check_sources(corpus: CorpusIndex) -> list[Finding]:
@@ -26,17 +26,17 @@ def check_sources(corpus: CorpusIndex) -> list[Finding]:
     return findings
 
 
-# Searching for the closest passage costs some microseconds per character of the
-# source text. Past this many characters searched in one run, a quote that is not
-# found gets the plain hint: made-up quotes by the thousand (or a huge text) must
-# not stall the run (about two seconds at most). Dozens of hints on news articles fit.
-_PASSAGE_SEARCH_BUDGET = 200_000
+# The work the closest-passage hints of one run may do, in character pairs compared
+# (toolkit/budget.py): about a second at most, whatever the quotes and texts. A
+# hint for a quote of some words in a news article of 10,000 characters takes some
+# 4 * 10^7: hundreds fit; in a text of 2 MiB, one or two.
+_PASSAGE_SEARCH_BUDGET = 15_000_000_000
 
 
 def check_quotes(corpus: CorpusIndex) -> list[Finding]:
     """Each evidence quote occurs in the text of the source it cites."""
     findings: list[Finding] = []
-    budget = _PASSAGE_SEARCH_BUDGET
+    budget = WorkBudget(_PASSAGE_SEARCH_BUDGET)
     for record in corpus.records:
         evidence = record.data.get("evidence")
         if not isinstance(evidence, list):
@@ -48,11 +48,10 @@ def check_quotes(corpus: CorpusIndex) -> list[Finding]:
             source = corpus.by_id.get(source_id) if isinstance(source_id, str) else None
             if source is None or source.kind.name != "source" or not isinstance(quote, str):
                 continue  # the reference check reports it
-            text = corpus.source_text(source).text
-            if text is None or find_quote(quote, text) is not None:
+            text = corpus.search_text(source)
+            if text is None or text.find(quote) is not None:
                 continue
-            passage = closest_passage(quote, text) if len(text) <= budget else None
-            budget -= len(text)
+            passage = text.closest_passage(quote, budget)
             hint = (f"closest passage in {source_id}: \"{passage}\"" if passage
                     else f"copy the words verbatim from {source_id}")
             findings.append(finding_at(record, "evidence-quote-not-found", Severity.ERROR,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
+from dataclasses import dataclass, field as dataclass_field
 
+from rapidfuzz import fuzz, process
+
+from toolkit.budget import WorkBudget
 from toolkit.corpus_index import CorpusIndex, finding_at
 from toolkit.findings import Finding, Severity
 from toolkit.kinds import kind_of_id
@@ -11,6 +14,42 @@ from toolkit.references import reference_fields, values_at
 
 # Kinds that exist to be referred to: one that nothing references is likely a leftover.
 _REFERENCED_KINDS = {"actor": "unreferenced-actor", "location": "unreferenced-location"}
+
+# The work "did you mean" hints of one run may do, in character pairs compared
+# (toolkit/budget.py): about a second at most, however many references dangle. One
+# hint among 100,000 ids takes some 3 * 10^8: fifty distinct missing ids fit, among
+# 1,000 ids some five thousand.
+_SUGGESTION_BUDGET = 15_000_000_000
+# How like an existing id a missing one must be to be suggested (rapidfuzz's ratio, 0-100).
+_SUGGESTION_CUTOFF = 70
+
+
+@dataclass
+class _Suggestions:
+    """Closest existing ids for missing ones: each distinct missing id is looked up
+    once, in the ids of the kinds its field takes, within a budget for the run."""
+
+    ids_by_kind: dict[str, list[str]]
+    budget: WorkBudget = dataclass_field(default_factory=lambda: WorkBudget(_SUGGESTION_BUDGET))
+    _pools: dict[tuple[str, ...], tuple[list[str], int]] = dataclass_field(default_factory=dict)
+    _found: dict[tuple[str, tuple[str, ...]], str | None] = dataclass_field(default_factory=dict)
+
+    def closest(self, value: str, targets: tuple[str, ...]) -> str | None:
+        """The existing id most like ``value`` among records of ``targets``, if one is close."""
+        key = (value, targets)
+        if key not in self._found:
+            self._found[key] = self._search(value, targets)
+        return self._found[key]
+
+    def _search(self, value: str, targets: tuple[str, ...]) -> str | None:
+        if targets not in self._pools:
+            pool = [i for kind in targets for i in self.ids_by_kind.get(kind, [])]
+            self._pools[targets] = (pool, sum(map(len, pool)))
+        pool, characters = self._pools[targets]
+        if not pool or not self.budget.spend(WorkBudget.cost(len(value), characters, len(pool))):
+            return None
+        best = process.extractOne(value, pool, scorer=fuzz.ratio, score_cutoff=_SUGGESTION_CUTOFF)
+        return best[0] if best else None
 
 
 def check_references(corpus: CorpusIndex) -> list[Finding]:
@@ -22,6 +61,7 @@ def check_references(corpus: CorpusIndex) -> list[Finding]:
     for record in corpus.records:
         if record.id:
             ids_by_kind.setdefault(record.kind.name, []).append(record.id)
+    suggestions = _Suggestions(ids_by_kind)
     for record in corpus.records:
         for field in fields:
             if field.kind != record.kind.name:
@@ -32,9 +72,8 @@ def check_references(corpus: CorpusIndex) -> list[Finding]:
                 target = corpus.by_id.get(value)
                 if target is None:
                     wanted = kind_of_id(value)
-                    pool = [i for k in field.targets for i in ids_by_kind.get(k, [])]
-                    close = difflib.get_close_matches(value, pool, n=1, cutoff=0.7)
-                    hint = f"did you mean {close[0]!r}?" if close else (
+                    close = suggestions.closest(value, field.targets)
+                    hint = f"did you mean {close!r}?" if close else (
                         f"add a record {value!r} under {wanted.folder}/" if wanted else None)
                     findings.append(finding_at(record, "ref-unresolved", Severity.ERROR, parts,
                                                f"no record has the id {value!r}", hint))
