@@ -417,12 +417,12 @@ def test_a_position_follows_an_edit_of_the_file_between_two_calls(corpus: Path) 
 def test_the_records_beside_an_edited_text_are_read_within_the_corpus(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = annotations_repo(tmp_path / "repo")
-    git(repo, "checkout", "--quiet", "-b", "edits")
     secret = tmp_path / "secret.yaml"
     secret.write_text(f"id: src-secret\nname: {SECRET}\ntext: src-lapid-to-visit-turkey.txt\n", encoding="utf-8")
     sources = repo / "annotations" / "sources"
     (sources / "src-link.yaml").symlink_to(secret)
-    commit_all(repo, "A link out")
+    commit_all(repo, "A link out, on main: not a change of the branch (a link the branch adds is checked itself)")
+    git(repo, "checkout", "--quiet", "-b", "edits")
     text = sources / "src-lapid-to-visit-turkey.txt"
     text.write_text(text.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     for name, value in GIT_ENV.items():

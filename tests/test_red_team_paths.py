@@ -277,3 +277,19 @@ def test_jobs_far_beyond_the_cores_ends_promptly_with_the_same_verdict(corpus: P
 
 
 # --- Schema rules mean what a reader thinks ------------------------------------------
+
+
+# --- A careless `toolkit validate ~` ends promptly -----------------------------------
+
+
+def test_the_search_for_corpora_below_a_folder_in_none_stops_a_few_folders_down(corpus: Path, tmp_path: Path) -> None:
+    # `toolkit validate /` walked the whole file system (152,278 files, 93 s): corpora
+    # are looked for near the top of what is named, as a repository keeps them.
+    deep = tmp_path / "home" / "a" / "b" / "c" / "d" / "e"
+    deep.mkdir(parents=True)
+    shutil.copytree(corpus, deep / "annotations")
+    shutil.copytree(corpus, tmp_path / "home" / "project" / "annotations")
+
+    report = toolkit.validate([tmp_path / "home"])
+
+    assert report.files == len(list((corpus).rglob("*.yaml")))  # the near corpus only

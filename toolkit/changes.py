@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
 from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME, YAML_SUFFIXES
-from toolkit.loading import corpus_root_of_file, find_corpus_root, is_within, load_file, yaml_files_under
-from toolkit.validation import DEFAULT_CORPUS, Report, validate
+from toolkit.loading import corpus_root_of_file, find_corpus_root, load_file, working_directory, yaml_files_under
+from toolkit.reading import is_within_as_named
+from toolkit.validation import DEFAULT_CORPUS, Report, check_path_given, validate
 
 _SOURCE_FOLDER = KIND_BY_NAME["source"].folder
 
@@ -104,11 +105,13 @@ class _Changes:
 
 
 def _changes(ref: str, scope: Sequence[Path], cwd: Path | None) -> _Changes:
-    cwd = (cwd or Path.cwd()).absolute()
+    for given in scope or [DEFAULT_CORPUS]:
+        check_path_given(given)
+    here = working_directory()
+    if cwd is None and here is None:
+        raise ToolkitError("--changed-since: the working directory no longer exists; run it inside the repository")
+    cwd = Path(os.path.abspath(cwd or here or "."))
     targets = [path if path.is_absolute() else cwd / path for path in (scope or [DEFAULT_CORPUS])]
-    for target in targets:
-        if not target.exists():
-            raise ToolkitError(f"{target}: no such file or folder")
     top = _repository(cwd)
     base = _merge_base(ref, top)
     # Against the working tree: commits since the merge base, staged and unstaged edits.
@@ -118,7 +121,9 @@ def _changes(ref: str, scope: Sequence[Path], cwd: Path | None) -> _Changes:
     found: set[Path] = set()
     for name in changed:
         path = top / name
-        if not path.is_file() or not any(is_within(path, target) for target in targets):
+        # A link is a change like any other (the walk refuses one that leads out):
+        # the scope is judged by where the link is, not where it leads.
+        if not os.path.lexists(path) or not any(is_within_as_named(path, target) for target in targets):
             continue
         if _is_annotation(path, top):
             found.add(path)
@@ -127,10 +132,10 @@ def _changes(ref: str, scope: Sequence[Path], cwd: Path | None) -> _Changes:
     deleted_in: set[Path] = set()
     for name in deleted:
         path = top / name
-        if (path.exists() or not any(is_within(path, target) for target in targets)
+        if (os.path.lexists(path) or not any(is_within_as_named(path, target) for target in targets)
                 or not (_is_annotation(path, top) or _is_source_text(path))):
             continue
-        root = corpus_root_of_file(path)
+        root = find_corpus_root(path)
         if root is not None and root.is_dir():
             deleted_in.add(root)
     return _Changes(sorted(found), sorted(deleted_in))

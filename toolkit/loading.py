@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -65,19 +66,35 @@ def display_path(path: Path | str, resolved: dict[str, str] | None = None) -> st
 
 
 def _display_path(path: Path | str, resolved: dict[str, str] | None) -> str:
+    # One naming for every way a file is reached (the corpus walk, a path given as
+    # `../x`, a link, `--changed-since`): the real folder plus the name itself, never
+    # where a link leads, relative to the working directory inside it and absolute
+    # outside it. Two namings of one file once dropped every finding of a file asked
+    # for by a path that climbs out of the working directory.
     resolved = {} if resolved is None else resolved
-    working = os.getcwd()
-    absolute = os.path.join(working, path)
+    working = working_directory()
+    absolute = os.path.join(working or "", path)
     folder, name = os.path.split(absolute)
-    if name in ("", ".", "..") or os.path.islink(absolute):
+    if name in ("", ".", ".."):
         real = os.path.realpath(absolute)
     else:
         real = os.path.join(_resolved_folder(folder, resolved), name)
-    cwd = _resolved_folder(working, resolved)
-    if real == cwd:
-        return "."
-    inside = cwd if cwd.endswith(os.sep) else cwd + os.sep
-    return real[len(inside):] if real.startswith(inside) else Path(path).as_posix()
+    if working is not None:
+        cwd = _resolved_folder(working, resolved)
+        if real == cwd:
+            return "."
+        inside = cwd if cwd.endswith(os.sep) else cwd + os.sep
+        if real.startswith(inside):
+            return real[len(inside):]
+    return Path(real).as_posix()
+
+
+def working_directory() -> str | None:
+    """The working directory, or None when it no longer exists (a run with absolute paths still works)."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return None
 
 
 def _resolved_folder(folder: str, resolved: dict[str, str]) -> str:
@@ -156,28 +173,54 @@ def find_corpus_root(path: Path) -> Path | None:
 
     A folder that holds a kind folder is a root; a kind folder's root is its
     parent; a file's root is its grandparent when its parent is a kind folder.
-    Nothing else is looked at: no search upwards, so a checkout inside a folder
-    that happens to be named like a kind folder (``~/sources/``) never makes the
-    run read the folders around it. A folder that is the top of a git repository
-    is never taken for a kind folder (its parent is outside the repository).
+    Otherwise (a file misplaced in a corpus, a folder below a kind folder) the
+    nearest folder above that holds a kind folder is its root, looked for only up
+    to the top of the git repository the path is in, and not at all outside a
+    repository: a checkout inside a folder that happens to be named like a kind
+    folder (``~/sources/``) never makes the run read the folders around it. A
+    folder that is the top of a git repository is never taken for a kind folder
+    (its parent is outside the repository).
     """
-    path = path.absolute()
-    if path.is_dir():
-        if any(os.path.isdir(path / folder) for folder in KIND_BY_FOLDER):
+    path = Path(os.path.abspath(path))
+    if _is_folder_path(path):
+        if _holds_kind_folder(path):
             return path
-        return _root_of_kind_folder(path)
-    return _root_of_kind_folder(path.parent)
+        root = _root_of_kind_folder(path)
+    else:
+        root = _root_of_kind_folder(path.parent)
+    return root if root is not None else _root_within_repository(path)
 
 
 def corpus_root_of_file(path: Path) -> Path | None:
     """The corpus root of a record file: its grandparent when its parent is a kind folder."""
-    return _root_of_kind_folder(path.absolute().parent)
+    return _root_of_kind_folder(Path(os.path.abspath(path)).parent)
+
+
+def _is_folder_path(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _holds_kind_folder(folder: Path) -> bool:
+    return any(os.path.isdir(folder / name) for name in KIND_BY_FOLDER)
 
 
 def _root_of_kind_folder(folder: Path) -> Path | None:
     if folder.name not in KIND_BY_FOLDER or folder.parent == folder or os.path.lexists(folder / ".git"):
         return None
     return folder.parent
+
+
+def _root_within_repository(path: Path) -> Path | None:
+    """The nearest folder above ``path`` that holds a kind folder, within its git repository only."""
+    above = [folder for folder in path.parents]
+    for index, folder in enumerate(above):
+        if os.path.lexists(folder / ".git"):
+            # ``folder`` is the top of the repository: search it and what lies below it.
+            return next((candidate for candidate in above[: index + 1] if _holds_kind_folder(candidate)), None)
+    return None
 
 
 def annotation_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -242,6 +285,12 @@ def _listing(folder: str, problems: list[tuple[str, str]] | None) -> Iterator[os
         return iter(())
 
 
+# How far below a folder in no corpus corpora are looked for: a repository keeps its
+# corpus near the top (annotations/); `toolkit validate ~` or `/` must not walk a
+# whole disk (a red-team case: 152,278 files, 93 s). Name a deeper corpus itself.
+MAX_SEARCH_DEPTH = 4
+
+
 def corpora_under(path: Path) -> tuple[list[Path], list[Path], list[tuple[str, str]]]:
     """What a path that belongs to no corpus holds: the corpus folders under it, the
     YAML files in none of them, and the folders that could not be read.
@@ -249,7 +298,8 @@ def corpora_under(path: Path) -> tuple[list[Path], list[Path], list[tuple[str, s
     A file is returned as it is. In a folder, every folder that holds a kind folder
     is a corpus (not entered further: its own walk reads it); hidden folders and
     files (``.git``, ``.github``, ``.venv``, ``.pre-commit-config.yaml``) hold
-    configuration, never records, and are left out.
+    configuration, never records, and are left out. The search goes at most
+    ``MAX_SEARCH_DEPTH`` folders down.
     """
     absolute = path.absolute()
     if not absolute.is_dir():
@@ -257,9 +307,9 @@ def corpora_under(path: Path) -> tuple[list[Path], list[Path], list[tuple[str, s
     roots: list[Path] = []
     loose: list[Path] = []
     problems: list[tuple[str, str]] = []
-    stack = [os.fspath(absolute)]
+    stack = [(os.fspath(absolute), 0)]
     while stack:
-        folder = stack.pop()
+        folder, depth = stack.pop()
         entries = list(_listing(folder, problems))
         if any(entry.name in KIND_BY_FOLDER and _is_folder(entry) for entry in entries):
             roots.append(Path(folder))
@@ -272,7 +322,8 @@ def corpora_under(path: Path) -> tuple[list[Path], list[Path], list[tuple[str, s
                 loose.append(Path(entry.path))
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    below.append(entry.path)
+                    if depth < MAX_SEARCH_DEPTH:
+                        below.append((entry.path, depth + 1))
                 elif entry.is_symlink() and entry.is_dir() and not _is_yaml_name(entry.name):
                     problems.append((entry.path, "a symlink to a folder is not followed: the records it leads to "
                                                  "are not read"))
@@ -332,7 +383,7 @@ def kind_for(path: Path, root: Path) -> Kind | None:
     """The kind of record a file holds, from the folder it sits in under the corpus root."""
     # ``path.absolute().relative_to(root).parts`` must be (folder, name); in strings,
     # which is five times faster (performance edit, benchmarks/README.md).
-    folder = os.path.dirname(os.path.join(os.getcwd(), path))
+    folder = os.path.dirname(os.path.abspath(path))
     parent, name = os.path.split(folder)
     return KIND_BY_FOLDER.get(name) if parent == os.fspath(root) else None
 

@@ -42,6 +42,50 @@ class OutsideCorpus(OSError):
         super().__init__(errno.EACCES, "a symlink that leads outside the corpus folder is not read")
 
 
+def first_link_on_the_way(path: Path | str) -> Path | None:
+    """The first symbolic link on the way to ``path`` that a commit could have put there, or None.
+
+    Below the working directory (where a repository's committed files are) every
+    folder on the way is looked at; elsewhere only the last one, since the folders
+    above a path outside the repository (``/tmp``, a home reached through a link)
+    are the user's own.
+    """
+    absolute = Path(os.path.abspath(path))
+    for base in _working_directory_names():
+        if absolute.parts[: len(base.parts)] == base.parts and len(absolute.parts) > len(base.parts):
+            below = absolute.parts[len(base.parts):]
+            return next((base.joinpath(*below[: count + 1]) for count in range(len(below))
+                         if os.path.islink(base.joinpath(*below[: count + 1]))), None)
+    return absolute if os.path.islink(absolute) else None
+
+
+def _working_directory_names() -> list[Path]:
+    """The working directory's real name, and the shell's ``$PWD`` when it names the same folder."""
+    try:
+        names = [Path(os.getcwd())]
+    except OSError:  # the working directory was removed
+        return []
+    shell = os.environ.get("PWD", "")
+    try:
+        if os.path.isabs(shell) and shell != str(names[0]) and os.path.samestat(os.stat(shell), os.stat(".")):
+            names.append(Path(shell))
+    except OSError:
+        pass
+    return names
+
+
+def is_within_as_named(path: Path | str, folder: Path | str) -> bool:
+    """Whether ``path`` lies inside ``folder``, its folders resolved but not a link at its end.
+
+    A link in the corpus is part of the corpus (the walk names and refuses it
+    there); whether it leads out is the guarded open's to decide, not the scope's.
+    """
+    absolute = os.path.abspath(path)
+    named = os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
+    real_folder = os.path.realpath(folder)
+    return os.path.commonpath([named, real_folder]) == real_folder
+
+
 def is_within(path: Path | str, folder: Path | str) -> bool:
     """Whether ``path``, with symlinks resolved, lies inside ``folder``."""
     real_folder = os.path.realpath(folder)

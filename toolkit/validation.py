@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,7 +26,9 @@ from toolkit.loading import (
     folder_findings,
     load_corpus,
     load_file,
+    working_directory,
 )
+from toolkit.reading import first_link_on_the_way
 from toolkit.rules import RULES
 from toolkit.schema_loader import SchemaSet, load_schemas
 
@@ -105,6 +108,33 @@ def cycle_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
+def check_path_given(path: Path) -> None:
+    """Raise ``ToolkitError`` for a path given to a command that cannot be used, saying why."""
+    if not path.is_absolute() and working_directory() is None:
+        raise ToolkitError(f"{path}: the working directory no longer exists; give an absolute path")
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        raise ToolkitError(f"{path}: no such file or folder") from None
+    except OSError as error:
+        raise ToolkitError(f"{path}: cannot reach it: {error.strerror or error}") from None
+
+
+def refuse_linked_corpus(root: Path) -> None:
+    """Raise ``ToolkitError`` when the corpus folder, or a folder on the way to it, is a symbolic link.
+
+    Kind folders and records that are links are findings of the corpus walk; the
+    corpus folder itself is where that walk starts. A pull request can replace
+    ``annotations/`` by a link to anywhere, so a link there is never followed
+    (checked from the working directory down, or the last folder of a path elsewhere).
+    """
+    link = first_link_on_the_way(root)
+    if link is not None:
+        raise ToolkitError(f"{display_path(link)}: the corpus folder is reached through a symbolic link "
+                           f"(to {os.path.realpath(link)}); the toolkit does not read through links a commit can "
+                           "point anywhere: name the real folder")
+
+
 def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None,
              progress: Callable[[int, int], None] | None = None, jobs: int | None = None,
              spanning: Sequence[Path] = ()) -> Report:
@@ -125,8 +155,7 @@ def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None
     """
     targets = [Path(p) for p in paths] or ([] if spanning else [DEFAULT_CORPUS])
     for target in targets:
-        if not target.exists():
-            raise ToolkitError(f"{target}: no such file or folder")
+        check_path_given(target)
     schemas = load_schemas(schema_dir)
     resolved: dict[str, str] = {}  # folders resolved once for every display path
     selected: set[str] = set()
@@ -136,6 +165,7 @@ def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None
     for target in targets:
         root = find_corpus_root(target)
         if root is not None:
+            refuse_linked_corpus(root)
             by_root.setdefault(root, []).append(target)
             continue
         # In no corpus: a folder may hold corpora (the top of a repository holds
@@ -144,20 +174,20 @@ def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None
         for found in roots:
             by_root.setdefault(found, []).append(found)
         findings += folder_findings(problems, resolved)
-        # Files found in a folder are read within it (not through a link out of it);
-        # a file named on its own is read as named.
-        within = target.absolute() if target.is_dir() else None
+        # Files found in a folder are read within it, a file named on its own within
+        # its own folder: never through a link out of it (a hook passes any path).
+        within = Path(os.path.abspath(target if target.is_dir() else target.parent))
         for path in loose:
             selected.add(display_path(path, resolved))
             _record, file_findings = load_file(path, None, corpus_root=within)
             findings += file_findings
     for corpus in spanning:
-        by_root.setdefault(find_corpus_root(Path(corpus)) or Path(corpus).absolute(), [])
+        by_root.setdefault(find_corpus_root(Path(corpus)) or Path(os.path.abspath(corpus)), [])
     for root in sorted(by_root):
         checked = check_corpus(root, schemas, progress, jobs=jobs)
         if not by_root[root]:
             wanted = set()  # a corpus checked only for what a change broke across files
-        elif root in {target.absolute() for target in by_root[root]}:
+        elif root in {Path(os.path.abspath(target)) for target in by_root[root]}:
             wanted = set(checked.files)  # the whole corpus: no second walk over its files
         else:
             wanted = {display_path(path, resolved) for path in annotation_files(by_root[root])}
