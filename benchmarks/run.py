@@ -41,10 +41,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import generate  # noqa: E402
-
-from toolkit.exporters import EXPORTER_BY_NAME  # noqa: E402
-from toolkit.kinds import KINDS  # noqa: E402
+from generate import generate
+from toolkit.exporters import EXPORTER_BY_NAME
+from toolkit.kinds import KINDS
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -25,9 +25,9 @@ from pathlib import Path
 import pytest
 
 from toolkit.errors import ToolkitError
-from toolkit.exporting import LOCK_NAME, MARKER_NAME, MARKER_TEXT, export
 from toolkit.exporters import EXPORTER_BY_NAME
 from toolkit.exporters.csv_tables import FORMULA_TRIGGERS, unescape_formula
+from toolkit.exporting import LOCK_NAME, MARKER_NAME, MARKER_TEXT, export
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 SMALL = HOSTILE / "corpus"

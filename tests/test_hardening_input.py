@@ -24,11 +24,11 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from scratch_git import GIT_ENV, annotations_repo, commit_all, git
 
 import toolkit
-from toolkit.changes import changed_annotation_files
+from scratch_git import GIT_ENV, annotations_repo, commit_all, git
 from toolkit import loading
+from toolkit.changes import changed_annotation_files
 from toolkit.exporting import ExportRefused, export
 from toolkit.positions import locate
 from toolkit.reading import OutsideCorpus, read_capped

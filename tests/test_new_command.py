@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from scratch_git import CLEAN_CORPUS
 
+from scratch_git import CLEAN_CORPUS
 from toolkit.kinds import KINDS
 from toolkit.validation import validate
 from toolkit.yaml_strict import parse_yaml

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import ToolkitError

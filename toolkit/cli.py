@@ -11,7 +11,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -63,14 +63,14 @@ def _root(
 
 @app.command()
 def validate(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders to check (default: annotations).")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to check (default: annotations).")] = None,
     report_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="How to print findings.")] = ReportFormat("text"),
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
-    changed_since: Annotated[Optional[str], typer.Option(
+    changed_since: Annotated[str | None, typer.Option(
         "--changed-since", metavar="REF",
         help="Check only the annotation files changed since the git ref REF (committed since the merge base, "
              "staged, unstaged or new), within PATHS.")] = None,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, show_default="every usable core",
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, show_default="every usable core",
                                                 help="Processes that parse the corpus (by default one per core, "
                                                      f"once each gets {MIN_FILES_PER_LANE:,} files); 1 parses it in this one.")] = None,
 ) -> None:
@@ -108,7 +108,7 @@ def export(
     export_format: Annotated[list[ExportFormat], typer.Option("--format", "-f", help="Format to write; repeat for several.")] = [ExportFormat("all")],  # noqa: B006
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into; each format gets a subfolder.")] = Path("exports"),
     corpus: Annotated[Path, typer.Option("--corpus", help="The corpus folder.")] = Path("annotations"),
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, show_default="every usable core",
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, show_default="every usable core",
                                                 help="Processes that parse a large corpus and write the formats; "
                                                      "1 does everything in this one.")] = None,
 ) -> None:

@@ -49,7 +49,7 @@ class SearchText:
     (tens of bytes each), so that holding it for every source costs little.
     """
 
-    __slots__ = ("text", "_flat", "_flat_starts", "_text_starts", "_words", "__weakref__")
+    __slots__ = ("__weakref__", "_flat", "_flat_starts", "_text_starts", "_words", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
