@@ -22,6 +22,7 @@ over a writer of its own (``guard_standard_streams``), so that:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import io
 import os
@@ -128,10 +129,8 @@ def guard_standard_streams() -> None:
     closed = _closed_descriptors()
     for stream in (sys.__stdout__, sys.__stderr__):
         if stream is not None:
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 stream.flush()
-            except (OSError, ValueError):
-                pass
     # Only the process's own streams: one put in their place (a test's capture, a
     # program that embeds the toolkit) is its owner's to handle.
     if sys.stdout is sys.__stdout__:

@@ -31,7 +31,8 @@ class ReferenceField:
     targets: tuple[str, ...]
 
 
-def _walk(schema: dict[str, Any], path: tuple[str, ...], defs: dict[str, Any], depth: int = 0) -> Iterator[tuple[tuple[str, ...], tuple[str, ...]]]:
+def _walk(schema: dict[str, Any], path: tuple[str, ...], defs: dict[str, Any],
+          depth: int = 0) -> Iterator[tuple[tuple[str, ...], tuple[str, ...]]]:
     if depth > 10 or not isinstance(schema, dict):
         return
     ref = schema.get("$ref", "")

@@ -156,7 +156,7 @@ def slow_validator_class() -> type[Validator]:
         yield from plain_unique_items(validator, unique, instance, schema)
 
     types = Draft202012Validator.TYPE_CHECKER.redefine_many(
-        {name: (lambda name: lambda _checker, value: is_json_type(value, name))(name)
+        {name: (lambda type_name: lambda _checker, value: is_json_type(value, type_name))(name)
          for name in ("integer", "number", "string", "boolean", "null", "array", "object")}
     )
     return validators.extend(

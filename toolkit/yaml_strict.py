@@ -54,7 +54,9 @@ _SCALAR_BUILDERS: dict[str, Callable[[str], Any]] = {
 class StrictLoader(yaml.CSafeLoader):
     """PyYAML's C loader with the implicit typing of YAML 1.2's core schema."""
 
-    yaml_implicit_resolvers: dict = {}
+    # PyYAML's own class attribute, given a new one per loader class (typeshed declares
+    # it on instances, so ClassVar would clash): filled once by add_implicit_resolver.
+    yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012
 
     # Performance edit (benchmarks/README.md): the C parser calls these three in
     # Python for every node. PyYAML's versions also serve path resolvers, which
@@ -206,7 +208,8 @@ def parse_yaml(text: str, file: str) -> ParseResult:
         found("yaml-syntax", None, f"not readable as YAML: {error}")
         return ParseResult(None, findings)
     if root is None:
-        found("yaml-empty", None, "the file holds no record", hint="write one record: a mapping of fields such as 'id: ...'")
+        found("yaml-empty", None, "the file holds no record",
+              hint="write one record: a mapping of fields such as 'id: ...'")
         return ParseResult(None, findings)
     if not isinstance(root, yaml.MappingNode):
         found("yaml-not-mapping", root, "the top level must be a mapping of field names to values",
@@ -245,8 +248,8 @@ def parse_yaml(text: str, file: str) -> ParseResult:
             try:
                 return builder(node.value)
             except ValueError:
-                found("yaml-tag", node, f"{_shorten(node.value)!r} cannot be read as {node.tag.rsplit(':', 1)[-1]}", path,
-                      hint="remove the tag or fix the value")
+                found("yaml-tag", node, f"{_shorten(node.value)!r} cannot be read as {node.tag.rsplit(':', 1)[-1]}",
+                      path, hint="remove the tag or fix the value")
                 raise _Stop from None
         if len(seen_nodes) + len(node.value) > MAX_VALUES:  # a collection: checked once, not per value
             found("file-too-large", node, f"the file holds more than {MAX_VALUES:,} values, more than any record needs",
@@ -254,9 +257,11 @@ def parse_yaml(text: str, file: str) -> ParseResult:
             raise _Stop
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
-                found("yaml-tag", node, f"the YAML tag {_shorten(node.tag)!r} is not allowed", path, hint="remove the tag")
+                found("yaml-tag", node, f"the YAML tag {_shorten(node.tag)!r} is not allowed", path,
+                      hint="remove the tag")
                 raise _Stop
-            return [build(item, path + (index,), depth + 1, node) for index, item in enumerate(node.value)]
+            # F821: ruff takes the ``del build`` below for the end of the name; it is called before.
+            return [build(item, path + (index,), depth + 1, node) for index, item in enumerate(node.value)]  # noqa: F821
         if node.tag != _MAP:
             found("yaml-tag", node, f"the YAML tag {_shorten(node.tag)!r} is not allowed", path, hint="remove the tag")
             raise _Stop
@@ -283,7 +288,7 @@ def parse_yaml(text: str, file: str) -> ParseResult:
                       path + (key,), hint="keep one of the two; YAML would silently drop the first")
                 continue
             first_key_node[key] = key_node
-            mapping[key] = build(value_node, path + (key,), depth + 1, key_node)
+            mapping[key] = build(value_node, path + (key,), depth + 1, key_node)  # noqa: F821 - as above
         return mapping
 
     try:
@@ -320,7 +325,8 @@ def _syntax_finding(error: yaml.MarkedYAMLError, text: str, found: Callable[...,
     context = error.context or ""
     if _LIBYAML_BAD_ESCAPE in problem:
         found("yaml-unsafe-character", mark,
-              "a \\u or \\U escape that names no character (a lone surrogate U+D800-DFFF, or past U+10FFFF) is not text",
+              "a \\u or \\U escape that names no character (a lone surrogate U+D800-DFFF, or past U+10FFFF) "
+              "is not text",
               hint="escape the character itself, such as \"\\U0001f600\", not the two halves of its UTF-16 form")
     elif "expected a single document" in context:
         found("yaml-multiple-documents", mark, "the file holds more than one YAML document",

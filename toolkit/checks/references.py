@@ -82,7 +82,8 @@ def check_references(corpus: CorpusIndex) -> list[Finding]:
                 if target.kind.name not in field.targets:
                     expected = " or ".join(field.targets)
                     findings.append(finding_at(record, "ref-wrong-kind", Severity.ERROR, parts,
-                                               f"{value!r} is a {target.kind.name}, but this field takes {_article(expected)}"))
+                                               f"{value!r} is a {target.kind.name}, "
+                                               f"but this field takes {_article(expected)}"))
                     continue
                 if target is not record:
                     referenced.add(value)

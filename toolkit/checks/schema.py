@@ -157,7 +157,8 @@ def _findings_for(error: ValidationError, at: _Located) -> Iterator[Finding]:
             hint = f"write it without a decimal point: {int(value)}"
         elif isinstance(value, (bool, int, float)) and "string" in expected:
             hint = "put the value in quotes to keep it as text"
-        yield at.finding("schema-type", parts, f"expected {words}, found {_type_of(value)} ({describe_value(value)})", hint)
+        yield at.finding("schema-type", parts,
+                         f"expected {words}, found {_type_of(value)} ({describe_value(value)})", hint)
         return
     allowed = _vocabulary_values(error)
     if allowed is not None or error.validator == "enum":
