@@ -91,7 +91,8 @@ class CorpusIndex:
         return SourceText(text, hashlib.sha256(raw).hexdigest(), search=SearchText(text))
 
 
-def finding_at(record: Record, rule: str, severity: Severity, parts: tuple | list, message: str,
+def finding_at(record: Record, rule: str, severity: Severity, parts: tuple[str | int, ...] | list[str | int],
+               message: str,
                hint: str | None = None, *, key: bool = False) -> Finding:
     """A finding located at a path inside a record's file."""
     line, column = locate(record.path, tuple(parts), key=key)

@@ -27,7 +27,10 @@ import errno
 import io
 import os
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 ESCAPE_ERRORS = "toolkit-escape"
 # Error handlers a user may have asked for (PYTHONIOENCODING=ascii:replace) that never raise.
@@ -79,8 +82,10 @@ class _GuardedWriter(io.RawIOBase):
     def isatty(self) -> bool:
         return not self._was_closed and os.isatty(self._fd)
 
-    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
-        size = len(data)
+    def write(self, data: ReadableBuffer, /) -> int:
+        # Any buffer, as for RawIOBase: its size in bytes, whatever its item format.
+        with memoryview(data) as view:
+            size = view.nbytes
         if self.failed:
             return size
         if self._was_closed:

@@ -56,7 +56,7 @@ class SearchText:
         self._flat: str | None = None
         self._flat_starts = array("q")  # where each segment starts in the normalised text
         self._text_starts = array("q")  # and where it starts in the original text
-        self._words: array | None = None
+        self._words: array[int] | None = None
         _HELD.setdefault(id(text), self)  # a SearchText already held for this text stays the one found
 
     @property

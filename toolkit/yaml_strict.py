@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 import yaml
 
@@ -136,7 +136,8 @@ def _first_too_deep(text: str) -> yaml.Mark | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH + 1:
-                    return event.start_mark
+                    # The C parser's Mark: the fields of yaml.Mark, not its class.
+                    return cast(yaml.Mark, event.start_mark)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
         return None
@@ -183,11 +184,15 @@ def compose(text: str) -> yaml.Node | None:
         loader.dispose()
 
 
+# Where a value sits in a record: mapping keys and sequence indexes, from the top.
+_Path: TypeAlias = tuple[str | int, ...]
+
+
 def parse_yaml(text: str, file: str) -> ParseResult:
     """Turn the text of one annotation file into data, or into findings."""
     findings: list[Finding] = []
 
-    def found(rule: str, node_or_mark: Any, message: str, path: tuple = (), hint: str | None = None) -> None:
+    def found(rule: str, node_or_mark: Any, message: str, path: _Path = (), hint: str | None = None) -> None:
         mark = getattr(node_or_mark, "start_mark", node_or_mark)
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
@@ -221,13 +226,13 @@ def parse_yaml(text: str, file: str) -> ParseResult:
     # is UTF-8): libyaml refuses one, and this holds whatever parser gave the nodes.
     may_hold_surrogates = "\\u" in text or "\\U" in text
 
-    def refuse_surrogates(node: yaml.ScalarNode, path: tuple) -> None:
+    def refuse_surrogates(node: yaml.ScalarNode, path: _Path) -> None:
         if may_hold_surrogates and _SURROGATE.search(node.value):
             found("yaml-unsafe-character", node, "a \\u escape of a lone surrogate (U+D800-DFFF) is not text", path,
                   hint="escape the character itself, such as \"\\U0001f600\", not the two halves of its UTF-16 form")
             raise _Stop
 
-    def build(node: yaml.Node, path: tuple, depth: int, holder: yaml.Node) -> Any:
+    def build(node: yaml.Node, path: _Path, depth: int, holder: yaml.Node) -> Any:
         # ``holder`` is the key or sequence that holds the node: an alias is reported
         # where it is used, not at the anchor it points back to.
         if id(node) in seen_nodes:
@@ -310,7 +315,7 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _char_at(text: str, mark: Any) -> str:
+def _char_at(text: str, mark: yaml.Mark | None) -> str:
     if mark is None:
         return ""
     lines = text.split("\n", mark.line + 1)
