@@ -234,7 +234,12 @@ def _run() -> int:
         _error("interrupted")
         return EXIT_INTERRUPTED
     except typer.TyperException as error:  # usage errors: click's own message, exit 2
-        error.show()
+        # What typer raises here are click's exceptions (its base class has no show()).
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        else:
+            _error(str(error))
         return getattr(error, "exit_code", EXIT_USAGE)
     except OutputStreamError:
         raise

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from toolkit.corpus_index import CorpusIndex, finding_at
 from toolkit.findings import Finding, Severity
 from toolkit.loading import Record
 
 
-def _supersedes(record: Record) -> list:
+def _supersedes(record: Record) -> list[Any]:
     """The ids an advisory supersedes; a value that is not a list is the schema check's to report."""
     listed = record.data.get("supersedes")
     return listed if isinstance(listed, list) else []
