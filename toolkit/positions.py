@@ -57,7 +57,7 @@ def locate(path: Path, parts: tuple[str | int, ...] | list[str | int], *,
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         if isinstance(node, yaml.MappingNode):
-            pair = _pairs(node).get(part)  # type: ignore[arg-type]
+            pair = _pairs(node).get(part) if isinstance(part, str) else None  # keys are text, never indexes
             if pair is None:
                 break
             key_node, value_node = pair

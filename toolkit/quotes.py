@@ -24,7 +24,6 @@ from toolkit.budget import WorkBudget
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"'})
 _SPACE = re.compile(r"\s+")
-_LEADING_SPACE = re.compile(r"\s*")
 _WORD = re.compile(r"\S+")
 
 # A passage must be at least this similar to the quote to be shown as the closest.
@@ -72,7 +71,8 @@ class SearchText:
         translated = self.text.translate(_QUOTES)
         pieces: list[str] = []
         flat_length = 0
-        segment = _LEADING_SPACE.match(translated).end()  # type: ignore[union-attr]
+        # The leading whitespace: str.isspace is what \s means to re for str patterns.
+        segment = len(translated) - len(translated.lstrip())
         for run in _SPACE.finditer(translated, segment):
             start, end = run.span()
             self._flat_starts.append(flat_length)
