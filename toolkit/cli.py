@@ -234,12 +234,13 @@ def _run() -> int:
         _error("interrupted")
         return EXIT_INTERRUPTED
     except typer.TyperException as error:  # usage errors: click's own message, exit 2
-        # What typer raises here are click's exceptions (its base class has no show()).
+        # click's exceptions (typer's copy) show themselves; typer's own base class
+        # has no show(), and its exit_code of 1 would read as findings.
         show = getattr(error, "show", None)
-        if callable(show):
-            show()
-        else:
+        if not callable(show):
             _error(str(error))
+            return EXIT_USAGE
+        show()
         return getattr(error, "exit_code", EXIT_USAGE)
     except OutputStreamError:
         raise
