@@ -27,7 +27,8 @@ def check_supersedes(corpus: CorpusIndex) -> list[Finding]:
             if older is not None and older.data.get("issuer") != record.data.get("issuer"):
                 findings.append(finding_at(
                     record, "advisory-supersedes-issuer", Severity.ERROR, ("supersedes", index),
-                    f"{older_id!r} was issued by {older.data.get('issuer')!r}, not by {record.data.get('issuer')!r}",
+                    f"{older_id!r} was issued by {older.data.get('issuer')!r}, "
+                    f"not by {record.data.get('issuer')!r}",
                     "an advisory can only replace its own issuer's; link others with links: related-to"))
     findings.extend(_cycles(advisories))
     return findings
