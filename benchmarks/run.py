@@ -41,10 +41,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import generate  # noqa: E402
-
-from toolkit.exporters import EXPORTER_BY_NAME  # noqa: E402
-from toolkit.kinds import KINDS  # noqa: E402
+from generate import generate
+from toolkit.exporters import EXPORTER_BY_NAME
+from toolkit.kinds import KINDS
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -141,7 +140,8 @@ def run_once(commands: list[tuple[list[str], Path]], environment: dict[str, str]
         memory.join()
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
-            raise SystemExit(f"{' '.join(args[:4])}... exited {process.returncode} in {cwd}:\n{output.decode()[-2000:]}")
+            raise SystemExit(f"{' '.join(args[:4])}... exited {process.returncode} in {cwd}:\n"
+                             f"{output.decode()[-2000:]}")
         cpu += usage.ru_utime + usage.ru_stime
         peak = max(peak, usage.ru_maxrss, memory.peak_kb)  # kilobytes on Linux
     return Measurement(wall, cpu, peak)
@@ -268,7 +268,7 @@ def flatness(sizes: list[dict]) -> dict:
                         "met": all(abs(change) <= FLAT_WITHIN for change in changes)}
         if tool != "floor" and len(floor) == len(costs) and all(cost > 0 for cost in floor):
             result[tool]["change_against_floor"] = [(cost / base) / (costs[0] / floor[0]) - 1
-                                                    for cost, base in zip(costs, floor)]
+                                                    for cost, base in zip(costs, floor, strict=True)]
     return result
 
 

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from scratch_git import GIT_ENV, annotations_repo, commit_all, git
 
+from scratch_git import GIT_ENV, annotations_repo, commit_all, git
 from toolkit.changes import changed_annotation_files
 
 EVENT = "annotations/events/evt-lapid-visits-turkey.yaml"

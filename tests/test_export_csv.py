@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.exporting import export
 from toolkit.exporters.csv_columns import TABLES
 from toolkit.exporters.csv_tables import FORMULA_TRIGGERS, PACKAGE_FILE, escape_formula, unescape_formula, write
+from toolkit.exporting import export
 from toolkit.kinds import KIND_BY_FOLDER
 from toolkit.loading import load_file
 from toolkit.validation import check_corpus

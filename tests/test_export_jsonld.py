@@ -19,7 +19,6 @@ import rdflib
 from pyld import jsonld
 from rdflib.compare import isomorphic
 
-from toolkit.exporting import MARKER_NAME, export
 from toolkit.exporters.jsonld import (
     CONTEXT_NAME,
     DOCUMENT_NAME,
@@ -37,6 +36,7 @@ from toolkit.exporters.jsonld_terms import (
     Inline,
     Nested,
 )
+from toolkit.exporting import MARKER_NAME, export
 from toolkit.kinds import KINDS
 from toolkit.quotes import find_quote
 from toolkit.schema_loader import load_schemas

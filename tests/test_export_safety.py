@@ -25,9 +25,9 @@ from pathlib import Path
 import pytest
 
 from toolkit.errors import ToolkitError
-from toolkit.exporting import LOCK_NAME, MARKER_NAME, MARKER_TEXT, export
 from toolkit.exporters import EXPORTER_BY_NAME
 from toolkit.exporters.csv_tables import FORMULA_TRIGGERS, unescape_formula
+from toolkit.exporting import LOCK_NAME, MARKER_NAME, MARKER_TEXT, export
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 SMALL = HOSTILE / "corpus"
@@ -70,7 +70,8 @@ def large_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def snapshot(out: Path) -> dict[str, bytes]:
     """Every file of the format folders of an export and its bytes (not what a run left)."""
     return {path.relative_to(out).as_posix(): path.read_bytes()
-            for path in sorted(out.glob("*/**/*")) if path.is_file() and not path.relative_to(out).parts[0].startswith(".")}
+            for path in sorted(out.glob("*/**/*"))
+            if path.is_file() and not path.relative_to(out).parts[0].startswith(".")}
 
 
 def leftovers(out: Path) -> list[str]:
@@ -179,7 +180,7 @@ def test_an_export_waits_while_another_holds_the_folder(
             process.wait(timeout=2)  # unhindered, it is done in about a second
         assert sorted(path.name for path in out.iterdir()) == [LOCK_NAME]  # nothing staged, nothing written
         fcntl.flock(lock, fcntl.LOCK_UN)
-    stdout, stderr = process.communicate(timeout=60)
+    _stdout, stderr = process.communicate(timeout=60)
 
     assert process.returncode == 0, stderr
     assert snapshot(out) == reference_exports["small"]

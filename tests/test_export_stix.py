@@ -13,12 +13,12 @@ import pytest
 import stix2
 from stix2.properties import DictionaryProperty, ListProperty, ReferenceProperty, StringProperty, TimestampProperty
 from stix2validator import ValidationOptions, validate_string
-from stix2validator.validator import ObjectValidationResults
 from stix2validator.v21 import enums as oasis_vocabularies
+from stix2validator.validator import ObjectValidationResults
 
-from toolkit.exporting import export
 from toolkit.exporters import stix_mapping as m
 from toolkit.exporters.stix import BUNDLE_FILE
+from toolkit.exporting import export
 from toolkit.schema_loader import vocabulary
 
 HERE = Path(__file__).parent
@@ -220,7 +220,7 @@ def test_the_specification_relationships_are_those_the_validator_knows() -> None
     for source, kind, target in m.SPEC_RELATIONSHIPS:
         allowed = oasis_vocabularies.RELATIONSHIPS[source][kind]
         assert target in ([allowed] if isinstance(allowed, str) else allowed)
-    assert m.COMMON_RELATIONSHIPS == set(oasis_vocabularies.COMMON_RELATIONSHIPS)
+    assert set(oasis_vocabularies.COMMON_RELATIONSHIPS) == m.COMMON_RELATIONSHIPS
 
 
 def test_ids_are_uuid5_of_annotation_ids_in_the_projects_own_namespace(bundle: dict[str, Any]) -> None:

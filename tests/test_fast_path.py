@@ -1,4 +1,4 @@
-"""The fast path (jsonschema-rs first, python-jsonschema only for what it rejects) finds exactly what the slow one finds.
+"""The fast path (jsonschema-rs first, python-jsonschema only for what it rejects) finds exactly what the slow one does.
 
 Every example corpus of the repository is validated both ways; a property test
 mutates real records at random and checks that jsonschema-rs never passes what
@@ -44,7 +44,8 @@ def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("corpus", CORPORA, ids=corpus_id)
-def test_validation_finds_the_same_with_and_without_the_fast_path(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validation_finds_the_same_with_and_without_the_fast_path(
+        corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = validate([corpus])
     pipeline = importlib.import_module("toolkit.validation")
     monkeypatch.setattr(pipeline, "check_schema", functools.partial(check_schema, fast=False))
@@ -117,9 +118,9 @@ _AWKWARD_TEXT = ["", " ", "\x1c", "\x85", "\ufeff", "x\n", "2022-06-23\n", "act-
 _NUMBERS = st.one_of(st.integers(), st.integers(min_value=-(10**40), max_value=10**40),
                      st.floats(allow_nan=True, allow_infinity=True))
 _LEAVES = st.one_of(st.none(), st.booleans(), _NUMBERS, st.text(max_size=6), st.sampled_from(_AWKWARD_TEXT))
-_VALUES = st.recursive(_LEAVES, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                        st.dictionaries(st.sampled_from(_AWKWARD_TEXT + ["note", "start"]),
-                                                                        inner, max_size=3)),
+_VALUES = st.recursive(_LEAVES, lambda inner: st.one_of(
+                           st.lists(inner, max_size=3),
+                           st.dictionaries(st.sampled_from(_AWKWARD_TEXT + ["note", "start"]), inner, max_size=3)),
                        max_leaves=6)
 
 

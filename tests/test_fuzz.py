@@ -40,7 +40,8 @@ FUZZ = settings(max_examples=200, deadline=timedelta(seconds=2), derandomize=Tru
 # Pieces of YAML syntax, of the records' vocabulary, and of what hostile files hold.
 TOKENS = [
     "\n", "  ", "    ", "- ", ": ", "? ", "[", "]", "{", "}", ", ", "'", '"', "# ", "|\n", ">-\n", "---\n",
-    "...\n", "%YAML 1.1\n", "%TAG ! tag:evil.example,2022:\n", "&a ", "*a", "<<: *a\n", "!!python/object/apply:os.system ",
+    "...\n", "%YAML 1.1\n", "%TAG ! tag:evil.example,2022:\n", "&a ", "*a", "<<: *a\n",
+    "!!python/object/apply:os.system ",
     "!!binary ", "!!set ", "!!omap ", "!local ", "!<tag:yaml.org,2002:str> ", "\t", "\\", "\\x00", "\\u202e", "\x00",
     "\ufeff", "\u2028", "\x85", "\r", "~", "null", "yes", "NO", "on", "010", "0x1F", "1:20", "1e999", "-.inf", ".nan",
     "9" * 5000, "2022-06-23", "2022-02-30", "id: ", "act-yair-lapid", "evt-x", "src-lapid-visit", "type: ", "person",

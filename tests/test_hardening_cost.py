@@ -17,7 +17,7 @@ import pytest
 
 import toolkit
 from toolkit.budget import WorkBudget
-from toolkit.quotes import SearchText, find_quote, normalise
+from toolkit.quotes import SearchText, find_quote
 
 CORPUS = Path(__file__).resolve().parent / "hostile" / "corpus"
 SOURCE_ID = "src-amir-abdollahian-to-visit-turkey"

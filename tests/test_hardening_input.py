@@ -24,11 +24,11 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from scratch_git import GIT_ENV, annotations_repo, commit_all, git
 
 import toolkit
-from toolkit.changes import changed_annotation_files
+from scratch_git import GIT_ENV, annotations_repo, commit_all, git
 from toolkit import loading
+from toolkit.changes import changed_annotation_files
 from toolkit.exporting import ExportRefused, export
 from toolkit.positions import locate
 from toolkit.reading import OutsideCorpus, read_capped
@@ -96,7 +96,8 @@ HIDING = {
 
 def test_a_field_hidden_behind_a_line_separator_in_a_comment_is_refused_where_it_is(corpus: Path) -> None:
     # git diff, grep and editors show one line ending in a comment; libyaml reads two.
-    write_actor(corpus, 'id: act-extra\ntype: state\nname: "Extra" # unchanged\u2028aliases: [Hidden]\ncountries: [TR]\n',
+    write_actor(corpus,
+                'id: act-extra\ntype: state\nname: "Extra" # unchanged\u2028aliases: [Hidden]\ncountries: [TR]\n',
                 name="act-extra.yaml")
 
     report = toolkit.validate([corpus])
@@ -124,7 +125,8 @@ def test_characters_that_scripts_need_are_allowed_and_crlf_line_ends_too(corpus:
     # a variation selector (emoji), and CRLF: none hides anything from review.
     from toolkit.unsafe_text import UNSAFE_CHARACTER
 
-    aliases = '["می\u200cخواهم", "\U0001F468\u200d\U0001F4BC", "לפיד 2022\u200f", "x\u200e", "عربي\u061c 1", "\u2764\ufe0f"]'
+    aliases = ('["می\u200cخواهم", "\U0001F468\u200d\U0001F4BC", "לפיד 2022\u200f", "x\u200e", "عربي\u061c 1", '
+               '"\u2764\ufe0f"]')
     text = ACTOR.replace("\n", "\r\n") + f"aliases: {aliases}\r\n"
     write_actor(corpus, text)
 
@@ -150,7 +152,8 @@ def test_the_scan_refuses_every_control_separator_and_surrogate_and_every_format
             wrong.append(f"fast scan U+{code:04X}")
         if char in "\t\n":
             expected = False
-        elif char == "\r" or category in ("Cc", "Zl", "Zp", "Cs") or 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE:
+        elif (char == "\r" or category in ("Cc", "Zl", "Zp", "Cs") or 0xFDD0 <= code <= 0xFDEF
+              or code & 0xFFFE == 0xFFFE):
             expected = True
         elif category == "Cf":
             expected = code not in allowed_format | visible_format

@@ -66,7 +66,7 @@ def test_an_error_that_cannot_be_pickled_comes_back_as_its_traceback() -> None:
     def fails() -> None:
         raise _Unpicklable()
 
-    with pytest.raises(RuntimeError, match="(?s)a forked process failed:.*_Unpicklable: holds a lock"):
+    with pytest.raises(RuntimeError, match=r"(?s)a forked process failed:.*_Unpicklable: holds a lock"):
         run_in_lanes([lambda: None, fails])
 
 

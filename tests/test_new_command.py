@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from scratch_git import CLEAN_CORPUS
 
+from scratch_git import CLEAN_CORPUS
 from toolkit.kinds import KINDS
 from toolkit.validation import validate
 from toolkit.yaml_strict import parse_yaml
@@ -140,7 +140,8 @@ def test_new_refuses_a_record_whose_id_is_taken_by_a_yml_file(corpus: Path, run_
     assert not (corpus / "actors/act-turkey.yaml").exists()
 
 
-@pytest.mark.parametrize("bad_id", ["evt-lapid", "act-Yair-Lapid", "act-yair_lapid", "act-", "act-yair--lapid", "act-yair-lapid\n"])
+@pytest.mark.parametrize("bad_id", ["evt-lapid", "act-Yair-Lapid", "act-yair_lapid", "act-", "act-yair--lapid",
+                                    "act-yair-lapid\n"])
 def test_new_refuses_an_id_that_does_not_have_the_kinds_form(bad_id: str, corpus: Path, run_toolkit) -> None:
     before = sorted((corpus / "actors").iterdir())
 

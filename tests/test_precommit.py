@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from scratch_git import GIT_ENV, annotations_repo, commit_all, git
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from scratch_git import CLEAN_CORPUS
 
+from scratch_git import CLEAN_CORPUS
 from toolkit.progress import MIN_FILES, ProgressLine, progress_for, show_progress
 from toolkit.validation import validate
 

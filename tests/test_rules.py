@@ -179,13 +179,15 @@ def test_nesting_past_libyaml_own_limit_is_placed_at_the_first_level_too_deep(be
     assert [(f.rule, f.line, f.column) for f in findings] == [("yaml-too-deep", text.count("\n"), 42)]
 
 
-@pytest.mark.parametrize("value", ["2022-02-30", "2022-06-31", "2022-13-01", "2022-00-10", "2022-06-99999999999999999999"])
+@pytest.mark.parametrize("value", ["2022-02-30", "2022-06-31", "2022-13-01", "2022-00-10",
+                                   "2022-06-99999999999999999999"])
 def test_a_date_that_is_not_in_the_calendar_is_reported(value: str, tmp_path: Path) -> None:
     # The example folder holds one such date; these are the others a typo gives.
     corpus = tmp_path / "corpus"
     shutil.copytree(RULES_DIR / "date-invalid" / "valid", corpus)
     event = corpus / "events" / "evt-lapid-visit-turkey.yaml"
-    event.write_text(event.read_text(encoding="utf-8").replace("start: 2022-06-23", f"start: '{value}'"), encoding="utf-8")
+    event.write_text(event.read_text(encoding="utf-8").replace("start: 2022-06-23", f"start: '{value}'"),
+                     encoding="utf-8")
 
     report = toolkit.validate([corpus])
 

@@ -11,12 +11,11 @@ import pytest
 from check_jsonschema import main as check_jsonschema_main
 from click.testing import CliRunner, Result
 from jsonschema import Draft7Validator
-from scratch_git import CLEAN_CORPUS
 
+from scratch_git import CLEAN_CORPUS
 from toolkit.kinds import KINDS
 from toolkit.loading import load_corpus
 from toolkit.schema_loader import load_schemas
-
 
 
 def check_jsonschema(*args: str) -> Result:

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from check_jsonschema import main as check_jsonschema_main
 from click.testing import CliRunner
-from scratch_git import CLEAN_CORPUS
 
+from scratch_git import CLEAN_CORPUS
 from toolkit.yaml_strict import parse_yaml
 
 WORKFLOW = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "validate-annotations.yml"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["validate", "export", "Finding", "Report", "ToolkitError", "__version__"]
+__all__ = ["Finding", "Report", "ToolkitError", "__version__", "export", "validate"]
 
 _LAZY = {
     "validate": ("toolkit.validation", "validate"),

@@ -7,11 +7,12 @@ interrupted (Ctrl-C).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -30,9 +31,11 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-ReportFormat = Enum("ReportFormat", {name: name for name in REPORTER_BY_NAME}, type=str)
-ExportFormat = Enum("ExportFormat", {name: name for name in [*EXPORTER_BY_NAME, "all"]}, type=str)
-KindName = Enum("KindName", {kind.name: kind.name for kind in KINDS}, type=str)
+# The choices come from the registries at run time, so mypy cannot list their
+# members (it needs literals); the code reads only ``.value``, a str either way.
+ReportFormat = Enum("ReportFormat", {name: name for name in REPORTER_BY_NAME}, type=str)  # type: ignore[misc]
+ExportFormat = Enum("ExportFormat", {name: name for name in [*EXPORTER_BY_NAME, "all"]}, type=str)  # type: ignore[misc]
+KindName = Enum("KindName", {kind.name: kind.name for kind in KINDS}, type=str)  # type: ignore[misc]
 
 
 class _State:
@@ -63,16 +66,19 @@ def _root(
 
 @app.command()
 def validate(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders to check (default: annotations).")] = None,
-    report_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="How to print findings.")] = ReportFormat("text"),
+    paths: Annotated[list[Path] | None,
+                     typer.Argument(help="Files or folders to check (default: annotations).")] = None,
+    report_format: Annotated[ReportFormat,
+                             typer.Option("--format", "-f", help="How to print findings.")] = ReportFormat["text"],
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
-    changed_since: Annotated[Optional[str], typer.Option(
+    changed_since: Annotated[str | None, typer.Option(
         "--changed-since", metavar="REF",
         help="Check only the annotation files changed since the git ref REF (committed since the merge base, "
              "staged, unstaged or new), within PATHS.")] = None,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, show_default="every usable core",
-                                                help="Processes that parse the corpus (by default one per core, "
-                                                     f"once each gets {MIN_FILES_PER_LANE:,} files); 1 parses it in this one.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, show_default="every usable core",
+                                             help="Processes that parse the corpus (by default one per core, "
+                                                  f"once each gets {MIN_FILES_PER_LANE:,} files); "
+                                                  "1 parses it in this one.")] = None,
 ) -> None:
     """Check annotation files: strict YAML, schemas, references, evidence, dates.
 
@@ -105,12 +111,15 @@ def validate(
 
 @app.command()
 def export(
-    export_format: Annotated[list[ExportFormat], typer.Option("--format", "-f", help="Format to write; repeat for several.")] = [ExportFormat("all")],  # noqa: B006
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into; each format gets a subfolder.")] = Path("exports"),
+    export_format: Annotated[list[ExportFormat],
+                             typer.Option("--format", "-f", help="Format to write; repeat for several.")] = [  # noqa: B006 - typer reads the default from the signature and hands each call a list of its own
+                                 ExportFormat["all"]],
+    out: Annotated[Path, typer.Option("--out", "-o",
+                                      help="Folder to write into; each format gets a subfolder.")] = Path("exports"),
     corpus: Annotated[Path, typer.Option("--corpus", help="The corpus folder.")] = Path("annotations"),
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, show_default="every usable core",
-                                                help="Processes that parse a large corpus and write the formats; "
-                                                     "1 does everything in this one.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, show_default="every usable core",
+                                             help="Processes that parse a large corpus and write the formats; "
+                                                  "1 does everything in this one.")] = None,
 ) -> None:
     """Export the corpus to CSV (with a Data Package), JSON-LD and STIX 2.1.
 
@@ -141,7 +150,8 @@ def export(
 
 @app.command()
 def schema(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the editor schemas into.")] = Path("schemas"),
+    out: Annotated[Path, typer.Option("--out", "-o",
+                                      help="Folder to write the editor schemas into.")] = Path("schemas"),
 ) -> None:
     """Write the schemas in the form editors use for completion and live validation.
 
@@ -205,10 +215,8 @@ def main() -> None:
         # A full disk, a closed stream or a reader gone: an I/O error, not a bug. Said
         # once on standard error where that still works; the streams swallow the rest.
         status = EXIT_USAGE
-        try:
+        with contextlib.suppress(OutputStreamError):
             _error(str(error))
-        except OutputStreamError:
-            pass
     sys.exit(status)
 
 
@@ -226,7 +234,13 @@ def _run() -> int:
         _error("interrupted")
         return EXIT_INTERRUPTED
     except typer.TyperException as error:  # usage errors: click's own message, exit 2
-        error.show()
+        # click's exceptions (typer's copy) show themselves; typer's own base class
+        # has no show(), and its exit_code of 1 would read as findings.
+        show = getattr(error, "show", None)
+        if not callable(show):
+            _error(str(error))
+            return EXIT_USAGE
+        show()
         return getattr(error, "exit_code", EXIT_USAGE)
     except OutputStreamError:
         raise

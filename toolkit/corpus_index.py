@@ -68,7 +68,8 @@ class CorpusIndex:
             return SourceText(None, None)  # the schema check reports it
         path = source.path.parent / name
         shown = repr(name if len(name) <= 80 else name[:77] + "...")
-        outside = SourceText(None, None, ("source-text-outside", f"the text path {shown} leads outside the corpus folder"))
+        outside = SourceText(None, None,
+                             ("source-text-outside", f"the text path {shown} leads outside the corpus folder"))
         # The schema already refuses a '/' in the name; this layer holds on its own,
         # for names that pass it ('..'), symlinks, and records checked without it.
         if Path(name).is_absolute() or ".." in Path(name).parts:
@@ -90,7 +91,8 @@ class CorpusIndex:
         return SourceText(text, hashlib.sha256(raw).hexdigest(), search=SearchText(text))
 
 
-def finding_at(record: Record, rule: str, severity: Severity, parts: tuple | list, message: str,
+def finding_at(record: Record, rule: str, severity: Severity, parts: tuple[str | int, ...] | list[str | int],
+               message: str,
                hint: str | None = None, *, key: bool = False) -> Finding:
     """A finding located at a path inside a record's file."""
     line, column = locate(record.path, tuple(parts), key=key)

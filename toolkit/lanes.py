@@ -179,7 +179,8 @@ def _outcome(pid: int, pipe: int) -> tuple[bool, Any]:
     _, status = os.waitpid(pid, 0)
     if message:
         try:
-            return pickle.loads(message)
+            outcome: tuple[bool, Any] = pickle.loads(message)
+            return outcome
         except Exception:  # noqa: BLE001 - a message cut short: said below
             pass
     code = os.waitstatus_to_exitcode(status)

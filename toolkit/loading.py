@@ -126,7 +126,8 @@ def read_text(path: Path, file: str, corpus_root: Path | None = None) -> tuple[s
         return fail("file-too-large", error.strerror,
                     hint="one record per file is a few kilobytes; split the file or remove what does not belong")
     except OutsideCorpus as error:
-        return fail("file-unreadable", error.strerror, hint="keep the file itself in the corpus folder, not a link to it")
+        return fail("file-unreadable", error.strerror,
+                    hint="keep the file itself in the corpus folder, not a link to it")
     except NotAFile as error:
         return fail("file-unreadable", error.strerror)
     except FileNotFoundError:

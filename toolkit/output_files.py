@@ -28,6 +28,7 @@ handed to the exporters are resolved again by name).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import secrets
@@ -262,10 +263,8 @@ class OutputFolder:
         except OSError as error:
             raise _os_error(error, path) from None
         finally:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary, dir_fd=self.fd)
-            except FileNotFoundError:
-                pass
 
     def _link_new(self, temporary: str, name: str, refusal: str) -> None:
         # A hard link, unlike a rename, never replaces what appeared at the name meanwhile.
@@ -324,7 +323,7 @@ class OutputFolder:
                 raise _os_error(error, self.path / name) from None
 
     def rename(self, name: str, new_name: str) -> None:
-        """Rename an entry of this folder, never over anything but an empty folder (what rename(2) allows for a folder)."""
+        """Rename an entry of this folder, never over anything but an empty folder (what rename(2) allows for one)."""
         if self.kind(new_name) is not None:
             raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(self.path / new_name))
         try:

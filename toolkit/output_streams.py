@@ -22,11 +22,15 @@ over a writer of its own (``guard_standard_streams``), so that:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import io
 import os
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 ESCAPE_ERRORS = "toolkit-escape"
 # Error handlers a user may have asked for (PYTHONIOENCODING=ascii:replace) that never raise.
@@ -78,8 +82,10 @@ class _GuardedWriter(io.RawIOBase):
     def isatty(self) -> bool:
         return not self._was_closed and os.isatty(self._fd)
 
-    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
-        size = len(data)
+    def write(self, data: ReadableBuffer, /) -> int:
+        # Any buffer, as for RawIOBase: its size in bytes, whatever its item format.
+        with memoryview(data) as view:
+            size = view.nbytes
         if self.failed:
             return size
         if self._was_closed:
@@ -128,10 +134,8 @@ def guard_standard_streams() -> None:
     closed = _closed_descriptors()
     for stream in (sys.__stdout__, sys.__stderr__):
         if stream is not None:
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 stream.flush()
-            except (OSError, ValueError):
-                pass
     # Only the process's own streams: one put in their place (a test's capture, a
     # program that embeds the toolkit) is its owner's to handle.
     if sys.stdout is sys.__stdout__:

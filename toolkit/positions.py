@@ -43,7 +43,8 @@ def _root_node(path: Path) -> yaml.Node | None:
     return node
 
 
-def locate(path: Path, parts: tuple[str | int, ...] | list[str | int], *, key: bool = False) -> tuple[int, int] | tuple[None, None]:
+def locate(path: Path, parts: tuple[str | int, ...] | list[str | int], *,
+           key: bool = False) -> tuple[int, int] | tuple[None, None]:
     """1-based line and column of the value at ``parts`` (or of its key).
 
     When the path leads to a field that is not there, the deepest mapping or list
@@ -56,7 +57,7 @@ def locate(path: Path, parts: tuple[str | int, ...] | list[str | int], *, key: b
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         if isinstance(node, yaml.MappingNode):
-            pair = _pairs(node).get(part)  # type: ignore[arg-type]
+            pair = _pairs(node).get(part) if isinstance(part, str) else None  # keys are text, never indexes
             if pair is None:
                 break
             key_node, value_node = pair

@@ -21,7 +21,7 @@ STEPS = 100
 
 
 def show_progress(is_terminal: bool, environ: Mapping[str, str]) -> bool:
-    """Whether to draw progress: on a terminal, not in CI (``CI`` set, as every CI service does), not on a dumb terminal."""
+    """Whether to draw progress: on a terminal, not in CI (``CI`` set, as any CI service does), not a dumb terminal."""
     if not is_terminal:
         return False
     if environ.get("CI", "").lower() not in ("", "0", "false"):

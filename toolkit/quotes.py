@@ -24,7 +24,6 @@ from toolkit.budget import WorkBudget
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"'})
 _SPACE = re.compile(r"\s+")
-_LEADING_SPACE = re.compile(r"\s*")
 _WORD = re.compile(r"\S+")
 
 # A passage must be at least this similar to the quote to be shown as the closest.
@@ -49,14 +48,14 @@ class SearchText:
     (tens of bytes each), so that holding it for every source costs little.
     """
 
-    __slots__ = ("text", "_flat", "_flat_starts", "_text_starts", "_words", "__weakref__")
+    __slots__ = ("__weakref__", "_flat", "_flat_starts", "_text_starts", "_words", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._flat: str | None = None
         self._flat_starts = array("q")  # where each segment starts in the normalised text
         self._text_starts = array("q")  # and where it starts in the original text
-        self._words: array | None = None
+        self._words: array[int] | None = None
         _HELD.setdefault(id(text), self)  # a SearchText already held for this text stays the one found
 
     @property
@@ -72,7 +71,8 @@ class SearchText:
         translated = self.text.translate(_QUOTES)
         pieces: list[str] = []
         flat_length = 0
-        segment = _LEADING_SPACE.match(translated).end()  # type: ignore[union-attr]
+        # The leading whitespace: str.isspace is what \s means to re for str patterns.
+        segment = len(translated) - len(translated.lstrip())
         for run in _SPACE.finditer(translated, segment):
             start, end = run.span()
             self._flat_starts.append(flat_length)

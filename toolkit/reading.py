@@ -26,9 +26,13 @@ _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
 class NotAFile(OSError):
     """The path is a directory, pipe, device or socket: nothing a record is read from."""
 
+    strerror: str  # always given: these errors are raised with their message, and shown as it
+
 
 class FileTooLarge(OSError):
     """The file holds more bytes than the cap it is read with."""
+
+    strerror: str  # always given (see NotAFile)
 
     def __init__(self, size: int, cap: int) -> None:
         super().__init__(errno.EFBIG, f"the file is {size:,} bytes, more than the cap of {cap:,}")
@@ -37,6 +41,8 @@ class FileTooLarge(OSError):
 
 class OutsideCorpus(OSError):
     """The path is a symlink that leads outside the corpus folder."""
+
+    strerror: str  # always given (see NotAFile)
 
     def __init__(self) -> None:
         super().__init__(errno.EACCES, "a symlink that leads outside the corpus folder is not read")

@@ -18,7 +18,7 @@ from toolkit.schema_loader import SchemaSet
 # Path step meaning "every item of a list".
 EACH = "*"
 
-_TARGETS_BY_DEF = {f"{kind.name}_id": (kind.name,) for kind in KINDS}
+_TARGETS_BY_DEF: dict[str, tuple[str, ...]] = {f"{kind.name}_id": (kind.name,) for kind in KINDS}
 _TARGETS_BY_DEF["linkable_id"] = ("event", "advisory")
 
 
@@ -31,7 +31,8 @@ class ReferenceField:
     targets: tuple[str, ...]
 
 
-def _walk(schema: dict[str, Any], path: tuple[str, ...], defs: dict[str, Any], depth: int = 0) -> Iterator[tuple[tuple[str, ...], tuple[str, ...]]]:
+def _walk(schema: dict[str, Any], path: tuple[str, ...], defs: dict[str, Any],
+          depth: int = 0) -> Iterator[tuple[tuple[str, ...], tuple[str, ...]]]:
     if depth > 10 or not isinstance(schema, dict):
         return
     ref = schema.get("$ref", "")
@@ -65,7 +66,8 @@ def reference_fields(schemas: SchemaSet) -> tuple[ReferenceField, ...]:
     return _fields(schemas)
 
 
-def values_at(data: Any, path: tuple[str, ...], prefix: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+def values_at(data: Any, path: tuple[str, ...],
+              prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
     """Each value found at ``path`` in ``data`` (``EACH`` steps into every list item), with its concrete path."""
     if not path:
         yield prefix, data

@@ -41,8 +41,9 @@ RULES: dict[str, Rule] = {
         Rule("file-kind-unknown", _E, "The file is not in a folder that names a kind of record."),
         # Strict YAML
         Rule("yaml-encoding", _E, "The file is not UTF-8 text, or starts with a byte-order mark."),
-        Rule("yaml-unsafe-character", _E, "A character that makes the text shown for review differ from the text "
-                                          "parsed: a line break only YAML sees, a control, bidi or invisible character."),
+        Rule("yaml-unsafe-character", _E,
+             "A character that makes the text shown for review differ from the text "
+             "parsed: a line break only YAML sees, a control, bidi or invisible character."),
         Rule("yaml-empty", _E, "The file holds no record."),
         Rule("yaml-tab", _E, "A tab is used for indentation."),
         Rule("yaml-syntax", _E, "The file is not well-formed YAML."),

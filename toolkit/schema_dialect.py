@@ -125,7 +125,7 @@ def slow_validator_class() -> type[Validator]:
         if validator.is_type(instance, "string") and not pattern_matches(pattern, instance):
             yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
-    def pattern_properties(validator: Any, patterns: dict, instance: Any, schema: Any) -> Any:
+    def pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any, schema: Any) -> Any:
         if not validator.is_type(instance, "object"):
             return
         for each, subschema in patterns.items():
@@ -156,15 +156,17 @@ def slow_validator_class() -> type[Validator]:
         yield from plain_unique_items(validator, unique, instance, schema)
 
     types = Draft202012Validator.TYPE_CHECKER.redefine_many(
-        {name: (lambda name: lambda _checker, value: is_json_type(value, name))(name)
+        {name: (lambda type_name: lambda _checker, value: is_json_type(value, type_name))(name)
          for name in ("integer", "number", "string", "boolean", "null", "array", "object")}
     )
-    return validators.extend(
+    # types-jsonschema leaves extend() unannotated: its result is the class it builds.
+    dialect: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
         Draft202012Validator,
         validators={"pattern": pattern, "patternProperties": pattern_properties,
                     "additionalProperties": additional_properties, "uniqueItems": unique_items},
         type_checker=types,
     )
+    return dialect
 
 
 # -- jsonschema-rs: the fast path ------------------------------------------------------

@@ -124,7 +124,8 @@ def kind_fields(kind: str, schemas: SchemaSet) -> tuple[Field, ...]:
 
 def definitions(schemas: SchemaSet) -> dict[str, Any]:
     """The shared ``$defs`` of ``defs.schema.json``."""
-    return schemas.schemas[DEFS_FILE]["$defs"]
+    defs: dict[str, Any] = schemas.schemas[DEFS_FILE]["$defs"]
+    return defs
 
 
 def choices(schema: dict[str, Any]) -> list[tuple[str, str]]:

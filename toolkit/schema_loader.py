@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from toolkit.kinds import KINDS
 from toolkit.schema_dialect import FAST_KEYWORDS, fast_schemas, slow_validator_class
@@ -21,7 +21,7 @@ from toolkit.schema_dialect import FAST_KEYWORDS, fast_schemas, slow_validator_c
 if TYPE_CHECKING:
     import jsonschema_rs
     from jsonschema.protocols import Validator
-    from referencing import Registry, Resource
+    from referencing import Registry
 
 
 def default_schema_dir() -> Path:
@@ -45,7 +45,9 @@ class SchemaSet:
         from referencing import Registry, Resource
         from referencing.jsonschema import DRAFT202012
 
-        return Registry(retrieve=_retrieve_nothing).with_resources(
+        # referencing names the field ``_retrieve`` with the alias ``retrieve``, which
+        # its typing (a dataclass_transform) does not carry over to mypy.
+        return Registry(retrieve=_retrieve_nothing).with_resources(  # type: ignore[call-arg]
             (schema["$id"], Resource.from_contents(schema, default_specification=DRAFT202012))
             for schema in self.schemas.values()
         )
@@ -104,7 +106,7 @@ class SchemaSet:
             return {}
 
 
-def _retrieve_nothing(uri: str) -> Resource:
+def _retrieve_nothing(uri: str) -> NoReturn:
     # Every $ref must resolve within the folder: never fetch a schema over a network.
     raise LookupError(f"the schema {uri} is not among the local schemas")
 

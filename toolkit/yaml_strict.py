@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 import yaml
 
@@ -54,7 +54,9 @@ _SCALAR_BUILDERS: dict[str, Callable[[str], Any]] = {
 class StrictLoader(yaml.CSafeLoader):
     """PyYAML's C loader with the implicit typing of YAML 1.2's core schema."""
 
-    yaml_implicit_resolvers: dict = {}
+    # PyYAML's own class attribute, given a new one per loader class (typeshed declares
+    # it on instances, so ClassVar would clash): filled once by add_implicit_resolver.
+    yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012
 
     # Performance edit (benchmarks/README.md): the C parser calls these three in
     # Python for every node. PyYAML's versions also serve path resolvers, which
@@ -134,7 +136,8 @@ def _first_too_deep(text: str) -> yaml.Mark | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH + 1:
-                    return event.start_mark
+                    # The C parser's Mark: the fields of yaml.Mark, not its class.
+                    return cast(yaml.Mark, event.start_mark)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
         return None
@@ -181,11 +184,15 @@ def compose(text: str) -> yaml.Node | None:
         loader.dispose()
 
 
+# Where a value sits in a record: mapping keys and sequence indexes, from the top.
+_Path: TypeAlias = tuple[str | int, ...]
+
+
 def parse_yaml(text: str, file: str) -> ParseResult:
     """Turn the text of one annotation file into data, or into findings."""
     findings: list[Finding] = []
 
-    def found(rule: str, node_or_mark: Any, message: str, path: tuple = (), hint: str | None = None) -> None:
+    def found(rule: str, node_or_mark: Any, message: str, path: _Path = (), hint: str | None = None) -> None:
         mark = getattr(node_or_mark, "start_mark", node_or_mark)
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
@@ -206,7 +213,8 @@ def parse_yaml(text: str, file: str) -> ParseResult:
         found("yaml-syntax", None, f"not readable as YAML: {error}")
         return ParseResult(None, findings)
     if root is None:
-        found("yaml-empty", None, "the file holds no record", hint="write one record: a mapping of fields such as 'id: ...'")
+        found("yaml-empty", None, "the file holds no record",
+              hint="write one record: a mapping of fields such as 'id: ...'")
         return ParseResult(None, findings)
     if not isinstance(root, yaml.MappingNode):
         found("yaml-not-mapping", root, "the top level must be a mapping of field names to values",
@@ -218,13 +226,13 @@ def parse_yaml(text: str, file: str) -> ParseResult:
     # is UTF-8): libyaml refuses one, and this holds whatever parser gave the nodes.
     may_hold_surrogates = "\\u" in text or "\\U" in text
 
-    def refuse_surrogates(node: yaml.ScalarNode, path: tuple) -> None:
+    def refuse_surrogates(node: yaml.ScalarNode, path: _Path) -> None:
         if may_hold_surrogates and _SURROGATE.search(node.value):
             found("yaml-unsafe-character", node, "a \\u escape of a lone surrogate (U+D800-DFFF) is not text", path,
                   hint="escape the character itself, such as \"\\U0001f600\", not the two halves of its UTF-16 form")
             raise _Stop
 
-    def build(node: yaml.Node, path: tuple, depth: int, holder: yaml.Node) -> Any:
+    def build(node: yaml.Node, path: _Path, depth: int, holder: yaml.Node) -> Any:
         # ``holder`` is the key or sequence that holds the node: an alias is reported
         # where it is used, not at the anchor it points back to.
         if id(node) in seen_nodes:
@@ -245,8 +253,8 @@ def parse_yaml(text: str, file: str) -> ParseResult:
             try:
                 return builder(node.value)
             except ValueError:
-                found("yaml-tag", node, f"{_shorten(node.value)!r} cannot be read as {node.tag.rsplit(':', 1)[-1]}", path,
-                      hint="remove the tag or fix the value")
+                found("yaml-tag", node, f"{_shorten(node.value)!r} cannot be read as {node.tag.rsplit(':', 1)[-1]}",
+                      path, hint="remove the tag or fix the value")
                 raise _Stop from None
         if len(seen_nodes) + len(node.value) > MAX_VALUES:  # a collection: checked once, not per value
             found("file-too-large", node, f"the file holds more than {MAX_VALUES:,} values, more than any record needs",
@@ -254,9 +262,11 @@ def parse_yaml(text: str, file: str) -> ParseResult:
             raise _Stop
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
-                found("yaml-tag", node, f"the YAML tag {_shorten(node.tag)!r} is not allowed", path, hint="remove the tag")
+                found("yaml-tag", node, f"the YAML tag {_shorten(node.tag)!r} is not allowed", path,
+                      hint="remove the tag")
                 raise _Stop
-            return [build(item, path + (index,), depth + 1, node) for index, item in enumerate(node.value)]
+            # F821: ruff takes the ``del build`` below for the end of the name; it is called before.
+            return [build(item, path + (index,), depth + 1, node) for index, item in enumerate(node.value)]  # noqa: F821
         if node.tag != _MAP:
             found("yaml-tag", node, f"the YAML tag {_shorten(node.tag)!r} is not allowed", path, hint="remove the tag")
             raise _Stop
@@ -283,7 +293,7 @@ def parse_yaml(text: str, file: str) -> ParseResult:
                       path + (key,), hint="keep one of the two; YAML would silently drop the first")
                 continue
             first_key_node[key] = key_node
-            mapping[key] = build(value_node, path + (key,), depth + 1, key_node)
+            mapping[key] = build(value_node, path + (key,), depth + 1, key_node)  # noqa: F821 - as above
         return mapping
 
     try:
@@ -305,7 +315,7 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _char_at(text: str, mark: Any) -> str:
+def _char_at(text: str, mark: yaml.Mark | None) -> str:
     if mark is None:
         return ""
     lines = text.split("\n", mark.line + 1)
@@ -320,7 +330,8 @@ def _syntax_finding(error: yaml.MarkedYAMLError, text: str, found: Callable[...,
     context = error.context or ""
     if _LIBYAML_BAD_ESCAPE in problem:
         found("yaml-unsafe-character", mark,
-              "a \\u or \\U escape that names no character (a lone surrogate U+D800-DFFF, or past U+10FFFF) is not text",
+              "a \\u or \\U escape that names no character (a lone surrogate U+D800-DFFF, or past U+10FFFF) "
+              "is not text",
               hint="escape the character itself, such as \"\\U0001f600\", not the two halves of its UTF-16 form")
     elif "expected a single document" in context:
         found("yaml-multiple-documents", mark, "the file holds more than one YAML document",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from toolkit.corpus_index import CorpusIndex, finding_at
 from toolkit.findings import Finding, Severity
 from toolkit.loading import Record
 
 
-def _supersedes(record: Record) -> list:
+def _supersedes(record: Record) -> list[Any]:
     """The ids an advisory supersedes; a value that is not a list is the schema check's to report."""
     listed = record.data.get("supersedes")
     return listed if isinstance(listed, list) else []
@@ -26,7 +27,8 @@ def check_supersedes(corpus: CorpusIndex) -> list[Finding]:
             if older is not None and older.data.get("issuer") != record.data.get("issuer"):
                 findings.append(finding_at(
                     record, "advisory-supersedes-issuer", Severity.ERROR, ("supersedes", index),
-                    f"{older_id!r} was issued by {older.data.get('issuer')!r}, not by {record.data.get('issuer')!r}",
+                    f"{older_id!r} was issued by {older.data.get('issuer')!r}, "
+                    f"not by {record.data.get('issuer')!r}",
                     "an advisory can only replace its own issuer's; link others with links: related-to"))
     findings.extend(_cycles(advisories))
     return findings

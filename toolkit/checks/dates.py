@@ -3,8 +3,9 @@ and nothing dated after the article that reports it unless it is planned."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeAlias
 
 from toolkit.corpus_index import CorpusIndex, finding_at
 from toolkit.dates import WEEKDAYS, bounds, earliest, latest, named_weekday
@@ -15,7 +16,11 @@ from toolkit.loading import Record
 _DATED_HAPPENINGS = {"event": ("date",), "advisory": ("date",)}
 
 
-def _date_objects(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict]]:
+# Where a value sits in a record: mapping keys and list indexes, from the top.
+_Path: TypeAlias = tuple[str | int, ...]
+
+
+def _date_objects(data: Any, path: _Path = ()) -> Iterator[tuple[_Path, dict[str, Any]]]:
     """Every date object in a record: a mapping with 'start' and 'precision'."""
     if isinstance(data, dict):
         if isinstance(data.get("start"), str) and "precision" in data:
@@ -28,7 +33,7 @@ def _date_objects(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict]]:
             yield from _date_objects(value, path + (index,))
 
 
-def _check_one(record: Record, path: tuple, date: dict) -> Iterator[Finding]:
+def _check_one(record: Record, path: _Path, date: dict[str, Any]) -> Iterator[Finding]:
     for field in ("start", "end"):
         value = date.get(field)
         if isinstance(value, str):
@@ -53,16 +58,18 @@ def _check_one(record: Record, path: tuple, date: dict) -> Iterator[Finding]:
                          f"use the {WEEKDAYS[weekday].capitalize()} the text means")
 
 
-def _publication_end(corpus: CorpusIndex, record: Record) -> list[tuple[str, Any]]:
+def _publication_end(corpus: CorpusIndex, record: Record) -> list[tuple[str, dt.date]]:
     cited = []
     evidence = record.data.get("evidence")
     for item in evidence if isinstance(evidence, list) else []:
         source_id = item.get("source") if isinstance(item, dict) else None
-        source = corpus.by_id.get(source_id) if isinstance(source_id, str) else None
+        if not isinstance(source_id, str):
+            continue
+        source = corpus.by_id.get(source_id)
         if source is not None and source.kind.name == "source":
             span = bounds(source.data.get("published"))
             if span is not None:
-                cited.append((source.id, span[1]))
+                cited.append((source_id, span[1]))  # the id it was found by, which is source.id
     return cited
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from toolkit.budget import WorkBudget
 from toolkit.corpus_index import CorpusIndex, finding_at
 from toolkit.findings import Finding, Severity
-from toolkit.budget import WorkBudget
 
 
 def check_sources(corpus: CorpusIndex) -> list[Finding]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from rapidfuzz import fuzz, process
 
@@ -81,7 +82,8 @@ def check_references(corpus: CorpusIndex) -> list[Finding]:
                 if target.kind.name not in field.targets:
                     expected = " or ".join(field.targets)
                     findings.append(finding_at(record, "ref-wrong-kind", Severity.ERROR, parts,
-                                               f"{value!r} is a {target.kind.name}, but this field takes {_article(expected)}"))
+                                               f"{value!r} is a {target.kind.name}, "
+                                               f"but this field takes {_article(expected)}"))
                     continue
                 if target is not record:
                     referenced.add(value)

@@ -119,7 +119,8 @@ class _Located:
     def __init__(self, record: Record) -> None:
         self.record = record
 
-    def finding(self, rule: str, parts: list, message: str, hint: str | None = None, *, key: bool = False) -> Finding:
+    def finding(self, rule: str, parts: list[str | int], message: str, hint: str | None = None, *,
+                key: bool = False) -> Finding:
         line, column = locate(self.record.path, parts, key=key)
         return Finding(self.record.file, line, column, rule, Severity.ERROR, message, json_path(parts), hint)
 
@@ -128,9 +129,11 @@ def _findings_for(error: ValidationError, at: _Located) -> Iterator[Finding]:
     parts = list(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
     custom = schema.get("x-error")
-    value = error.instance
+    # JSON values: iter_errors always sets them, though the stubs allow them unset.
+    value: Any = error.instance
+    limit: Any = error.validator_value
     if error.validator == "required":
-        for field in error.validator_value:
+        for field in limit:
             if isinstance(value, dict) and field not in value:
                 hint = (schema.get("properties", {}).get(field) or {}).get("description")
                 where = "the record" if not parts else f"{json_path(parts)}"
@@ -148,7 +151,7 @@ def _findings_for(error: ValidationError, at: _Located) -> Iterator[Finding]:
         yield at.finding("schema-invalid", parts, custom)
         return
     if error.validator == "type":
-        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        expected: list[str] = limit if isinstance(limit, list) else [limit]  # JSON Schema type names
         words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
         hint = None
         if isinstance(value, str) and "integer" in expected and value.strip().lstrip("+-").isdigit():
@@ -157,11 +160,12 @@ def _findings_for(error: ValidationError, at: _Located) -> Iterator[Finding]:
             hint = f"write it without a decimal point: {int(value)}"
         elif isinstance(value, (bool, int, float)) and "string" in expected:
             hint = "put the value in quotes to keep it as text"
-        yield at.finding("schema-type", parts, f"expected {words}, found {_type_of(value)} ({describe_value(value)})", hint)
+        yield at.finding("schema-type", parts,
+                         f"expected {words}, found {_type_of(value)} ({describe_value(value)})", hint)
         return
     allowed = _vocabulary_values(error)
     if allowed is not None or error.validator == "enum":
-        allowed = allowed if allowed is not None else [str(v) for v in error.validator_value]
+        allowed = allowed if allowed is not None else [str(v) for v in limit]
         what = _what(error) if error.validator != "enum" else (schema.get("description") or "allowed value").rstrip(".")
         close = _closest(value, allowed)
         if close:
@@ -176,7 +180,7 @@ def _findings_for(error: ValidationError, at: _Located) -> Iterator[Finding]:
         description = schema.get("description")
         subject = description.split(":")[0].rstrip(".").lower() if description else f"the required {error.validator}"
         yield at.finding("schema-format", parts, f"{describe_value(value)} is not a valid {subject}" if description else
-                         f"{describe_value(value)} does not have {subject} ({error.validator_value})", description)
+                         f"{describe_value(value)} does not have {subject} ({limit})", description)
         return
     if error.validator in ("oneOf", "anyOf") and error.context:
         from jsonschema.exceptions import best_match
@@ -201,7 +205,7 @@ def _plain_message(error: ValidationError) -> str:
         "minProperties": "the mapping is empty",
         "const": f"expected {describe_value(limit)}, found {describe_value(value)}",
     }
-    return messages.get(keyword, error.message)
+    return messages.get(keyword, error.message) if isinstance(keyword, str) else error.message
 
 
 def check_schema(records: Iterable[Record], schemas: SchemaSet, *, fast: bool = True) -> list[Finding]:

@@ -37,7 +37,8 @@ Writer = Callable[[CorpusIndex, Path], None]
 
 def exporter(name: str) -> Writer:
     """The ``write`` function of the named format."""
-    return importlib.import_module(EXPORTER_BY_NAME[name]).write
+    write: Writer = importlib.import_module(EXPORTER_BY_NAME[name]).write
+    return write
 
 
 def parts(name: str) -> list[tuple[str, Writer]]:

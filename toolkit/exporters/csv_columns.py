@@ -32,7 +32,8 @@ class Row(NamedTuple):
     corpus: CorpusIndex
     record: Record
     item: Any  # the record's data, or one item of the listed field
-    index: int | None = None  # the item's position in that list
+    # Not ``index``: that would hide tuple.index, a method every tuple has.
+    position: int | None = None  # the item's position in that list
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def _record_kind(row: Row) -> str:
 
 
 def _index(row: Row) -> int | None:
-    return row.index
+    return row.position
 
 
 def _file(row: Row) -> str:
@@ -160,7 +161,7 @@ def _location(field: str) -> Callable[[Row], str | None]:
 
 
 def _actor_countries(row: Row) -> str | None:
-    codes = set()
+    codes: set[str] = set()
     for participant in row.item.get("participants") or []:
         actor = row.corpus.by_id.get(participant.get("actor"))
         codes.update(actor.data.get("countries") or [] if actor is not None else [])
@@ -256,8 +257,10 @@ TABLES: tuple[Table, ...] = (
         Column("name", ("name",)),
         Column("country_code", ("country",)),
         Column("within_id", ("within",), references="locations"),
-        Column("latitude", ("coordinates", "latitude"), about="WGS 84 latitude of a representative point (a city centre), in degrees"),
-        Column("longitude", ("coordinates", "longitude"), about="WGS 84 longitude of a representative point (a city centre), in degrees"),
+        Column("latitude", ("coordinates", "latitude"),
+               about="WGS 84 latitude of a representative point (a city centre), in degrees"),
+        Column("longitude", ("coordinates", "longitude"),
+               about="WGS 84 longitude of a representative point (a city centre), in degrees"),
         *EXTERNAL_IDS,
         Column("note", ("note",)),
     ), ("id",)),

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from toolkit.corpus_index import CorpusIndex
 from toolkit.exporters.csv_columns import TABLE_BY_NAME, TABLES, Column, Row, Table, value_getter
@@ -63,7 +63,7 @@ def rows(table: Table, corpus: CorpusIndex) -> list[list[Any]]:
         if table.each is None:
             items = iter([(None, record.data)])
         else:
-            listed = record.data
+            listed: Any = record.data
             for step in table.each:
                 listed = listed.get(step) if isinstance(listed, dict) else None
             items = enumerate(listed) if isinstance(listed, list) else iter(())
@@ -113,7 +113,8 @@ def _resolve(node: dict[str, Any], resolver: Resolver) -> tuple[dict[str, Any], 
     while "$ref" in node:
         resolved = resolver.lookup(node["$ref"])
         own = {key: value for key, value in node.items() if key != "$ref"}
-        node, resolver = {**resolved.contents, **own}, resolved.resolver
+        # A $ref of these schemas always names a schema object, never a list or a value.
+        node, resolver = {**cast(dict[str, Any], resolved.contents), **own}, resolved.resolver
     return node, resolver
 
 
@@ -140,7 +141,7 @@ def schema_facts(schemas: SchemaSet, kind: str, prefix: tuple[str, ...], path: t
         pattern = pattern[1:-1].replace("(?:", "(")
     else:
         pattern = None  # an unanchored search such as "\\S" means something else in a Table Schema
-    return SchemaFacts(node.get("description"), _TYPE_BY_JSON_TYPE.get(node.get("type"), "string"),
+    return SchemaFacts(node.get("description"), _TYPE_BY_JSON_TYPE.get(node.get("type", ""), "string"),
                        required, tuple(enum) if enum else None, pattern)
 
 

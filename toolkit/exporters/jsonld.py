@@ -67,7 +67,8 @@ def context_text() -> str:
 
 def load_context() -> dict[str, Any]:
     """The shipped context document (``{"@context": {...}}``), a fresh copy on each call."""
-    return json.loads(context_text())
+    context: dict[str, Any] = json.loads(context_text())
+    return context
 
 
 def offline_document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -301,7 +302,8 @@ def graph_nodes(corpus: CorpusIndex) -> Iterator[Node]:
 
 
 def _node_id(node: Node) -> str:
-    return node["@id"]
+    node_id: str = node["@id"]
+    return node_id
 
 
 def write(corpus: CorpusIndex, out: Path) -> None:

@@ -12,7 +12,7 @@ schemas define.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import TypeAlias
 
 CONTEXT_IRI = "https://w3id.org/event-annotation-toolkit/context.jsonld"
 VOCAB = "https://w3id.org/event-annotation-toolkit/vocab#"
@@ -213,8 +213,9 @@ class Evidence:
     derived_from: str = "wasDerivedFrom"
 
 
-FieldSpec = Union[Literal, Decimal, Reference, Concept, Classes, Date, DateBound, ExternalIds, Inline,
-                  Nested, Wrapped, TextFile, Covered, Evidence, tuple]
+# A tuple writes the value by each of its specs in turn.
+FieldSpec: TypeAlias = (Literal | Decimal | Reference | Concept | Classes | Date | DateBound | ExternalIds | Inline
+                        | Nested | Wrapped | TextFile | Covered | Evidence | tuple["FieldSpec", ...])
 
 NOTE = Literal("comment")
 EVIDENCE = Evidence()

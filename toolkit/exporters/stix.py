@@ -93,7 +93,7 @@ def _fidelity(value: str) -> str:
 
 
 def _date_words(date: dict[str, Any]) -> str:
-    words = date["start"] + (f" to {date['end']}" if date.get("end") else "")
+    words: str = date["start"] + (f" to {date['end']}" if date.get("end") else "")
     return words + (f" ({date['expression']})" if date.get("expression") else "")
 
 
@@ -133,7 +133,8 @@ class _Builder:
             for p in r.data["participants"] if p["role"] in m.HOSTILE_ROLES
         }
         self.ids = {r.id: self._id_of(r) for r in self.records if r.kind.name != "source"}
-        self.countries: dict[str, str] = {}  # country code -> the location record of that country
+        # country code -> the id of that country's location record (Record.id: None only when invalid)
+        self.countries: dict[str, str | None] = {}
         for r in self.records:
             if r.kind.name == "location" and r.data["type"] == "country":
                 self.countries.setdefault(r.data["country"], r.id)
@@ -227,7 +228,8 @@ class _Builder:
             confidence=m.CERTAINTY_CONFIDENCE.get(certainty or ""))
 
     def _name(self, record_id: str) -> str:
-        return self.corpus.by_id[record_id].data["name"]
+        name: str = self.corpus.by_id[record_id].data["name"]
+        return name
 
     # -- per kind of record: the plan of its objects, and what makes each ----
 
@@ -251,6 +253,7 @@ class _Builder:
         data, mapping = record.data, m.ACTOR_TYPES[record.data["type"]]
         stix_type = self.ids[record.id].split("--")[0]
         aliases = data.get("aliases") or []
+        props: dict[str, Any]  # STIX properties of mixed types, spread into _sdo's
         if stix_type == "identity":
             props = {"identity_class": mapping.identity_class, "sectors": list(mapping.sectors),
                      "roles": [p["title"] for p in data.get("positions") or []], "description": _described(data)}
@@ -311,7 +314,7 @@ class _Builder:
             self._relate(record, f"link/{link['relation']}/{link['target']}", own_id, m.LINK_EDGES[link["relation"]],
                          self.ids[link["target"]], note=link.get("note"), certainty=link.get("certainty"))
 
-    def _span(self, date: dict[str, Any], start: str, end: str) -> dict[str, str]:
+    def _span(self, date: dict[str, Any], start: str, end: str) -> dict[str, Any]:  # spread into _sdo's **props
         """A date as a timestamp with its fidelity, and an end only if it is later."""
         span = {start: timestamp(earliest(date["start"])), f"{start}_fidelity": _fidelity(date["start"])}
         if date.get("end") and earliest(date["end"]) > earliest(date["start"]):
@@ -366,8 +369,9 @@ class _Builder:
 
     def _scale_description(self, scale: str) -> str:
         levels = self.corpus.schemas.schemas["defs.schema.json"]["$defs"]["advisory_level"]["oneOf"]
-        return next(entry["properties"]["scale"].get("description", "") for entry in levels
-                    if entry["properties"]["scale"]["const"] == scale)
+        description: str = next(entry["properties"]["scale"].get("description", "") for entry in levels
+                                if entry["properties"]["scale"]["const"] == scale)
+        return description
 
     def _report(self, source: Record, citing: list[str]) -> None:
         refs = sorted(citing)

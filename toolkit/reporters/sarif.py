@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import PurePath
+from typing import Any
 from urllib.parse import quote
 
 from toolkit import __version__
@@ -39,14 +40,14 @@ class SarifReporter:
         ]
         results = []
         for finding in report.findings:
-            location: dict = {"artifactLocation": _artifact(finding.file)}
+            location: dict[str, Any] = {"artifactLocation": _artifact(finding.file)}
             if finding.line is not None:
                 location["region"] = {"startLine": finding.line}
                 if finding.column is not None:
                     location["region"]["startColumn"] = finding.column
             text = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
-            result = {"ruleId": finding.rule, "level": _LEVEL[finding.severity],
-                      "message": {"text": text}, "locations": [{"physicalLocation": location}]}
+            result: dict[str, Any] = {"ruleId": finding.rule, "level": _LEVEL[finding.severity],
+                                      "message": {"text": text}, "locations": [{"physicalLocation": location}]}
             if finding.rule in index:
                 result["ruleIndex"] = index[finding.rule]
             if finding.path:
