@@ -10,6 +10,9 @@ from typer.testing import CliRunner, Result
 
 from toolkit.cli import app
 
+# The red-team corpora (corpus, broken, secret_yaml) of test_red_team_*.py.
+pytest_plugins = ["red_team_support"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -1,4 +1,6 @@
-"""Shared corpora and helpers of the red-team tests (test_red_team_*.py): red team of issue 13's hardening: attacks on the promises of the README's
+"""Shared corpora and helpers of the red-team tests (test_red_team_*.py).
+
+Red team of issue 13's hardening: attacks on the promises of the README's
 "What the toolkit guarantees on bad input", "Validating", "Exporting" and
 "Checking edits".
 

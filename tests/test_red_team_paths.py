@@ -9,20 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from red_team_support import (  # noqa: F401 - fixtures
-    ADVISORY,
-    CLEAN,
-    LOCATION,
-    SECRET,
-    broken,
-    corpus,
-    run_process,
-    secret_yaml,
-    unprivileged,
-)
-from scratch_git import annotations_repo, commit_all, git
 
 import toolkit
+from red_team_support import ADVISORY, SECRET, run_process, unprivileged
+from scratch_git import annotations_repo, commit_all, git
 
 # --- Verdicts: the same on every path -------------------------------------------------
 

@@ -7,19 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from red_team_support import (  # noqa: F401 - fixtures
-    ADVISORY,
-    CLEAN,
-    LOCATION,
-    SECRET,
-    broken,
-    corpus,
-    run_process,
-    secret_yaml,
-    unprivileged,
-)
 
 import toolkit
+from red_team_support import ADVISORY, LOCATION, run_process
 
 
 @pytest.mark.parametrize("value", ["0x4", "4.0", "1_0", "04", "0o4", "4e0", '"4"', ".inf", "0b100"])
