@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from corpus_overlay import rule_cases
 from toolkit.checks.schema import check_schema
 from toolkit.kinds import KINDS
 from toolkit.loading import Record, load_corpus
@@ -27,15 +28,17 @@ from toolkit.schema_loader import load_schemas
 from toolkit.validation import validate
 
 REPO = Path(__file__).resolve().parent.parent
+# Relative to the repository; the rule cases (tests/rules/<rule>/<kind>) are overlays,
+# checked in full as built in the session's rule_corpora folder.
 CORPORA = sorted(
-    [path for path in (REPO / "tests" / "rules").glob("*/*") if path.is_dir()]
-    + [path for path in (REPO / "tests" / "corpora").glob("*") if path.is_dir()]
-    + [REPO / "tests" / "report_fixture", REPO / "annotations"]
+    [case.relative_to(REPO) for case in rule_cases()]
+    + [path.relative_to(REPO) for path in (REPO / "tests" / "corpora").glob("*") if path.is_dir()]
+    + [Path("tests/report_fixture"), Path("annotations")]
 )
 
 
 def corpus_id(path: Path) -> str:
-    return path.relative_to(REPO).as_posix()
+    return path.as_posix()
 
 
 @pytest.fixture(autouse=True)
@@ -43,8 +46,16 @@ def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)  # findings name files relative to the working directory
 
 
+def full_corpus(corpus: Path, rule_corpora: Path) -> Path:
+    """Where the whole corpus ``corpus`` is: the built copy for a rule case, else in the repository."""
+    return rule_corpora / corpus if corpus.parts[:2] == ("tests", "rules") else corpus
+
+
 @pytest.mark.parametrize("corpus", CORPORA, ids=corpus_id)
-def test_validation_finds_the_same_with_and_without_the_fast_path(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validation_finds_the_same_with_and_without_the_fast_path(
+    corpus: Path, rule_corpora: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = full_corpus(corpus, rule_corpora)
     fast = validate([corpus])
     pipeline = importlib.import_module("toolkit.validation")
     monkeypatch.setattr(pipeline, "check_schema", functools.partial(check_schema, fast=False))
@@ -53,9 +64,9 @@ def test_validation_finds_the_same_with_and_without_the_fast_path(corpus: Path, 
     assert (fast.files, fast.records) == (slow.files, slow.records)
 
 
-def test_the_example_corpora_include_schema_errors_of_every_kind() -> None:
+def test_the_example_corpora_include_schema_errors_of_every_kind(rule_corpora: Path) -> None:
     # The comparison above means something only if the slow path has work to do.
-    rules = {f.rule for corpus in CORPORA for f in validate([corpus]).findings}
+    rules = {f.rule for corpus in CORPORA for f in validate([full_corpus(corpus, rule_corpora)]).findings}
     assert {"schema-required", "schema-unknown-field", "schema-type", "schema-vocabulary",
             "schema-format", "schema-invalid"} <= rules
 

@@ -20,6 +20,7 @@ from referencing import Registry, Resource
 from typer.testing import CliRunner
 
 import toolkit
+from corpus_overlay import RULES_DIR, build_corpus
 from toolkit.cli import app
 from toolkit.findings import Finding, Severity
 from toolkit.reporters.github import GithubReporter, escape_data, escape_property
@@ -161,8 +162,7 @@ def test_sarif_uses_stable_rule_ids_and_repository_relative_paths(report: Report
 
 def test_sarif_columns_count_unicode_code_points(tmp_path: Path, sarif_validator) -> None:
     # 🇮🇱 is two code points and four UTF-16 units: the column tells them apart.
-    corpus = tmp_path / "corpus"
-    shutil.copytree(REPO / "tests" / "rules" / "schema-vocabulary" / "valid", corpus)
+    corpus = build_corpus(RULES_DIR / "schema-vocabulary" / "valid", tmp_path / "corpus")
     actor = corpus / "actors" / "act-yair-lapid.yaml"
     line = "positions: [{title: 🇮🇱 Foreign Minister, in: act-yair-lapid, status: curent}]"
     actor.write_text(actor.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
@@ -178,8 +178,7 @@ def test_sarif_columns_count_unicode_code_points(tmp_path: Path, sarif_validator
 def test_sarif_names_a_file_outside_the_working_directory_by_an_absolute_uri(
     tmp_path: Path, at_repo_root: None, sarif_validator
 ) -> None:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(REPO / "tests" / "rules" / "unreferenced-actor" / "invalid", corpus)
+    corpus = build_corpus(RULES_DIR / "unreferenced-actor" / "invalid", tmp_path / "corpus")
 
     log = json.loads(SarifReporter().render(toolkit.validate([corpus])))
     artifact = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
