@@ -27,7 +27,6 @@ HERE = Path(__file__).parent
 FIXTURE = HERE / "export_csv" / "corpus"
 SNAPSHOTS = HERE / "export_csv" / "snapshots"
 REAL_CORPUS = HERE.parent / "annotations"
-REAL_SNAPSHOTS = HERE / "export_csv" / "annotations"
 DOCS = HERE.parent / "docs" / "export-csv.md"
 TABLE_NAMES = [table.name for table in TABLES]
 
@@ -267,10 +266,11 @@ def real_export(tmp_path_factory) -> Path:
     return export(["csv"], out, REAL_CORPUS).folders["csv"]
 
 
-@pytest.mark.parametrize("name", [f"{table}.csv" for table in TABLE_NAMES] + [PACKAGE_FILE])
-def test_the_real_corpus_export_matches_its_snapshot(real_export, file_regression, name):
-    file_regression.check((real_export / name).read_bytes().decode("utf-8"), encoding="utf-8", newline="",
-                          fullpath=REAL_SNAPSHOTS / name)
+# The real corpus grows with every article: it is checked for a complete, valid export,
+# never byte for byte (snapshots are of the fixture corpus only).
+def test_the_real_corpus_exports_every_table(real_export):
+    written = {path.name for path in real_export.iterdir() if not path.name.startswith(".")}
+    assert written == {f"{table}.csv" for table in TABLE_NAMES} | {PACKAGE_FILE}
 
 
 def test_the_real_corpus_export_passes_frictionless_validation(real_export):

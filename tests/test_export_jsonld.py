@@ -326,11 +326,6 @@ def test_the_fixture_corpus_export_matches_its_snapshot(fixture_export: Path, fi
                           fullpath=SNAPSHOTS / "fixture-corpus.jsonld")
 
 
-def test_the_real_corpus_export_matches_its_snapshot(real_export: Path, file_regression: Any) -> None:
-    file_regression.check((real_export / DOCUMENT_NAME).read_text(encoding="utf-8"),
-                          fullpath=SNAPSHOTS / "annotations.jsonld")
-
-
 def test_the_cli_exports_jsonld(run_toolkit: Any, tmp_path: Path) -> None:
     result = run_toolkit(["export", "--format", "jsonld", "--out", str(tmp_path), "--corpus", str(FIXTURE_CORPUS)])
     assert "wrote jsonld" in result.output

@@ -178,10 +178,6 @@ def test_the_fixture_bundle_matches_its_snapshot(fixture_text: str, file_regress
     file_regression.check(fixture_text, fullpath=SNAPSHOTS / "fixture-bundle.json")
 
 
-def test_the_real_corpus_bundle_matches_its_snapshot(real_text: str, file_regression) -> None:
-    file_regression.check(real_text, fullpath=SNAPSHOTS / "annotations-bundle.json")
-
-
 def test_the_cli_exports_stix(run_toolkit, tmp_path: Path) -> None:
     result = run_toolkit(["export", "--format", "stix", "--out", str(tmp_path), "--corpus", str(FIXTURE)])
     assert "wrote stix" in result.output
