@@ -60,6 +60,7 @@ def test_every_format_renders_the_corpus_that_breaks_every_rule(report_format: s
     assert "tests/report_fixture/events/evt-iranian-cell-arrested.yaml" in result.stdout
 
 
+@pytest.mark.slow  # a Python process of its own
 def test_the_entry_point_reports_broken_input_without_a_traceback() -> None:
     # The real entry point, with its last-resort handler, in a process of its own.
     result = subprocess.run([sys.executable, "-m", "toolkit", "validate", "tests/report_fixture"],
