@@ -8,22 +8,63 @@
   that the case removes;
 - ``.keep`` only keeps an empty overlay in git: such a case is the base itself.
 
-A change to the shape of a record (evidence, say) is then made once in the base and
-only in the overlays that carry that record. Symlinks are copied as symlinks, so an
-overlay can hold a link that points out of its corpus (``source-text-outside``).
+A change to the shape of a record is then made once in the base and only in the
+overlays that carry that record. Symlinks are copied as symlinks, so an overlay can
+hold a link that points out of its corpus (``source-text-outside``).
+
+Evidence, whose shape is about to change (a "claims" model), is written in a short
+form wherever it is beside the point of a fixture: a record file may end in lines
+
+    # quote src-lapid-visit: Foreign Minister Yair Lapid
+
+which the build turns into the record's ``evidence`` list (``expand_quotes``), the
+quote kept exactly as written (plain, or quoted as YAML quotes it). Only this
+function knows how evidence is written; files whose evidence is the point of the
+test (a quote not in its source, a tab inside a quote) spell it out instead.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 BASE = RULES_DIR / "_base"
+# The corpus that breaks every rule at once, whose reports are snapshotted (tests/test_reports.py).
+REPORT_FIXTURE = RULES_DIR.parent / "report_fixture"
 DELETE_LIST = "_delete.txt"
 KEEP = ".keep"
 # Files of an overlay that say how to build it, never copied into the corpus.
 CONTROL_FILES = frozenset({DELETE_LIST, KEEP})
+# The short form of evidence: a run of these lines that ends the file.
+QUOTE_LINES = re.compile(r"(?:^# quote ([a-z0-9-]+): ([^\n]*)\n)+\Z", re.MULTILINE)
+QUOTE_LINE = re.compile(r"^# quote ([a-z0-9-]+): ([^\n]*)\n", re.MULTILINE)
+RECORD_SUFFIXES = (".yaml", ".yml")
+
+
+def expand_quotes(text: str) -> str:
+    """``text`` with its trailing ``# quote <source>: <quote>`` lines written as its evidence list."""
+    run = QUOTE_LINES.search(text)
+    if run is None:
+        return text
+    items = "".join(f"  - source: {source}\n    quote: {quote}\n"
+                    for source, quote in QUOTE_LINE.findall(run.group()))
+    return text[: run.start()] + "evidence:\n" + items
+
+
+def expand_corpus(root: Path) -> None:
+    """Write the evidence of every record file under ``root`` that uses the short form."""
+    for path in sorted(root.rglob("*")):
+        if path.suffix not in RECORD_SUFFIXES or path.is_symlink() or not path.is_file():
+            continue
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            continue  # a fixture of bad encoding, kept byte for byte
+        expanded = expand_quotes(text)
+        if expanded != text:
+            path.write_bytes(expanded.encode("utf-8"))
 
 
 def rule_cases() -> list[Path]:
@@ -66,11 +107,20 @@ def build_corpus(case: Path, into: Path) -> Path:
         if not (target.is_symlink() or target.is_file()):
             raise FileNotFoundError(f"{case / DELETE_LIST}: {relative} is not a file of the base corpus")
         target.unlink()
+    expand_corpus(into)
+    return into
+
+
+def build_fixture(folder: Path, into: Path) -> Path:
+    """Copy the whole fixture corpus ``folder`` (no overlay) to ``into``, its evidence written out."""
+    shutil.copytree(folder, into, symlinks=True)
+    expand_corpus(into)
     return into
 
 
 def build_all(root: Path) -> Path:
-    """Build every case at ``root/tests/rules/<rule>/<kind>``, the base beside them; return ``root``.
+    """Build every case at ``root/tests/rules/<rule>/<kind>``, the base beside them, and
+    ``root/tests/report_fixture``; return ``root``.
 
     The layout mirrors the repository, so that a run started in ``root`` names files
     exactly as a run in the repository did when the cases were whole corpora
@@ -78,7 +128,8 @@ def build_all(root: Path) -> Path:
     their paths, and a relative symlink of an overlay resolves as it does in git.
     """
     rules = root / "tests" / "rules"
-    shutil.copytree(BASE, rules / BASE.name, symlinks=True)
+    build_fixture(BASE, rules / BASE.name)
     for case in rule_cases():
         build_corpus(case, rules / case.parent.name / case.name)
+    build_fixture(REPORT_FIXTURE, root / "tests" / REPORT_FIXTURE.name)
     return root

@@ -28,7 +28,7 @@ def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def in_built_rules(rule_corpora: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run from the built rule corpora, where ``tests/rules/<rule>/<kind>`` is a whole corpus."""
+    """Run from the built fixtures, where ``tests/rules/<rule>/<kind>`` and ``tests/report_fixture`` are whole corpora."""
     monkeypatch.chdir(rule_corpora)
     return rule_corpora
 
@@ -51,6 +51,7 @@ def test_every_broken_example_exits_1_with_findings_and_no_traceback(case: Path)
     assert "Traceback" not in result.output
 
 
+@pytest.mark.usefixtures("in_built_rules")
 @pytest.mark.parametrize("report_format", sorted(REPORTER_BY_NAME))
 def test_every_format_renders_the_corpus_that_breaks_every_rule(report_format: str) -> None:
     result = run("validate", "--format", report_format, "tests/report_fixture")
@@ -61,6 +62,7 @@ def test_every_format_renders_the_corpus_that_breaks_every_rule(report_format: s
 
 
 @pytest.mark.slow  # a Python process of its own
+@pytest.mark.usefixtures("in_built_rules")
 def test_the_entry_point_reports_broken_input_without_a_traceback() -> None:
     # The real entry point, with its last-resort handler, in a process of its own.
     result = subprocess.run([sys.executable, "-m", "toolkit", "validate", "tests/report_fixture"],

@@ -11,6 +11,7 @@ import copy
 import functools
 import importlib
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpus_overlay import rule_cases
+from corpus_overlay import REPORT_FIXTURE, build_fixture, rule_cases
 from toolkit.checks.schema import check_schema
 from toolkit.kinds import KINDS
 from toolkit.loading import Record, load_corpus
@@ -28,8 +29,8 @@ from toolkit.schema_loader import load_schemas
 from toolkit.validation import validate
 
 REPO = Path(__file__).resolve().parent.parent
-# Relative to the repository; the rule cases (tests/rules/<rule>/<kind>) are overlays,
-# checked in full as built in the session's rule_corpora folder.
+# Relative to the repository; the rule cases (tests/rules/<rule>/<kind>) are overlays and
+# the report fixture writes its evidence short: both are checked as built in rule_corpora.
 CORPORA = sorted(
     [case.relative_to(REPO) for case in rule_cases()]
     + [path.relative_to(REPO) for path in (REPO / "tests" / "corpora").glob("*") if path.is_dir()]
@@ -48,7 +49,8 @@ def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def full_corpus(corpus: Path, rule_corpora: Path) -> Path:
     """Where the whole corpus ``corpus`` is: the built copy for a rule case, else in the repository."""
-    return rule_corpora / corpus if corpus.parts[:2] == ("tests", "rules") else corpus
+    built = corpus.parts[:2] == ("tests", "rules") or corpus == Path("tests/report_fixture")
+    return rule_corpora / corpus if built else corpus
 
 
 @pytest.mark.parametrize("corpus", CORPORA, ids=corpus_id)
@@ -136,7 +138,8 @@ _VALUES = st.recursive(_LEAVES, lambda inner: st.one_of(st.lists(inner, max_size
 
 @functools.cache
 def _records() -> dict[str, list[dict[str, Any]]]:
-    loaded = load_corpus(REPO / "tests" / "report_fixture")
+    with tempfile.TemporaryDirectory() as folder:
+        loaded = load_corpus(build_fixture(REPORT_FIXTURE, Path(folder) / "report_fixture"))
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for record in loaded.records:
         by_kind.setdefault(record.kind.name, []).append(record.data)

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 import toolkit
-from corpus_overlay import BASE, DELETE_LIST, RULES_DIR, build_corpus, deleted_paths, rule_cases
+from corpus_overlay import (BASE, DELETE_LIST, REPORT_FIXTURE, RULES_DIR, build_corpus, deleted_paths,
+                            expand_quotes, rule_cases)
 from toolkit.exporting import export
 
 TESTS = Path(__file__).resolve().parent
@@ -112,7 +113,70 @@ def test_an_overlay_adds_replaces_and_deletes_files_of_the_base(tmp_path: Path) 
     assert (built / "actors" / "act-someone.yaml").read_text(encoding="utf-8") == "id: act-someone\n"
     assert (built / "events" / "evt-lapid-visit-turkey.yaml").read_text(encoding="utf-8") == "id: replaced\n"
     assert not (built / "locations" / "loc-turkey.yaml").exists()
-    assert (built / "actors" / "act-yair-lapid.yaml").read_bytes() == (BASE / "actors" / "act-yair-lapid.yaml").read_bytes()
+    base_actor = (BASE / "actors" / "act-yair-lapid.yaml").read_text(encoding="utf-8")
+    assert (built / "actors" / "act-yair-lapid.yaml").read_text(encoding="utf-8") == expand_quotes(base_actor)
+
+
+def test_the_short_form_of_evidence_is_written_out_as_the_records_evidence() -> None:
+    short = 'id: act-x\nname: X\n# quote src-a: Foreign Minister\n# quote src-b: "a \\"quoted\\" one"\n'
+
+    assert expand_quotes(short) == (
+        'id: act-x\nname: X\nevidence:\n  - source: src-a\n    quote: Foreign Minister\n'
+        '  - source: src-b\n    quote: "a \\"quoted\\" one"\n')
+    # Only a run of such lines that ends the file is the short form.
+    assert expand_quotes("# quote src-a: x\nid: act-x\n") == "# quote src-a: x\nid: act-x\n"
+
+
+def test_every_overlay_builds_and_deletes_only_files_of_the_base(tmp_path: Path) -> None:
+    base_files = {path.relative_to(BASE).as_posix() for path in BASE.rglob("*") if path.is_file()}
+    for case in rule_cases():
+        assert set(deleted_paths(case)) <= base_files, case / DELETE_LIST
+        built = build_corpus(case, tmp_path / case.parent.name / case.name)
+        assert not (built / DELETE_LIST).exists()
+
+
+def test_an_overlay_that_deletes_what_the_base_lacks_fails_to_build(tmp_path: Path) -> None:
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / DELETE_LIST).write_text("actors/act-nobody.yaml\n", encoding="utf-8")
+
+    with pytest.raises(FileNotFoundError, match="act-nobody"):
+        build_corpus(case, tmp_path / "built")
+
+
+def test_an_overlay_adds_replaces_and_deletes_files_of_the_base(tmp_path: Path) -> None:
+    case = tmp_path / "case"
+    (case / "actors").mkdir(parents=True)
+    (case / "actors" / "act-someone.yaml").write_text("id: act-someone\n", encoding="utf-8")
+    (case / "events").mkdir()
+    (case / "events" / "evt-lapid-visit-turkey.yaml").write_text("id: replaced\n", encoding="utf-8")
+    (case / DELETE_LIST).write_text("# the location goes\nlocations/loc-turkey.yaml\n", encoding="utf-8")
+
+    built = build_corpus(case, tmp_path / "built")
+
+    assert (built / "actors" / "act-someone.yaml").read_text(encoding="utf-8") == "id: act-someone\n"
+    assert (built / "events" / "evt-lapid-visit-turkey.yaml").read_text(encoding="utf-8") == "id: replaced\n"
+    assert not (built / "locations" / "loc-turkey.yaml").exists()
+    base_actor = (BASE / "actors" / "act-yair-lapid.yaml").read_text(encoding="utf-8")
+    assert (built / "actors" / "act-yair-lapid.yaml").read_text(encoding="utf-8") == expand_quotes(base_actor)
+
+
+def test_the_short_form_of_evidence_is_written_out_as_the_records_evidence() -> None:
+    short = 'id: act-x\nname: X\n# quote src-a: Foreign Minister\n# quote src-b: "a \\"quoted\\" one"\n'
+
+    assert expand_quotes(short) == (
+        'id: act-x\nname: X\nevidence:\n  - source: src-a\n    quote: Foreign Minister\n'
+        '  - source: src-b\n    quote: "a \\"quoted\\" one"\n')
+    # Only a run of such lines that ends the file is the short form.
+    assert expand_quotes("# quote src-a: x\nid: act-x\n") == "# quote src-a: x\nid: act-x\n"
+
+
+def test_fixtures_whose_evidence_is_beside_the_point_use_the_short_form() -> None:
+    # When evidence changes shape, expand_quotes changes, not these files.
+    spelled_out = [path.relative_to(TESTS).as_posix()
+                   for folder in (RULES_DIR, REPORT_FIXTURE) for path in sorted(folder.rglob("*.y*ml"))
+                   if not path.is_symlink() and b"\nevidence:" in path.read_bytes()]
+    assert len(spelled_out) <= 15, spelled_out
 
 
 def test_the_rule_examples_hold_the_article_text_once() -> None:

@@ -2,8 +2,9 @@
 
 ``tests/report_fixture/`` holds one file per problem. Its text and JSON reports are
 pytest-regressions snapshots (``tests/test_reports/``): a change in any message,
-place or order shows as a diff. Paths are stable because the run starts at the
-repository root, as it does in CI.
+place or order shows as a diff. Paths are stable because the run starts at the root
+of the session's built fixtures (conftest's ``rule_corpora``), laid out as the
+repository, where ``tests/report_fixture`` has its evidence written out.
 """
 
 from __future__ import annotations
@@ -54,9 +55,10 @@ CLEAN_FILES = {
 
 
 @pytest.fixture(scope="module")
-def at_repo_root() -> Iterator[None]:
+def at_repo_root(rule_corpora: Path) -> Iterator[None]:
+    """Run from the built fixtures, where ``tests/report_fixture`` is the corpus the reports show."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(REPO)
+        patch.chdir(rule_corpora)
         yield
 
 
@@ -82,7 +84,7 @@ def test_the_fixture_breaks_every_rule_that_git_can_hold(report: Report) -> None
 
 
 def test_one_broken_file_never_hides_the_findings_of_the_others(report: Report) -> None:
-    fixture = REPO / FIXTURE
+    fixture = Path(FIXTURE)
     files = {p.relative_to(fixture).as_posix() for p in fixture.rglob("*") if p.suffix in (".yaml", ".yml")}
     with_findings = {Path(f.file).relative_to(FIXTURE).as_posix() for f in report.findings}
 

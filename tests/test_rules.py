@@ -107,7 +107,7 @@ def test_invalid_example_breaks_its_rule_and_says_where(case: Path) -> None:
 
 def test_the_base_corpus_alone_is_clean() -> None:
     # Every overlay starts from it: a finding here would show in every case.
-    report = toolkit.validate([BASE])
+    report = toolkit.validate([built(BASE)])
 
     assert report.records > 0
     assert report.findings == ()
