@@ -25,12 +25,17 @@ test (a quote not in its source, a tab inside a quote) spell it out instead.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 BASE = RULES_DIR / "_base"
+# The one corpus every export format is tested on (tests/export_corpus/README.md).
+EXPORT_CORPUS = RULES_DIR.parent / "export_corpus"
 # The corpus that breaks every rule at once, whose reports are snapshotted (tests/test_reports.py).
 REPORT_FIXTURE = RULES_DIR.parent / "report_fixture"
 DELETE_LIST = "_delete.txt"
@@ -133,3 +138,15 @@ def build_all(root: Path) -> Path:
         build_corpus(case, rules / case.parent.name / case.name)
     build_fixture(REPORT_FIXTURE, root / "tests" / REPORT_FIXTURE.name)
     return root
+
+
+@functools.cache
+def built_export_corpus() -> Path:
+    """The export fixture corpus with its evidence written out, built once per test process.
+
+    A plain path rather than a fixture, because the export tests name it in their
+    parametrisations; the folder is removed when the process ends.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="export-corpus-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return build_fixture(EXPORT_CORPUS, folder / EXPORT_CORPUS.name)

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from corpus_overlay import built_export_corpus
 from toolkit.cli import app
 from toolkit.exporting import export
 from toolkit.exporters.csv_columns import TABLES
@@ -24,7 +25,8 @@ from toolkit.loading import load_file
 from toolkit.validation import check_corpus
 
 HERE = Path(__file__).parent
-FIXTURE = HERE / "export_corpus"  # one fixture corpus for every format (tests/export_corpus/README.md)
+# One fixture corpus for every format (tests/export_corpus/README.md), evidence written out.
+FIXTURE = built_export_corpus()
 SNAPSHOTS = HERE / "export_csv" / "snapshots"
 REAL_CORPUS = HERE.parent / "annotations"
 DOCS = HERE.parent / "docs" / "export-csv.md"

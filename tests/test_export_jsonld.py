@@ -19,6 +19,7 @@ import rdflib
 from pyld import jsonld
 from rdflib.compare import isomorphic
 
+from corpus_overlay import built_export_corpus
 from toolkit.exporting import MARKER_NAME, export
 from toolkit.exporters.jsonld import (
     CONTEXT_NAME,
@@ -44,7 +45,8 @@ from toolkit.validation import check_corpus
 
 HERE = Path(__file__).parent
 REPO_ROOT = HERE.parent
-FIXTURE_CORPUS = HERE / "export_corpus"  # one fixture corpus for every format (tests/export_corpus/README.md)
+# One fixture corpus for every format (tests/export_corpus/README.md), evidence written out.
+FIXTURE_CORPUS = built_export_corpus()
 REAL_CORPUS = REPO_ROOT / "annotations"
 SNAPSHOTS = HERE / "export_jsonld" / "snapshots"
 DOCS = REPO_ROOT / "docs" / "export-jsonld.md"

@@ -16,13 +16,15 @@ from stix2validator import ValidationOptions, validate_string
 from stix2validator.validator import ObjectValidationResults
 from stix2validator.v21 import enums as oasis_vocabularies
 
+from corpus_overlay import built_export_corpus
 from toolkit.exporting import export
 from toolkit.exporters import stix_mapping as m
 from toolkit.exporters.stix import BUNDLE_FILE
 from toolkit.schema_loader import vocabulary
 
 HERE = Path(__file__).parent
-FIXTURE = HERE / "export_corpus"  # one fixture corpus for every format (tests/export_corpus/README.md)
+# One fixture corpus for every format (tests/export_corpus/README.md), evidence written out.
+FIXTURE = built_export_corpus()
 SNAPSHOTS = HERE / "export_stix" / "snapshots"
 REAL_CORPUS = HERE.parent / "annotations"
 DOCS = HERE.parent / "docs" / "export-stix.md"
