@@ -1,4 +1,4 @@
-"""Shared fixtures: the repository root, and a CLI runner whose output shows on failure."""
+"""Shared fixtures: the repository root, the rule example corpora, and a CLI runner whose output shows on failure."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from corpus_overlay import build_all
 from toolkit.cli import app
 
 # The red-team corpora (corpus, broken, secret_yaml) of test_red_team_*.py.
@@ -42,3 +43,13 @@ class ToolkitRunner:
 def run_toolkit() -> ToolkitRunner:
     """Call as ``run_toolkit(["validate", path], expect=1)``."""
     return ToolkitRunner()
+
+
+@pytest.fixture(scope="session")
+def rule_corpora(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding every rule example corpus built in full, at ``tests/rules/<rule>/<kind>``.
+
+    Built once per session from the overlays (tests/corpus_overlay.py); run from this
+    folder, a report names files as it did when the cases were whole corpora in git.
+    """
+    return build_all(tmp_path_factory.mktemp("built"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,18 +11,25 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 import toolkit
+from corpus_overlay import RULES_DIR, build_corpus, rule_cases
 from toolkit.cli import app
 from toolkit.reporters import REPORTER_BY_NAME
 from toolkit.reporters.text import TextReporter
 
 REPO = Path(__file__).resolve().parent.parent
-RULES_DIR = REPO / "tests" / "rules"
-INVALID = sorted(path.relative_to(REPO) for path in RULES_DIR.glob("*/invalid"))
+INVALID = [path.relative_to(REPO) for path in rule_cases() if path.name == "invalid"]
 
 
 @pytest.fixture(autouse=True)
 def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
+
+
+@pytest.fixture
+def in_built_rules(rule_corpora: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run from the built fixtures, where ``tests/rules/<rule>/<kind>`` and ``tests/report_fixture`` are whole corpora."""
+    monkeypatch.chdir(rule_corpora)
+    return rule_corpora
 
 
 def run(*args: str) -> Result:
@@ -34,6 +40,7 @@ def run(*args: str) -> Result:
     return result
 
 
+@pytest.mark.usefixtures("in_built_rules")
 @pytest.mark.parametrize("case", INVALID, ids=lambda case: case.parent.name)
 def test_every_broken_example_exits_1_with_findings_and_no_traceback(case: Path) -> None:
     result = run("validate", "--strict", str(case))
@@ -43,6 +50,7 @@ def test_every_broken_example_exits_1_with_findings_and_no_traceback(case: Path)
     assert "Traceback" not in result.output
 
 
+@pytest.mark.usefixtures("in_built_rules")
 @pytest.mark.parametrize("report_format", sorted(REPORTER_BY_NAME))
 def test_every_format_renders_the_corpus_that_breaks_every_rule(report_format: str) -> None:
     result = run("validate", "--format", report_format, "tests/report_fixture")
@@ -52,6 +60,8 @@ def test_every_format_renders_the_corpus_that_breaks_every_rule(report_format: s
     assert "tests/report_fixture/events/evt-iranian-cell-arrested.yaml" in result.stdout
 
 
+@pytest.mark.slow  # a Python process of its own
+@pytest.mark.usefixtures("in_built_rules")
 def test_the_entry_point_reports_broken_input_without_a_traceback() -> None:
     # The real entry point, with its last-resort handler, in a process of its own.
     result = subprocess.run([sys.executable, "-m", "toolkit", "validate", "tests/report_fixture"],
@@ -70,6 +80,7 @@ def test_a_missing_path_exits_2_with_one_line_that_says_so() -> None:
     assert result.stderr == "Error: tests/rules/no-such-rule: no such file or folder\n"
 
 
+@pytest.mark.usefixtures("in_built_rules")
 def test_a_clean_corpus_exits_0() -> None:
     result = run("validate", "tests/rules/unreferenced-actor/valid")
 
@@ -77,6 +88,7 @@ def test_a_clean_corpus_exits_0() -> None:
     assert result.stdout == "4 files, 4 records: 0 errors, 0 warnings\n"
 
 
+@pytest.mark.usefixtures("in_built_rules")
 def test_warnings_fail_the_run_only_with_strict() -> None:
     warnings_only = "tests/rules/unreferenced-actor/invalid"
 
@@ -85,7 +97,7 @@ def test_warnings_fail_the_run_only_with_strict() -> None:
 
 
 def test_with_no_path_the_corpus_in_annotations_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    shutil.copytree(RULES_DIR / "unreferenced-location" / "invalid", tmp_path / "annotations")
+    build_corpus(RULES_DIR / "unreferenced-location" / "invalid", tmp_path / "annotations")
     monkeypatch.chdir(tmp_path)
 
     result = run("validate")
@@ -94,6 +106,7 @@ def test_with_no_path_the_corpus_in_annotations_is_checked(tmp_path: Path, monke
     assert result.stdout.startswith("annotations/locations/loc-israel.yaml:1:5: warning [unreferenced-location]")
 
 
+@pytest.mark.usefixtures("in_built_rules")
 def test_a_file_given_alone_is_checked_against_its_whole_corpus() -> None:
     corpus = Path("tests/rules/schema-vocabulary/invalid")
     actor = corpus / "actors" / "act-yair-lapid.yaml"
@@ -106,6 +119,7 @@ def test_a_file_given_alone_is_checked_against_its_whole_corpus() -> None:
     assert [f.rule for f in toolkit.validate([corpus]).findings] == ["schema-vocabulary"]
 
 
+@pytest.mark.usefixtures("in_built_rules")
 def test_a_file_given_alone_also_gets_the_findings_that_span_files_wherever_they_land() -> None:
     corpus = Path("tests/rules/unreferenced-actor/invalid")
     event = corpus / "events" / "evt-lapid-visit-turkey.yaml"
@@ -118,6 +132,7 @@ def test_a_file_given_alone_also_gets_the_findings_that_span_files_wherever_they
     assert (alone.files, alone.records) == (1, 1)
 
 
+@pytest.mark.usefixtures("in_built_rules")
 def test_a_broken_reference_is_reported_in_the_file_given_alone() -> None:
     event = Path("tests/rules/ref-unresolved/invalid/events/evt-lapid-visit-turkey.yaml")
 

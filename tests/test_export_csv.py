@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from corpus_overlay import built_export_corpus
 from toolkit.cli import app
 from toolkit.exporters.csv_columns import TABLES
 from toolkit.exporters.csv_tables import FORMULA_TRIGGERS, PACKAGE_FILE, escape_formula, unescape_formula, write
@@ -24,10 +25,10 @@ from toolkit.loading import load_file
 from toolkit.validation import check_corpus
 
 HERE = Path(__file__).parent
-FIXTURE = HERE / "export_csv" / "corpus"
+# One fixture corpus for every format (tests/export_corpus/README.md), evidence written out.
+FIXTURE = built_export_corpus()
 SNAPSHOTS = HERE / "export_csv" / "snapshots"
 REAL_CORPUS = HERE.parent / "annotations"
-REAL_SNAPSHOTS = HERE / "export_csv" / "annotations"
 DOCS = HERE.parent / "docs" / "export-csv.md"
 TABLE_NAMES = [table.name for table in TABLES]
 
@@ -78,7 +79,7 @@ def fields_of(package: dict, table: str) -> dict[str, dict]:
 def test_the_fixture_corpus_is_valid():
     checked = check_corpus(FIXTURE)
     assert [f.message for f in checked.findings] == []
-    assert len(checked.index.records) == 18
+    assert len(checked.index.records) == 50
 
 
 @pytest.mark.parametrize("table", TABLE_NAMES)
@@ -176,9 +177,10 @@ def test_the_flat_view_puts_actors_place_cameo_code_and_sources_on_the_event_row
 
 
 def test_quote_offsets_point_at_the_quote_in_the_source_text(exported):
-    with (FIXTURE / "sources" / "src-fixture-wire-istanbul-plot.txt").open(encoding="utf-8", newline="") as stream:
-        text = stream.read()
+    # Read as written (newline=""): the offsets count a carriage return as the text holds it.
+    texts = {path.stem: path.read_bytes().decode("utf-8") for path in (FIXTURE / "sources").glob("*.txt")}
     for row in read_table(exported, "evidence"):
+        text = texts[row["source_id"]]
         assert text[int(row["quote_start"]):int(row["quote_end"])] == unescape(row["quote"])
 
 
@@ -192,7 +194,7 @@ def test_quote_offsets_point_at_the_quote_in_the_source_text(exported):
     ("actor_aliases", {"actor_id": "act-plot-cell", "index": "2"}, "alias", "'@SUM(1)"),
     ("location_aliases", {"location_id": "loc-istanbul"}, "alias", "'\tx"),
     ("actors", {"id": "act-plot-cell"}, "note", "'\rx"),
-    ("evidence", {"record_id": "loc-istanbul", "index": "1"}, "quote", "'\rx was written on the back of the map."),
+    ("evidence", {"record_id": "loc-istanbul", "index": "4"}, "quote", "'\rx was written on the back of the map."),
     ("events_flat", {"id": "evt-istanbul-plot"}, "initiator_names", '\'=HYPERLINK("http://x","y")'),
     # An apostrophe before a trigger gets one more, so unescaping stays exact...
     ("actor_aliases", {"actor_id": "act-plot-cell", "index": "3"}, "alias", "''=x"),
@@ -267,10 +269,11 @@ def real_export(tmp_path_factory) -> Path:
     return export(["csv"], out, REAL_CORPUS).folders["csv"]
 
 
-@pytest.mark.parametrize("name", [f"{table}.csv" for table in TABLE_NAMES] + [PACKAGE_FILE])
-def test_the_real_corpus_export_matches_its_snapshot(real_export, file_regression, name):
-    file_regression.check((real_export / name).read_bytes().decode("utf-8"), encoding="utf-8", newline="",
-                          fullpath=REAL_SNAPSHOTS / name)
+# The real corpus grows with every article: it is checked for a complete, valid export,
+# never byte for byte (snapshots are of the fixture corpus only).
+def test_the_real_corpus_exports_every_table(real_export):
+    written = {path.name for path in real_export.iterdir() if not path.name.startswith(".")}
+    assert written == {f"{table}.csv" for table in TABLE_NAMES} | {PACKAGE_FILE}
 
 
 def test_the_real_corpus_export_passes_frictionless_validation(real_export):

@@ -29,6 +29,9 @@ from toolkit.exporters import EXPORTER_BY_NAME
 from toolkit.exporters.csv_tables import FORMULA_TRIGGERS, unescape_formula
 from toolkit.exporting import LOCK_NAME, MARKER_NAME, MARKER_TEXT, export
 
+# Exports in child processes, killed or racing each other: out of the quick loop (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 SMALL = HOSTILE / "corpus"
 FORMULAS = HOSTILE / "formula-corpus"

@@ -11,6 +11,7 @@ import copy
 import functools
 import importlib
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from corpus_overlay import REPORT_FIXTURE, build_fixture, rule_cases
 from toolkit.checks.schema import check_schema
 from toolkit.kinds import KINDS
 from toolkit.loading import Record, load_corpus
@@ -27,15 +29,17 @@ from toolkit.schema_loader import load_schemas
 from toolkit.validation import validate
 
 REPO = Path(__file__).resolve().parent.parent
+# Relative to the repository; the rule cases (tests/rules/<rule>/<kind>) are overlays and
+# the report fixture writes its evidence short: both are checked as built in rule_corpora.
 CORPORA = sorted(
-    [path for path in (REPO / "tests" / "rules").glob("*/*") if path.is_dir()]
-    + [path for path in (REPO / "tests" / "corpora").glob("*") if path.is_dir()]
-    + [REPO / "tests" / "report_fixture", REPO / "annotations"]
+    [case.relative_to(REPO) for case in rule_cases()]
+    + [path.relative_to(REPO) for path in (REPO / "tests" / "corpora").glob("*") if path.is_dir()]
+    + [Path("tests/report_fixture"), Path("annotations")]
 )
 
 
 def corpus_id(path: Path) -> str:
-    return path.relative_to(REPO).as_posix()
+    return path.as_posix()
 
 
 @pytest.fixture(autouse=True)
@@ -43,9 +47,17 @@ def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)  # findings name files relative to the working directory
 
 
+def full_corpus(corpus: Path, rule_corpora: Path) -> Path:
+    """Where the whole corpus ``corpus`` is: the built copy for a rule case, else in the repository."""
+    built = corpus.parts[:2] == ("tests", "rules") or corpus == Path("tests/report_fixture")
+    return rule_corpora / corpus if built else corpus
+
+
 @pytest.mark.parametrize("corpus", CORPORA, ids=corpus_id)
 def test_validation_finds_the_same_with_and_without_the_fast_path(
-        corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus: Path, rule_corpora: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = full_corpus(corpus, rule_corpora)
     fast = validate([corpus])
     pipeline = importlib.import_module("toolkit.validation")
     monkeypatch.setattr(pipeline, "check_schema", functools.partial(check_schema, fast=False))
@@ -54,9 +66,9 @@ def test_validation_finds_the_same_with_and_without_the_fast_path(
     assert (fast.files, fast.records) == (slow.files, slow.records)
 
 
-def test_the_example_corpora_include_schema_errors_of_every_kind() -> None:
+def test_the_example_corpora_include_schema_errors_of_every_kind(rule_corpora: Path) -> None:
     # The comparison above means something only if the slow path has work to do.
-    rules = {f.rule for corpus in CORPORA for f in validate([corpus]).findings}
+    rules = {f.rule for corpus in CORPORA for f in validate([full_corpus(corpus, rule_corpora)]).findings}
     assert {"schema-required", "schema-unknown-field", "schema-type", "schema-vocabulary",
             "schema-format", "schema-invalid"} <= rules
 
@@ -126,7 +138,8 @@ _VALUES = st.recursive(_LEAVES, lambda inner: st.one_of(
 
 @functools.cache
 def _records() -> dict[str, list[dict[str, Any]]]:
-    loaded = load_corpus(REPO / "tests" / "report_fixture")
+    with tempfile.TemporaryDirectory() as folder:
+        loaded = load_corpus(build_fixture(REPORT_FIXTURE, Path(folder) / "report_fixture"))
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for record in loaded.records:
         by_kind.setdefault(record.kind.name, []).append(record.data)

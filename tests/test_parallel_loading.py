@@ -13,7 +13,7 @@ from toolkit.validation import check_corpus, validate
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 
 TESTS = Path(__file__).resolve().parent
-REPORT_FIXTURE = TESTS / "report_fixture"  # every kind of error, in files of every kind
+REPORT_FIXTURE = "tests/report_fixture"  # every kind of error, in files of every kind; built (conftest)
 HOSTILE = TESTS / "hostile" / "corpus"
 REAL = TESTS.parent / "annotations"
 
@@ -25,15 +25,18 @@ def _contents(root: Path, jobs: int) -> tuple:
 
 
 @pytest.mark.parametrize("root", [REPORT_FIXTURE, HOSTILE, REAL], ids=["report-fixture", "hostile", "real"])
-def test_several_processes_find_the_same_records_and_findings_in_the_same_order(root: Path) -> None:
+def test_several_processes_find_the_same_records_and_findings_in_the_same_order(
+        root: Path | str, rule_corpora: Path) -> None:
+    root = rule_corpora / root if root == REPORT_FIXTURE else root
     one = _contents(root, jobs=1)
     assert one[0], "the corpus has files"
     assert _contents(root, jobs=2) == one
     assert _contents(root, jobs=3) == one
 
 
-def test_the_report_is_the_same_whatever_the_processes() -> None:
-    assert validate([REPORT_FIXTURE], jobs=3) == validate([REPORT_FIXTURE], jobs=1)
+def test_the_report_is_the_same_whatever_the_processes(rule_corpora: Path) -> None:
+    root = rule_corpora / REPORT_FIXTURE
+    assert validate([root], jobs=3) == validate([root], jobs=1)
 
 
 def test_progress_runs_to_the_total_and_never_past_it() -> None:

@@ -21,6 +21,9 @@ import yaml
 
 from scratch_git import GIT_ENV, annotations_repo, commit_all, git
 
+# Each test runs git and pre-commit in child processes: out of the quick loop (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # What pip needs to install the toolkit as a hook, and the hook manifest.
 HOOK_REPO_FILES = ["pyproject.toml", "README.md", "toolkit", "schemas", ".pre-commit-hooks.yaml"]

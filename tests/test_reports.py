@@ -2,14 +2,14 @@
 
 ``tests/report_fixture/`` holds one file per problem. Its text and JSON reports are
 pytest-regressions snapshots (``tests/test_reports/``): a change in any message,
-place or order shows as a diff. Paths are stable because the run starts at the
-repository root, as it does in CI.
+place or order shows as a diff. Paths are stable because the run starts at the root
+of the session's built fixtures (conftest's ``rule_corpora``), laid out as the
+repository, where ``tests/report_fixture`` has its evidence written out.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -20,6 +20,7 @@ from referencing import Registry, Resource
 from typer.testing import CliRunner
 
 import toolkit
+from corpus_overlay import RULES_DIR, build_corpus
 from toolkit.cli import app
 from toolkit.findings import Finding, Severity
 from toolkit.reporters.github import GithubReporter, escape_data, escape_property
@@ -53,9 +54,10 @@ CLEAN_FILES = {
 
 
 @pytest.fixture(scope="module")
-def at_repo_root() -> Iterator[None]:
+def at_repo_root(rule_corpora: Path) -> Iterator[None]:
+    """Run from the built fixtures, where ``tests/report_fixture`` is the corpus the reports show."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(REPO)
+        patch.chdir(rule_corpora)
         yield
 
 
@@ -81,7 +83,7 @@ def test_the_fixture_breaks_every_rule_that_git_can_hold(report: Report) -> None
 
 
 def test_one_broken_file_never_hides_the_findings_of_the_others(report: Report) -> None:
-    fixture = REPO / FIXTURE
+    fixture = Path(FIXTURE)
     files = {p.relative_to(fixture).as_posix() for p in fixture.rglob("*") if p.suffix in (".yaml", ".yml")}
     with_findings = {Path(f.file).relative_to(FIXTURE).as_posix() for f in report.findings}
 
@@ -161,8 +163,7 @@ def test_sarif_uses_stable_rule_ids_and_repository_relative_paths(report: Report
 
 def test_sarif_columns_count_unicode_code_points(tmp_path: Path, sarif_validator) -> None:
     # 🇮🇱 is two code points and four UTF-16 units: the column tells them apart.
-    corpus = tmp_path / "corpus"
-    shutil.copytree(REPO / "tests" / "rules" / "schema-vocabulary" / "valid", corpus)
+    corpus = build_corpus(RULES_DIR / "schema-vocabulary" / "valid", tmp_path / "corpus")
     actor = corpus / "actors" / "act-yair-lapid.yaml"
     line = "positions: [{title: 🇮🇱 Foreign Minister, in: act-yair-lapid, status: curent}]"
     actor.write_text(actor.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
@@ -178,8 +179,7 @@ def test_sarif_columns_count_unicode_code_points(tmp_path: Path, sarif_validator
 def test_sarif_names_a_file_outside_the_working_directory_by_an_absolute_uri(
     tmp_path: Path, at_repo_root: None, sarif_validator
 ) -> None:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(REPO / "tests" / "rules" / "unreferenced-actor" / "invalid", corpus)
+    corpus = build_corpus(RULES_DIR / "unreferenced-actor" / "invalid", tmp_path / "corpus")
 
     log = json.loads(SarifReporter().render(toolkit.validate([corpus])))
     artifact = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]

@@ -3,12 +3,14 @@
 ``tests/rules/<rule-id>/valid/`` must validate clean and ``tests/rules/<rule-id>/invalid/``
 must give findings of that rule, each placed and explained. Adding a case is
 dropping a folder there; a rule in ``toolkit/rules.py`` without one fails here.
+Each folder is an overlay on ``tests/rules/_base/`` (tests/corpus_overlay.py): the
+corpora are built once per session, in a temporary folder laid out as the
+repository, and checked from there.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,13 +18,13 @@ from pathlib import Path
 import pytest
 
 import toolkit
+from corpus_overlay import BASE, RULES_DIR, build_corpus, rule_cases
 from toolkit.findings import Finding
 from toolkit.loading import MAX_FILE_BYTES
 from toolkit.rules import RULES
 from toolkit.yaml_strict import parse_yaml
 
 REPO = Path(__file__).resolve().parent.parent
-RULES_DIR = REPO / "tests" / "rules"
 
 # Rules whose broken file git cannot hold; each is built in a temporary folder below.
 COVERED_ELSEWHERE = {
@@ -37,7 +39,7 @@ ALSO_FOUND = {"ref-wrong-kind": {"schema-format"}}
 # Rules about a whole file, whose findings have no line or column.
 WHOLE_FILE = {"file-unreadable", "file-too-large", "file-kind-unknown", "yaml-empty"}
 
-CASES = sorted(path for path in RULES_DIR.glob("*/*") if path.is_dir())
+CASES = rule_cases()
 VALID = [case for case in CASES if case.name == "valid"]
 INVALID = [case for case in CASES if case.name == "invalid"]
 
@@ -47,9 +49,15 @@ def case_id(case: Path) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Findings name files relative to the working directory.
-    monkeypatch.chdir(REPO)
+def _built_root(rule_corpora: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Findings name files relative to the working directory: the built copy of the
+    # repository's layout, so that they read tests/rules/<rule>/<kind>/... as in git.
+    monkeypatch.chdir(rule_corpora)
+
+
+def built(case: Path) -> Path:
+    """The built corpus of ``case``, relative to the working directory."""
+    return case.relative_to(REPO)
 
 
 def assert_placed(finding: Finding) -> None:
@@ -70,14 +78,14 @@ def test_every_rule_has_a_valid_and_an_invalid_example() -> None:
 
 
 def test_every_example_folder_is_named_after_a_rule() -> None:
-    folders = {path.name for path in RULES_DIR.iterdir() if path.is_dir()}
+    folders = {path.name for path in RULES_DIR.iterdir() if path.is_dir() and path != BASE}
     assert folders - set(RULES) == set()
     assert folders & set(COVERED_ELSEWHERE) == set()
 
 
 @pytest.mark.parametrize("case", VALID, ids=case_id)
 def test_valid_example_has_no_findings(case: Path) -> None:
-    report = toolkit.validate([case.relative_to(REPO)])
+    report = toolkit.validate([built(case)])
 
     assert report.records > 0
     assert report.findings == ()
@@ -86,14 +94,22 @@ def test_valid_example_has_no_findings(case: Path) -> None:
 @pytest.mark.parametrize("case", INVALID, ids=case_id)
 def test_invalid_example_breaks_its_rule_and_says_where(case: Path) -> None:
     rule = case.parent.name
-    report = toolkit.validate([case.relative_to(REPO)])
+    report = toolkit.validate([built(case)])
 
     found = {finding.rule for finding in report.findings}
     assert rule in found
     assert found - {rule} <= ALSO_FOUND.get(rule, set()), report.findings
     for finding in report.findings:
         assert_placed(finding)
-        assert (REPO / finding.file).resolve().is_relative_to(case)
+        assert Path(finding.file).resolve().is_relative_to(built(case).resolve())
+
+
+def test_the_base_corpus_alone_is_clean() -> None:
+    # Every overlay starts from it: a finding here would show in every case.
+    report = toolkit.validate([built(BASE)])
+
+    assert report.records > 0
+    assert report.findings == ()
 
 
 def test_files_that_cannot_be_read_are_reported_with_the_others(tmp_path: Path) -> None:
@@ -183,8 +199,7 @@ def test_nesting_past_libyaml_own_limit_is_placed_at_the_first_level_too_deep(be
                                    "2022-06-99999999999999999999"])
 def test_a_date_that_is_not_in_the_calendar_is_reported(value: str, tmp_path: Path) -> None:
     # The example folder holds one such date; these are the others a typo gives.
-    corpus = tmp_path / "corpus"
-    shutil.copytree(RULES_DIR / "date-invalid" / "valid", corpus)
+    corpus = build_corpus(RULES_DIR / "date-invalid" / "valid", tmp_path / "corpus")
     event = corpus / "events" / "evt-lapid-visit-turkey.yaml"
     event.write_text(event.read_text(encoding="utf-8").replace("start: 2022-06-23", f"start: '{value}'"),
                      encoding="utf-8")

@@ -17,6 +17,9 @@ from click.testing import CliRunner
 from scratch_git import CLEAN_CORPUS
 from toolkit.yaml_strict import parse_yaml
 
+# Runs the workflow's steps as child processes: out of the quick loop (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 WORKFLOW = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "validate-annotations.yml"
 
 
