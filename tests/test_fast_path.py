@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from toolkit.checks.schema import check_schema
 from toolkit.kinds import KINDS
-from toolkit.loading import Record, load_corpus
+from toolkit.loading import load_corpus
+from toolkit.model import Record
 from toolkit.schema_dialect import fast_pattern, fast_schemas
 from toolkit.schema_loader import load_schemas
 from toolkit.validation import validate

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit.findings import Finding
+from toolkit.model import Finding
 from toolkit.positions import clear_cache
 from toolkit.rules import RULES
 from toolkit.schema_loader import load_schemas

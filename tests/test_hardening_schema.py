@@ -26,9 +26,10 @@ from hypothesis import strategies as st
 
 import toolkit
 from toolkit.checks.schema import check_schema
-from toolkit.findings import Finding
+from toolkit.model import Finding
 from toolkit.kinds import KINDS
-from toolkit.loading import Record, load_corpus
+from toolkit.loading import load_corpus
+from toolkit.model import Record
 from toolkit.schema_loader import load_schemas
 
 REPO = Path(__file__).resolve().parent.parent

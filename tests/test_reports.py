@@ -21,13 +21,13 @@ from typer.testing import CliRunner
 
 import toolkit
 from toolkit.cli import app
-from toolkit.findings import Finding, Severity
+from toolkit.model import Finding, Severity
 from toolkit.reporters.github import GithubReporter, escape_data, escape_property
 from toolkit.reporters.json_report import JsonReporter
 from toolkit.reporters.sarif import SarifReporter
 from toolkit.reporters.text import TextReporter
 from toolkit.rules import RULES
-from toolkit.validation import Report
+from toolkit.model import Report
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = "tests/report_fixture"

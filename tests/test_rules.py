@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import toolkit
-from toolkit.findings import Finding
+from toolkit.model import Finding
 from toolkit.loading import MAX_FILE_BYTES
 from toolkit.rules import RULES
 from toolkit.yaml_strict import parse_yaml

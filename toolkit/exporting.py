@@ -23,11 +23,11 @@ from pathlib import Path
 from toolkit.corpus_index import CorpusIndex
 from toolkit.errors import ToolkitError
 from toolkit.exporters import EXPORTER_BY_NAME, WRITE_COST, Writer, parts
-from toolkit.findings import Finding
+from toolkit.model import Report
 from toolkit.lanes import lanes_available, run_queued
 from toolkit.loading import find_corpus_root
 from toolkit.output_files import OutputFolder, OutputRefused, describe
-from toolkit.validation import DEFAULT_CORPUS, Report, check_corpus, cycle_collection_paused
+from toolkit.validation import DEFAULT_CORPUS, check_corpus, cycle_collection_paused
 
 DEFAULT_OUT = Path("exports")
 LOCK_NAME = ".toolkit-export.lock"
@@ -224,8 +224,7 @@ def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
     _check_places(out_dir, root, names)
     _check_out_dir(out_dir, names)
     checked = check_corpus(root, jobs=jobs)
-    report = Report(tuple(sorted(set(checked.findings), key=Finding.sort_key)), len(checked.files),
-                    len(checked.index.records))
+    report = Report.of(checked.findings, len(checked.files), len(checked.index.records))
     if report.errors:
         raise ExportRefused(report)
     try:

@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True, slots=True)
-class Kind:
-    name: str
-    folder: str
-    schema_file: str
-    id_prefix: str
-
+from toolkit.model import Kind
 
 KINDS: tuple[Kind, ...] = (
     Kind("source", "sources", "source.schema.json", "src-"),

@@ -10,8 +10,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from toolkit.findings import Finding, Severity
-from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME, YAML_SUFFIXES, Kind
+from toolkit.model import Finding, Kind, Record
+from toolkit.rules import finding
+from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME, YAML_SUFFIXES
 from toolkit.lanes import lanes_available, run_in_lanes
 from toolkit.reading import FileTooLarge, NotAFile, OutsideCorpus, read_capped
 from toolkit.reading import is_within as is_within  # re-exported: other modules import it from here
@@ -21,21 +22,6 @@ from toolkit.yaml_strict import parse_yaml
 # One record per file is a few kilobytes; a cap keeps a mistaken or hostile file
 # (a log, a dump, an alias bomb written out) from being parsed at all.
 MAX_FILE_BYTES = 1024 * 1024
-
-
-@dataclass(slots=True)
-class Record:
-    """One annotation record: its kind, data and the file it was read from."""
-
-    kind: Kind
-    data: dict[str, Any]
-    file: str  # as shown in findings
-    path: Path  # on disk
-
-    @property
-    def id(self) -> str | None:
-        value = self.data.get("id")
-        return value if isinstance(value, str) else None
 
 
 @dataclass(slots=True)
@@ -99,7 +85,7 @@ def read_text(path: Path, file: str, corpus_root: Path | None = None) -> tuple[s
 
     def fail(rule: str, message: str, line: int | None = None, column: int | None = None,
              hint: str | None = None) -> tuple[None, list[Finding]]:
-        return None, [Finding(file, line, column, rule, Severity.ERROR, message, "", hint)]
+        return None, [finding(file, line, column, rule, message, "", hint)]
 
     try:
         # One open and one fstat, no stat, is_dir or second open per file
@@ -148,7 +134,7 @@ def unsafe_character_finding(text: str, index: int, file: str) -> Finding:
     column = index - (text.rfind("\n", 0, index) + 1) + 1
     more = sum(1 for _ in UNSAFE_CHARACTER.finditer(text, index + 1))
     message = explain(char) + (f" ({more} more such character{'s' if more > 1 else ''} in the file)" if more else "")
-    return Finding(file, line, column, "yaml-unsafe-character", Severity.ERROR, message, "", hint_for(char))
+    return finding(file, line, column, "yaml-unsafe-character", message, "", hint_for(char))
 
 
 def find_corpus_root(path: Path) -> Path | None:
@@ -298,7 +284,7 @@ def folder_findings(problems: Iterable[tuple[str, str]], resolved: dict[str, str
         above = _display_path(parent, resolved)
         return shown_name(name if above == "." else f"{above}/{name}")
 
-    return [Finding(shown(folder), None, None, "file-unreadable", Severity.ERROR, message,
+    return [finding(shown(folder), None, None, "file-unreadable", message,
                     "", "make the folder readable, or keep the records themselves in the corpus folder")
             for folder, message in problems]
 
@@ -322,7 +308,7 @@ def parse_file(path: Path, kind: Kind | None, file: str,
         return None, result.findings
     if kind is None:
         folders = ", ".join(f"{name}/" for name in KIND_BY_FOLDER)
-        return None, [Finding(file, None, None, "file-kind-unknown", Severity.ERROR,
+        return None, [finding(file, None, None, "file-kind-unknown",
                               "cannot tell which kind of record this is from its folder",
                               "", f"put the file in one of the folders {folders}")]
     return result.data, []

@@ -16,7 +16,9 @@ from pathlib import Path
 import yaml
 
 from toolkit.loading import MAX_FILE_BYTES, corpus_root_of_file
+from toolkit.model import Finding, Record, json_path
 from toolkit.reading import Stamp, opened
+from toolkit.rules import finding
 from toolkit.yaml_strict import compose
 
 _CACHE_SIZE = 256
@@ -93,3 +95,14 @@ def _pairs(node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
 def clear_cache() -> None:
     """Forget parsed files (they are parsed again anyway once edited: this only frees memory)."""
     _NODES.clear()
+
+
+def finding_at(record: Record, rule: str, parts: tuple[str | int, ...] | list[str | int], message: str,
+               hint: str | None = None, *, key: bool = False) -> Finding:
+    """The one way to build a finding placed at a path inside a record's file.
+
+    The severity is the rule's own (``toolkit/rules.py``); with ``key``, the
+    place is the key of the last part rather than its value.
+    """
+    line, column = locate(record.path, tuple(parts), key=key)
+    return finding(record.file, line, column, rule, message, json_path(parts), hint)

@@ -16,7 +16,7 @@ from toolkit.checks.references import check_references
 from toolkit.checks.schema import check_schema
 from toolkit.corpus_index import CorpusIndex
 from toolkit.errors import ToolkitError
-from toolkit.findings import Finding, Severity
+from toolkit.model import Finding, Report
 from toolkit.loading import (
     annotation_files,
     corpora_under,
@@ -40,27 +40,6 @@ CORPUS_CHECKS: tuple[Callable[[CorpusIndex], list[Finding]], ...] = (
     check_dates,
     check_supersedes,
 )
-
-
-@dataclass(frozen=True)
-class Report:
-    """What a validation run found, over how many files and records."""
-
-    findings: tuple[Finding, ...]
-    files: int
-    records: int
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
-
-    def failed(self, strict: bool = False) -> bool:
-        """Whether the run should fail: any error, or any warning under --strict."""
-        return self.errors > 0 or (strict and self.warnings > 0)
 
 
 @dataclass
@@ -169,5 +148,4 @@ def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None
         findings += [f for f in checked.findings
                      if f.file in wanted or f.file in checked.folders or RULES[f.rule].spans_files]
         records += sum(1 for r in checked.index.records if r.file in wanted)
-    unique = sorted(set(findings), key=Finding.sort_key)
-    return Report(tuple(unique), len(selected), records)
+    return Report.of(findings, len(selected), records)

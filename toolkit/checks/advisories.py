@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 
-from toolkit.corpus_index import CorpusIndex, finding_at
-from toolkit.findings import Finding, Severity
-from toolkit.loading import Record
+from toolkit.corpus_index import CorpusIndex
+from toolkit.positions import finding_at
+from toolkit.model import Finding
+from toolkit.model import Record
 
 
 def _supersedes(record: Record) -> list:
@@ -25,7 +26,7 @@ def check_supersedes(corpus: CorpusIndex) -> list[Finding]:
             older = advisories.get(older_id) if isinstance(older_id, str) else None
             if older is not None and older.data.get("issuer") != record.data.get("issuer"):
                 findings.append(finding_at(
-                    record, "advisory-supersedes-issuer", Severity.ERROR, ("supersedes", index),
+                    record, "advisory-supersedes-issuer", ("supersedes", index),
                     f"{older_id!r} was issued by {older.data.get('issuer')!r}, not by {record.data.get('issuer')!r}",
                     "an advisory can only replace its own issuer's; link others with links: related-to"))
     findings.extend(_cycles(advisories))
@@ -52,7 +53,7 @@ def _cycles(advisories: dict[str, Record]) -> list[Finding]:
         if cycle is None:
             continue  # a single advisory that does not supersede itself
         findings.append(finding_at(
-            advisories[first], "advisory-supersedes-cycle", Severity.ERROR, ("supersedes",),
+            advisories[first], "advisory-supersedes-cycle", ("supersedes",),
             "supersedes forms a cycle: " + " -> ".join(cycle + [first]),
             "an advisory can only replace older ones: remove one link of the cycle"))
     return findings

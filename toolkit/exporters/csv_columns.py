@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from toolkit.corpus_index import CorpusIndex
 from toolkit.dates import earliest, latest
 from toolkit.kinds import KINDS
-from toolkit.loading import Record
+from toolkit.model import Record
 from toolkit.quotes import find_quote
 from toolkit.schema_loader import SchemaSet
 

@@ -50,7 +50,7 @@ from toolkit.exporters.jsonld_terms import (
     TextFile,
     Wrapped,
 )
-from toolkit.loading import Record
+from toolkit.model import Record
 from toolkit.quotes import find_quote
 
 DOCUMENT_NAME = "corpus.jsonld"

@@ -22,7 +22,7 @@ from toolkit.corpus_index import CorpusIndex
 from toolkit.dates import bounds, earliest
 from toolkit.exporters import json_text
 from toolkit.exporters import stix_mapping as m
-from toolkit.loading import Record
+from toolkit.model import Record
 
 BUNDLE_FILE = "bundle.json"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from toolkit.findings import Severity
+from toolkit.model import Severity
 from toolkit.reporters.text import TextReporter
 from toolkit.validation import Report
 

@@ -7,7 +7,7 @@ from pathlib import PurePath
 from urllib.parse import quote
 
 from toolkit import __version__
-from toolkit.findings import Severity
+from toolkit.model import Severity
 from toolkit.rules import RULES
 from toolkit.validation import Report
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from toolkit.findings import Severity
+from toolkit.model import Severity
 from toolkit.reporters.base import place, summary_line
 from toolkit.validation import Report
 
