@@ -26,7 +26,7 @@ import pytest
 
 from toolkit.errors import ToolkitError
 from toolkit.exporting import LOCK_NAME, MARKER_NAME, MARKER_TEXT, export
-from toolkit.exporters import EXPORTER_BY_NAME
+from toolkit.exporters import FORMATS
 from toolkit.exporters.csv_tables import FORMULA_TRIGGERS, unescape_formula
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -139,7 +139,7 @@ def test_formats_written_side_by_side_are_the_bytes_written_one_after_another(
     assert snapshot(tmp_path / "three-at-once") == reference_exports["large"]
 
 
-@pytest.mark.parametrize("failing", list(EXPORTER_BY_NAME))
+@pytest.mark.parametrize("failing", list(FORMATS))
 def test_a_writer_failing_in_any_process_fails_the_export_and_changes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str,
         reference_exports: dict[str, dict[str, bytes]]) -> None:
@@ -149,7 +149,7 @@ def test_a_writer_failing_in_any_process_fails_the_export_and_changes_nothing(
     def full_disk(corpus: object, folder: Path, part: str | None = None) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / "out.file"))
 
-    module = importlib.import_module(EXPORTER_BY_NAME[failing])
+    module = FORMATS[failing].writer_module()
     monkeypatch.setattr(module, "write_part" if hasattr(module, "PARTS") else "write", full_disk)
     with pytest.raises(ToolkitError, match=r"out\.file: cannot write the export: No space left on device"):
         export(["all"], out, SMALL, jobs=3)  # the failing parts run here or in a child, whichever is free
@@ -317,7 +317,7 @@ def _planted_texts() -> set[str]:
     return found
 
 
-@pytest.mark.skipif("csv" not in EXPORTER_BY_NAME, reason="no CSV exporter registered")
+@pytest.mark.skipif("csv" not in FORMATS, reason="no CSV exporter registered")
 def test_no_csv_cell_starts_with_a_formula_and_every_cell_reads_back_as_written(tmp_path: Path) -> None:
     export(["csv"], tmp_path, FORMULAS)
 

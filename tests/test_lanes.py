@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.exporters import EXPORTER_BY_NAME
+from toolkit.exporters import FORMATS
 from toolkit.exporters.csv_tables import PARTS as CSV_PARTS
 from toolkit.exporting import write_tasks
 from toolkit.lanes import MAX_QUEUED_TASKS, lanes_available, run_in_lanes, run_queued
@@ -191,8 +191,8 @@ def test_the_queue_is_refused_beyond_its_size() -> None:
 
 
 def test_the_costliest_formats_are_written_first_and_the_csv_tables_last(tmp_path: Path) -> None:
-    staged = {name: tmp_path / name for name in EXPORTER_BY_NAME}
-    tasks = write_tasks(list(EXPORTER_BY_NAME), None, staged)  # type: ignore[arg-type]  # nothing runs here
+    staged = {name: tmp_path / name for name in FORMATS}
+    tasks = write_tasks(list(FORMATS), None, staged)  # type: ignore[arg-type]  # nothing runs here
     writers = [task.args[0] for task in tasks]  # type: ignore[attr-defined]
     assert [writer.__module__ for writer in writers[:2]] == ["toolkit.exporters.stix", "toolkit.exporters.jsonld"]
     assert [writer.keywords["part"] for writer in writers[2:]] == list(CSV_PARTS)

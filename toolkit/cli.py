@@ -15,9 +15,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from toolkit.exporters import EXPORTER_BY_NAME
+from toolkit.exporters import FORMATS
 from toolkit.kinds import KINDS
-from toolkit.loading import MIN_FILES_PER_LANE
 from toolkit.reporters import REPORTER_BY_NAME
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -31,7 +30,7 @@ app = typer.Typer(
 )
 
 ReportFormat = Enum("ReportFormat", {name: name for name in REPORTER_BY_NAME}, type=str)
-ExportFormat = Enum("ExportFormat", {name: name for name in [*EXPORTER_BY_NAME, "all"]}, type=str)
+ExportFormat = Enum("ExportFormat", {name: name for name in [*FORMATS, "all"]}, type=str)
 KindName = Enum("KindName", {kind.name: kind.name for kind in KINDS}, type=str)
 
 
@@ -71,8 +70,8 @@ def validate(
         help="Check only the annotation files changed since the git ref REF (committed since the merge base, "
              "staged, unstaged or new), within PATHS.")] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, show_default="every usable core",
-                                                help="Processes that parse the corpus (by default one per core, "
-                                                     f"once each gets {MIN_FILES_PER_LANE:,} files); 1 parses it in this one.")] = None,
+                                                help="Processes that parse the corpus (by default one per core "
+                                                     "when the corpus is large); 1 parses it in this one.")] = None,
 ) -> None:
     """Check annotation files: strict YAML, schemas, references, evidence, dates.
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from toolkit.corpus_index import CorpusIndex
 from toolkit.errors import ToolkitError
-from toolkit.exporters import EXPORTER_BY_NAME, WRITE_COST, Writer, parts
+from toolkit.exporters import FORMATS, Writer, untreated_kinds
 from toolkit.model import Report
 from toolkit.lanes import lanes_available, run_queued
 from toolkit.loading import find_corpus_root
@@ -86,7 +86,7 @@ def _left_by_a_run(out: OutputFolder, name: str, prefix: str) -> str | None:
         return None
     format_name = name[len(prefix):].rpartition("-")[0]
     mode = out.kind(name)
-    if format_name not in EXPORTER_BY_NAME or mode is None or not stat.S_ISDIR(mode):
+    if format_name not in FORMATS or mode is None or not stat.S_ISDIR(mode):
         return None
     with out.subfolder(name) as folder:
         return format_name if not folder.names() or _marked(folder) else None
@@ -184,12 +184,12 @@ def _cannot_write(error: OSError, out_dir: Path) -> ToolkitError:
 def write_tasks(names: Sequence[str], index: CorpusIndex, staged: dict[str, Path]) -> list[Callable[[], None]]:
     """Every part of the named formats as a task writing it into its staging folder, costliest first.
 
-    A format's cost (``WRITE_COST``) is shared evenly among its parts. Started
+    A format's cost (``ExportFormat.cost``) is shared evenly among its parts. Started
     in this order, each process taking the next task when free, the processes
     end within about one small part of each other.
     """
-    tasks = [(WRITE_COST[name] / len(format_parts), partial(_write_part, writer, index, staged[name]))
-             for name in names for format_parts in [parts(name)] for _, writer in format_parts]
+    tasks = [(FORMATS[name].cost / len(format_parts), partial(_write_part, writer, index, staged[name]))
+             for name in names for format_parts in [FORMATS[name].parts()] for _, writer in format_parts]
     return [task for _, task in sorted(tasks, key=lambda costed: -costed[0])]
 
 
@@ -212,10 +212,13 @@ def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
     Raises ``ExportRefused`` if the corpus has errors (nothing is written) and
     ``ToolkitError`` for usage and I/O problems (nothing is changed).
     """
-    names = list(EXPORTER_BY_NAME) if "all" in formats else list(dict.fromkeys(formats))
-    unknown = [name for name in names if name not in EXPORTER_BY_NAME]
+    names = list(FORMATS) if "all" in formats else list(dict.fromkeys(formats))
+    unknown = [name for name in names if name not in FORMATS]
     if unknown:
-        raise ToolkitError(f"unknown export format {unknown[0]!r}; choose from {', '.join(EXPORTER_BY_NAME)}, all")
+        raise ToolkitError(f"unknown export format {unknown[0]!r}; choose from {', '.join(FORMATS)}, all")
+    gaps = untreated_kinds(names)
+    if gaps:
+        raise ToolkitError("; ".join(gaps) + ": add it (docs/architecture.md, 'Adding a kind')")
     corpus = Path(corpus)
     if not corpus.is_dir():
         raise ToolkitError(f"{corpus}: no such corpus folder")

@@ -24,14 +24,21 @@ class Severity(str, Enum):
 class Kind:
     """A kind of record: the folder its files live in, its schema file, and the prefix of its ids.
 
-    The kinds themselves, with how each exporter treats them, are registered in
-    ``toolkit/kinds.py``.
+    The kinds themselves are registered in ``toolkit/kinds.py``, each with how
+    every exporter treats it: ``csv_table`` is the CSV table of one row per
+    record, ``jsonld_classes`` the JSON-LD classes of every record, and
+    ``stix_type`` the STIX object each record becomes. An exporter whose own
+    tables lack a kind (its columns, its fields, its mapping) refuses to start,
+    naming itself (``toolkit.exporters.untreated_kinds``).
     """
 
     name: str
     folder: str
     schema_file: str
     id_prefix: str
+    csv_table: str = ""
+    jsonld_classes: tuple[str, ...] = ()
+    stix_type: str = ""
 
 
 @dataclass(slots=True)

@@ -41,10 +41,6 @@ class Field:
         return self.schema.get("type") == "array"
 
     @property
-    def is_mapping(self) -> bool:
-        return self.schema.get("type") == "object" or bool(self.schema.get("properties"))
-
-    @property
     def items(self) -> dict[str, Any]:
         return self.schema.get("items", {}) if self.is_list else {}
 

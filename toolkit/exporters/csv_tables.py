@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.corpus_index import CorpusIndex
 from toolkit.exporters.csv_columns import TABLE_BY_NAME, TABLES, Column, Row, Table, value_getter
 from toolkit.kinds import KIND_BY_NAME
+from toolkit.model import Kind
 from toolkit.references import EACH
 from toolkit.schema_loader import SchemaSet
 
@@ -220,6 +221,12 @@ def package_descriptor(schemas: SchemaSet) -> dict[str, Any]:
 # The files of an export, each written on its own (``write_part``), so that an
 # export's processes can share them.
 PARTS: tuple[str, ...] = (*(table.name for table in TABLES), PACKAGE_FILE)
+
+
+def treats(kind: Kind) -> bool:
+    """Whether this exporter writes records of ``kind``: its ``csv_table`` is a table of that kind's records."""
+    table = TABLE_BY_NAME.get(kind.csv_table)
+    return table is not None and table.kinds == (kind.name,)
 
 
 def write(corpus: CorpusIndex, out: Path) -> None:

@@ -28,7 +28,6 @@ from toolkit.exporters.jsonld_terms import (
     EVIDENCE_MOTIVATION,
     EXTERNAL_ID_IRIS,
     ID_BASE,
-    KIND_CLASSES,
     QUOTE_CONTEXT,
     RECORD_FIELDS,
     SCHEMES,
@@ -50,7 +49,7 @@ from toolkit.exporters.jsonld_terms import (
     TextFile,
     Wrapped,
 )
-from toolkit.model import Record
+from toolkit.model import Kind, Record
 from toolkit.quotes import find_quote
 
 DOCUMENT_NAME = "corpus.jsonld"
@@ -114,6 +113,11 @@ def _add(node: Node, term: str, value: Any) -> None:
     node[term] = existing + (value if isinstance(value, list) else [value])
 
 
+def treats(kind: Kind) -> bool:
+    """Whether this exporter knows how to write records of ``kind``: its classes and each of its fields."""
+    return bool(kind.jsonld_classes) and kind.name in RECORD_FIELDS
+
+
 class _RecordWriter:
     """Writes one record's node by interpreting ``RECORD_FIELDS``."""
 
@@ -121,7 +125,7 @@ class _RecordWriter:
         self.corpus = corpus
         self.record = record
         self.iri = record_iri(str(record.id))
-        self.types: set[str] = set(KIND_CLASSES[record.kind.name])
+        self.types: set[str] = set(record.kind.jsonld_classes)
 
     def node(self) -> Node:
         node: Node = {"@id": self.iri}

@@ -12,7 +12,7 @@ import hashlib
 
 from toolkit.model import Severity
 from toolkit.reporters.text import TextReporter
-from toolkit.validation import Report
+from toolkit.model import Report
 
 
 def escape_data(text: str) -> str:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from toolkit import __version__
 from toolkit.model import Severity
 from toolkit.rules import RULES
-from toolkit.validation import Report
+from toolkit.model import Report
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from toolkit.model import Severity
 from toolkit.reporters.base import place, summary_line
-from toolkit.validation import Report
+from toolkit.model import Report
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m"}
 _DIM, _BOLD, _RESET = "\033[2m", "\033[1m", "\033[0m"
