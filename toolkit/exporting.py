@@ -24,10 +24,10 @@ from toolkit.corpus_index import CorpusIndex
 from toolkit.errors import ToolkitError
 from toolkit.exporters import FORMATS, Writer, untreated_kinds
 from toolkit.model import Report
-from toolkit.lanes import lanes_available, run_queued
+from toolkit.parallel import cycle_collection_paused, processes_available, run_queued
 from toolkit.loading import find_corpus_root
 from toolkit.output_files import OutputFolder, OutputRefused, describe
-from toolkit.validation import DEFAULT_CORPUS, check_corpus, cycle_collection_paused
+from toolkit.validation import DEFAULT_CORPUS, check_corpus
 
 DEFAULT_OUT = Path("exports")
 LOCK_NAME = ".toolkit-export.lock"
@@ -245,7 +245,7 @@ def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
                         staging.create_file(MARKER_NAME, MARKER_BYTES)
                 run_queued(write_tasks(names, checked.index, {name: out_dir / staging_name
                                                               for name, staging_name in staged.items()}),
-                           lanes_available(jobs))
+                           processes_available(jobs))
                 _swap_in(out, staged)
             finally:
                 for staging_name in staged.values():

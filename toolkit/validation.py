@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from toolkit.loading import (
     load_corpus,
     load_file,
 )
+from toolkit.parallel import cycle_collection_paused
 from toolkit.rules import RULES
 from toolkit.schema_loader import SchemaSet, load_schemas
 
@@ -64,24 +63,6 @@ def check_corpus(root: Path, schemas: SchemaSet | None = None,
         for check in CORPUS_CHECKS:
             findings += check(index)
     return CheckedCorpus(index, findings, loaded.files, loaded.folders)
-
-
-@contextmanager
-def cycle_collection_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector, restoring its state afterwards.
-
-    Reading a corpus creates a few dozen small dicts and lists per record, which
-    all live to the end of the run; the collector would walk them again and again
-    to find nothing (records hold no cycles), a fifth of the whole run at 10,000
-    records. Reference counting still frees everything else as it goes.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None,
