@@ -109,13 +109,36 @@ def _retrieve_nothing(uri: str) -> Resource:
     raise LookupError(f"the schema {uri} is not among the local schemas")
 
 
-@lru_cache(maxsize=8)
+# One version of a schema file: its name, and its device, inode, size, mtime and ctime.
+_FileVersion = tuple[str, int, int, int, int, int]
+
+
 def load_schemas(folder: Path | None = None) -> SchemaSet:
-    """Read every ``*.schema.json`` of a folder; validators are built when first used."""
+    """Read every ``*.schema.json`` of a folder; validators are built when first used.
+
+    The set is cached by the version of every file in the folder (name, inode,
+    size, modification and change times), not by the folder's path: a schema
+    edited, added or removed between two calls in one process (the library API)
+    is read again, and everything derived from the set (validators, reference
+    fields, vocabularies) is derived again with it.
+    """
     folder = (folder or default_schema_dir()).absolute()
-    schemas: dict[str, dict[str, Any]] = {}
+    versions: list[_FileVersion] = []
     for path in sorted(folder.glob("*.schema.json")):
-        schemas[path.name] = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            status = path.stat()
+        except OSError:
+            continue  # gone since the listing: read as the folder now is
+        versions.append((path.name, status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns,
+                         status.st_ctime_ns))
+    return _load_schemas(folder, tuple(versions))
+
+
+@lru_cache(maxsize=8)
+def _load_schemas(folder: Path, versions: tuple[_FileVersion, ...]) -> SchemaSet:
+    schemas: dict[str, dict[str, Any]] = {}
+    for name, *_stamp in versions:
+        schemas[name] = json.loads((folder / name).read_text(encoding="utf-8"))
     return SchemaSet(folder, schemas)
 
 
