@@ -151,3 +151,26 @@ def test_every_module_of_the_toolkit_is_on_the_architecture_map() -> None:
     modules = [path.relative_to(ROOT).as_posix() for path in sorted((ROOT / "toolkit").rglob("*.py"))
                if path.name not in ("__init__.py", "__main__.py")]
     assert [module for module in modules if module not in text] == []
+
+
+def test_only_the_schema_layer_indexes_the_shared_definitions_or_follows_refs() -> None:
+    import re
+
+    # Reading $defs or following $ref by hand anywhere else is how three ways of
+    # resolving a $ref grew; everything goes through SchemaSet (toolkit/schema_loader.py).
+    by_hand = re.compile(r"""\[\s*["']\$defs["']\s*\]|\.get\(\s*["']\$ref["']|\[\s*["']\$ref["']\s*\]|\.lookup\(""")
+    offenders = [path.relative_to(ROOT).as_posix() for path in sorted((ROOT / "toolkit").rglob("*.py"))
+                 if path.name != "schema_loader.py" and by_hand.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_the_schema_layer_resolves_a_ref_chain_with_the_referring_keywords_winning() -> None:
+    from toolkit.schema_loader import load_schemas
+
+    schemas = load_schemas()
+    node = {"$ref": "defs.schema.json#/$defs/actor_id", "description": "The actor who speaks."}
+    resolved, first = schemas.resolve(node)
+    assert first == "actor_id"
+    assert resolved["description"] == "The actor who speaks."
+    assert resolved["pattern"] == schemas.definition("actor_id")["pattern"]
+    assert [entry["const"] for entry in schemas.vocabulary("event_type")]

@@ -11,7 +11,6 @@ import csv
 import errno
 import fcntl
 import hashlib
-import importlib
 import json
 import os
 import shutil

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.kinds import KINDS, Kind
-from toolkit.schema_fields import Field, choices, definitions, kind_fields
+from toolkit.schema_fields import Field, choices, kind_fields
 from toolkit.schema_loader import SchemaSet, load_schemas
 
 REGENERATE = "python -m toolkit.reference_docs docs/reference.md"
@@ -176,7 +176,7 @@ def _variant_sections(schemas: SchemaSet, defs: dict[str, Any]) -> list[str]:
 def render(schemas: SchemaSet | None = None) -> str:
     """The whole reference as Markdown."""
     schemas = schemas or load_schemas()
-    defs = definitions(schemas)
+    defs = schemas.definitions
     lines = [
         "# Annotation reference",
         "",

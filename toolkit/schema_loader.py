@@ -1,4 +1,9 @@
-"""Schema loading: the JSON Schemas of each kind, resolved offline.
+"""Schema loading: the JSON Schemas of each kind, resolved offline, and the one way to read them.
+
+Every module reads the schemas through ``SchemaSet``: a kind's schema
+(``kind_schema``), the shared definitions (``definitions``, ``definition``), a
+controlled vocabulary (``vocabulary``), and a node with its ``$ref`` chain
+followed (``resolve``). Nothing else indexes ``$defs`` or follows ``$ref``.
 
 Two validators are built from the same schemas: ``jsonschema-rs`` answers
 "is this record valid?" in a few microseconds, and python-jsonschema explains
@@ -15,13 +20,26 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.kinds import KINDS
+from toolkit.kinds import KIND_BY_NAME, KINDS
 from toolkit.schema_dialect import FAST_KEYWORDS, fast_schemas, slow_validator_class
 
 if TYPE_CHECKING:
     import jsonschema_rs
     from jsonschema.protocols import Validator
     from referencing import Registry, Resource
+
+
+DEFS_FILE = "defs.schema.json"
+# Our schemas are not recursive; a bound keeps a mistaken self-reference finite.
+MAX_REF_CHAIN = 12
+
+
+def definition_name(ref: str) -> str:
+    """``defs.schema.json#/$defs/actor_id`` or ``#/$defs/actor_id`` to ``actor_id``; ValueError for any other ``$ref``."""
+    document, _, pointer = ref.partition("#")
+    if document not in ("", DEFS_FILE) or not pointer.startswith("/$defs/") or pointer.count("/") != 2:
+        raise ValueError(f"unsupported $ref {ref!r}: refer to {DEFS_FILE}#/$defs/<name>")
+    return pointer.rsplit("/", 1)[1]
 
 
 def default_schema_dir() -> Path:
@@ -39,6 +57,54 @@ class SchemaSet:
     folder: Path
     schemas: dict[str, dict[str, Any]]  # by file name
 
+    @property
+    def definitions(self) -> dict[str, Any]:
+        """The shared ``$defs`` of ``defs.schema.json``, by name."""
+        return self.schemas[DEFS_FILE]["$defs"]  # type: ignore[no-any-return]
+
+    def definition(self, name: str) -> dict[str, Any]:
+        """One shared definition (``actor_id``, ``event_type``...); KeyError if there is none."""
+        return self.definitions[name]  # type: ignore[no-any-return]
+
+    def kind_schema(self, kind: str) -> dict[str, Any]:
+        """The schema of the named kind of record."""
+        return self.schemas[KIND_BY_NAME[kind].schema_file]
+
+    def vocabulary(self, name: str) -> list[dict[str, Any]]:
+        """The entries of a controlled vocabulary (a ``oneOf`` of ``const``s), each with its description and extras."""
+        return self.definition(name)["oneOf"]  # type: ignore[no-any-return]
+
+    def referenced_definition(self, node: dict[str, Any]) -> str | None:
+        """The shared definition ``node``'s own ``$ref`` names, or None (no ``$ref``, or not to a definition).
+
+        More lenient than ``resolve``: a schema folder given to ``validate`` may
+        refer otherwise, and such a node is simply not taken for a reference.
+        """
+        ref = node.get("$ref")
+        if not isinstance(ref, str) or "#/$defs/" not in ref:
+            return None
+        try:
+            return definition_name(ref)
+        except ValueError:
+            return ref.rsplit("/", 1)[-1]
+
+    def resolve(self, node: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """``node`` with its ``$ref`` chain merged in, and the name of the first definition it refers to.
+
+        Keywords beside a ``$ref`` (a description, mostly) win over the
+        definition's. Every ``$ref`` must name a shared definition (``definition_name``).
+        """
+        first: str | None = None
+        merged = dict(node)
+        for _ in range(MAX_REF_CHAIN):
+            ref = merged.pop("$ref", None)
+            if ref is None:
+                break
+            name = definition_name(ref)
+            first = first or name
+            merged = {**self.definitions[name], **merged}
+        return merged, first
+
     @cached_property
     def registry(self) -> Registry:
         """A ``referencing`` registry that resolves every ``$id`` of the folder, and nothing else."""
@@ -49,19 +115,6 @@ class SchemaSet:
             (schema["$id"], Resource.from_contents(schema, default_specification=DRAFT202012))
             for schema in self.schemas.values()
         )
-
-    @cached_property
-    def lookup_registry(self) -> jsonschema_rs.Registry:
-        """A jsonschema-rs registry of the folder's schemas, for following ``$ref``s by hand.
-
-        The same resolution as ``registry``, from the library validation has
-        imported already: importing ``referencing`` would cost an export 25 ms
-        (performance edit, benchmarks/README.md).
-        """
-        import jsonschema_rs
-
-        return jsonschema_rs.Registry([(schema["$id"], schema) for schema in self.schemas.values()],
-                                      retriever=_retrieve_nothing)
 
     @cached_property
     def validators(self) -> dict[str, Validator]:
@@ -144,5 +197,4 @@ def _load_schemas(folder: Path, versions: tuple[_FileVersion, ...]) -> SchemaSet
 
 def vocabulary(name: str, folder: Path | None = None) -> dict[str, str]:
     """The values of a controlled vocabulary in ``defs.schema.json``, with their descriptions."""
-    definition = load_schemas(folder).schemas["defs.schema.json"]["$defs"][name]
-    return {entry["const"]: entry.get("description", "") for entry in definition["oneOf"]}
+    return {entry["const"]: entry.get("description", "") for entry in load_schemas(folder).vocabulary(name)}

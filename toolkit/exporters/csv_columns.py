@@ -134,8 +134,7 @@ def _quote_offset(end: bool) -> Callable[[Row], int | None]:
 
 @lru_cache(maxsize=8)
 def _cameo_codes(schemas: SchemaSet) -> dict[str, str | None]:
-    definition = schemas.schemas["defs.schema.json"]["$defs"]["event_type"]
-    return {entry["const"]: entry.get("x-cameo") for entry in definition["oneOf"]}
+    return {entry["const"]: entry.get("x-cameo") for entry in schemas.vocabulary("event_type")}
 
 
 def _cameo(row: Row) -> str | None:

@@ -16,17 +16,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from toolkit.corpus_index import CorpusIndex
 from toolkit.exporters.csv_columns import TABLE_BY_NAME, TABLES, Column, Row, Table, value_getter
-from toolkit.kinds import KIND_BY_NAME
 from toolkit.model import Kind
 from toolkit.references import EACH
 from toolkit.schema_loader import SchemaSet
-
-if TYPE_CHECKING:
-    from jsonschema_rs import Resolver
 
 PACKAGE_FILE = "datapackage.json"
 
@@ -109,22 +105,12 @@ class SchemaFacts:
     pattern: str | None
 
 
-def _resolve(node: dict[str, Any], resolver: Resolver) -> tuple[dict[str, Any], Resolver]:
-    """Follow ``$ref``s; the referring node's own keywords (its description) win."""
-    while "$ref" in node:
-        resolved = resolver.lookup(node["$ref"])
-        own = {key: value for key, value in node.items() if key != "$ref"}
-        node, resolver = {**resolved.contents, **own}, resolved.resolver
-    return node, resolver
-
-
 def schema_facts(schemas: SchemaSet, kind: str, prefix: tuple[str, ...], path: tuple[str, ...]) -> SchemaFacts:
     """Description, type and constraints of the field at ``prefix + path`` in a kind's schema.
 
     ``required`` holds when every step of ``path`` is required in its parent.
     """
-    root = schemas.schemas[KIND_BY_NAME[kind].schema_file]
-    node, resolver = _resolve(root, schemas.lookup_registry.resolver(root["$id"]))
+    node = schemas.resolve(schemas.kind_schema(kind))[0]
     required = True
     for position, step in enumerate(prefix + path):
         if step == EACH:
@@ -132,7 +118,7 @@ def schema_facts(schemas: SchemaSet, kind: str, prefix: tuple[str, ...], path: t
         else:
             required = required and (position < len(prefix) or step in node.get("required", ()))
             node = node["properties"][step]
-        node, resolver = _resolve(node, resolver)
+        node = schemas.resolve(node)[0]
     consts = [entry["const"] for entry in node.get("oneOf", ()) if "const" in entry]
     enum = node.get("enum") or (consts if consts and len(consts) == len(node["oneOf"]) else None)
     pattern = node.get("pattern")

@@ -299,7 +299,7 @@ def graph_nodes(corpus: CorpusIndex) -> Iterator[Node]:
         "@type": list(DATASET_CLASSES),
         "hadMember": [record_iri(str(record.id)) for record in records],
         "wasDerivedFrom": [record_iri(str(r.id)) for r in records if r.kind.name == "source"],
-    }, *_concept_schemes(corpus.schemas.schemas["defs.schema.json"]["$defs"])]
+    }, *_concept_schemes(corpus.schemas.definitions)]
     record_nodes = (_RecordWriter(corpus, record).node() for record in records)
     return heapq.merge(record_nodes, sorted(others, key=_node_id), key=_node_id)
 

@@ -371,7 +371,7 @@ class _Builder:
         ) or ""
 
     def _scale_description(self, scale: str) -> str:
-        levels = self.corpus.schemas.schemas["defs.schema.json"]["$defs"]["advisory_level"]["oneOf"]
+        levels = self.corpus.schemas.vocabulary("advisory_level")
         return next(entry["properties"]["scale"].get("description", "") for entry in levels
                     if entry["properties"]["scale"]["const"] == scale)
 
