@@ -23,7 +23,7 @@ from toolkit.checks.schema import check_schema
 from toolkit.kinds import KINDS
 from toolkit.loading import load_corpus
 from toolkit.model import Record
-from toolkit.schema_dialect import fast_pattern, fast_schemas
+from toolkit.schema_semantics import fast_pattern, fast_schemas
 from toolkit.schema_loader import load_schemas
 from toolkit.validation import validate
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from toolkit.errors import ToolkitError
 from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME, YAML_SUFFIXES
 from toolkit.loading import corpus_root_of_file, find_corpus_root, load_file, yaml_files_under
-from toolkit.reading import is_within
+from toolkit.input_files import is_within
 from toolkit.model import Report
 from toolkit.validation import DEFAULT_CORPUS, validate
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from toolkit.model import Record
 from toolkit.quotes import SearchText
-from toolkit.reading import OutsideCorpus, read_capped
+from toolkit.input_files import OutsideCorpus, read_capped
 from toolkit.schema_loader import SchemaSet
 
 # An article is some kilobytes of text; the cap keeps a mistaken file (a dump, a

@@ -13,7 +13,7 @@ from toolkit.model import Finding, Kind, Record
 from toolkit.rules import finding
 from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME, YAML_SUFFIXES
 from toolkit.parallel import map_in_processes
-from toolkit.reading import FileTooLarge, NotAFile, OutsideCorpus, read_capped
+from toolkit.input_files import FileTooLarge, NotAFile, OutsideCorpus, read_capped
 from toolkit.unsafe_text import UNSAFE_CHARACTER, explain, first_unsafe, hint_for, shown_name
 from toolkit.yaml_strict import parse_yaml
 
@@ -87,7 +87,7 @@ def read_text(path: Path, file: str, corpus_root: Path | None = None) -> tuple[s
 
     try:
         # One open and one fstat, no stat, is_dir or second open per file
-        # (performance edit, benchmarks/README.md); see toolkit/reading.py.
+        # (performance edit, benchmarks/README.md); see toolkit/input_files.py.
         raw = read_capped(path, MAX_FILE_BYTES, within=corpus_root)
     except FileTooLarge as error:
         return fail("file-too-large", error.strerror,

@@ -2,7 +2,7 @@
 
 Records do not carry a position for every value (that would double the memory of
 a large corpus); a finding asks for one, and the file is parsed again once. It is
-read the one way corpus files are read (``toolkit.reading.opened``: a regular
+read the one way corpus files are read (``toolkit.input_files.opened``: a regular
 file, under the cap, not through a link out of its corpus), and the parse is
 cached by the file's stamp, so a file edited since is parsed again.
 """
@@ -17,7 +17,7 @@ import yaml
 
 from toolkit.loading import MAX_FILE_BYTES, corpus_root_of_file
 from toolkit.model import Finding, Record, json_path
-from toolkit.reading import Stamp, opened
+from toolkit.input_files import Stamp, opened
 from toolkit.rules import finding
 from toolkit.yaml_strict import compose
 

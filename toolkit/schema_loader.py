@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.kinds import KIND_BY_NAME, KINDS
-from toolkit.schema_dialect import FAST_KEYWORDS, fast_schemas, slow_validator_class
+from toolkit.schema_semantics import FAST_KEYWORDS, fast_schemas, slow_validator_class
 
 if TYPE_CHECKING:
     import jsonschema_rs
@@ -120,7 +120,7 @@ class SchemaSet:
     def validators(self) -> dict[str, Validator]:
         """python-jsonschema validators by kind name: slow, but their errors explain themselves.
 
-        They read patterns and types as JSON Schema means them (``schema_dialect.py``).
+        They read patterns and types as JSON Schema means them (``schema_semantics.py``).
         """
         cls = slow_validator_class()
         return {
@@ -137,7 +137,7 @@ class SchemaSet:
         """jsonschema-rs validators by kind name: a yes or no, about 50 times faster.
 
         Empty when jsonschema-rs could pass a record that python-jsonschema fails
-        (``toolkit/schema_dialect.py``), or cannot read the schemas at all.
+        (``toolkit/schema_semantics.py``), or cannot read the schemas at all.
         """
         import jsonschema_rs
 

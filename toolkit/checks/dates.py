@@ -8,7 +8,7 @@ from typing import Any
 
 from toolkit.corpus_index import CorpusIndex
 from toolkit.positions import finding_at
-from toolkit.dates import WEEKDAYS, bounds, earliest, latest, named_weekday
+from toolkit.partial_dates import WEEKDAYS, bounds, earliest, latest, named_weekday
 from toolkit.model import Finding
 from toolkit.model import Record
 

@@ -11,7 +11,7 @@ from toolkit.corpus_index import CorpusIndex
 from toolkit.positions import finding_at
 from toolkit.model import Finding
 from toolkit.kinds import kind_of_id
-from toolkit.references import reference_fields, values_at
+from toolkit.reference_fields import reference_fields, values_at
 
 # Kinds that exist to be referred to: one that nothing references is likely a leftover.
 _REFERENCED_KINDS = {"actor": "unreferenced-actor", "location": "unreferenced-location"}

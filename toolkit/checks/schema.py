@@ -3,7 +3,7 @@
 Two validators, one verdict. jsonschema-rs says whether a record is valid in a
 few microseconds; only records it does not pass go to python-jsonschema, whose
 structured errors the messages are written from. Both read the schemas as JSON
-Schema means them (``schema_dialect.py``), so the findings are the same either
+Schema means them (``schema_semantics.py``), so the findings are the same either
 way (``tests/test_fast_path.py``, ``tests/test_hardening_schema.py``); and should
 they ever disagree, the record is refused all the same, with jsonschema-rs's
 words, never passed.
@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 
 from toolkit.model import Finding, Record, json_path
 from toolkit.positions import finding_at
-from toolkit.schema_dialect import is_json_type
+from toolkit.schema_semantics import is_json_type
 from toolkit.schema_loader import SchemaSet
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from toolkit.corpus_index import CorpusIndex
-from toolkit.dates import earliest, latest
+from toolkit.partial_dates import earliest, latest
 from toolkit.kinds import KINDS
 from toolkit.model import Record
 from toolkit.quotes import find_quote

@@ -21,7 +21,7 @@ from typing import Any
 from toolkit.corpus_index import CorpusIndex
 from toolkit.exporters.csv_columns import TABLE_BY_NAME, TABLES, Column, Row, Table, value_getter
 from toolkit.model import Kind
-from toolkit.references import EACH
+from toolkit.reference_fields import EACH
 from toolkit.schema_loader import SchemaSet
 
 PACKAGE_FILE = "datapackage.json"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.corpus_index import CorpusIndex
-from toolkit.exporters import json_text
+from toolkit.exporters import json_writer
 from toolkit.exporters.jsonld_terms import (
     CONCEPT_EXTRAS,
     CONTEXT_IRI,
@@ -311,5 +311,5 @@ def _node_id(node: Node) -> str:
 def write(corpus: CorpusIndex, out: Path) -> None:
     """Write ``corpus.jsonld`` and the context it names, ``context.jsonld``, into ``out``."""
     with (out / DOCUMENT_NAME).open("wb", buffering=1 << 20) as stream:
-        json_text.write_streamed(stream, {"@context": CONTEXT_IRI}, "@graph", graph_nodes(corpus))
+        json_writer.write_streamed(stream, {"@context": CONTEXT_IRI}, "@graph", graph_nodes(corpus))
     (out / CONTEXT_NAME).write_text(context_text(), encoding="utf-8")

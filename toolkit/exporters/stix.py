@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from toolkit.corpus_index import CorpusIndex
-from toolkit.dates import bounds, earliest
-from toolkit.exporters import json_text
+from toolkit.partial_dates import bounds, earliest
+from toolkit.exporters import json_writer
 from toolkit.exporters import stix_mapping as m
 from toolkit.model import Kind, Record
 
@@ -45,7 +45,7 @@ _BUFFER_BYTES = 1 << 20
 # the file: the id is written as this stand-in of the same length and overwritten
 # in place once the objects are written and hashed.
 _UNNAMED = "bundle--00000000-0000-0000-0000-000000000000"
-_ID_OFFSET = json_text.to_bytes({"type": "bundle", "id": _UNNAMED, "objects": []}).index(_UNNAMED.encode())
+_ID_OFFSET = json_writer.to_bytes({"type": "bundle", "id": _UNNAMED, "objects": []}).index(_UNNAMED.encode())
 
 
 def write_bundle(corpus: CorpusIndex, stream: BinaryIO) -> None:
@@ -55,7 +55,7 @@ def write_bundle(corpus: CorpusIndex, stream: BinaryIO) -> None:
     when they do.
     """
     start = stream.tell()
-    digest = json_text.write_streamed(stream, {"type": "bundle", "id": _UNNAMED}, "objects",
+    digest = json_writer.write_streamed(stream, {"type": "bundle", "id": _UNNAMED}, "objects",
                                       _Builder(corpus).build())
     end = stream.tell()
     named = stix_id("bundle", f"bundle/{digest}")
