@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import generate
-from toolkit.exporters import EXPORTER_BY_NAME
+from toolkit.exporters import FORMATS
 from toolkit.kinds import KINDS
 
 HERE = Path(__file__).resolve().parent
@@ -169,7 +169,7 @@ def commands_for(tool: str, corpus: Path, formats: list[str], scratch: Path) -> 
     if tool == "validate-library":
         return [([sys.executable, "-c", LIBRARY_VALIDATE, corpus.name], corpus.parent)]
     if tool == "export":
-        chosen = ["all"] if formats == list(EXPORTER_BY_NAME) else formats
+        chosen = ["all"] if formats == list(FORMATS) else formats
         options = [item for name in chosen for item in ("--format", name)]
         return [([str(BIN / "toolkit"), "export", *options, "--out", str(scratch), "--corpus", corpus.name],
                  corpus.parent)]
@@ -187,7 +187,7 @@ def commands_for(tool: str, corpus: Path, formats: list[str], scratch: Path) -> 
 def working_formats() -> list[str]:
     """The export formats whose module imports (exporters may still be in the making)."""
     formats = []
-    for name, module in EXPORTER_BY_NAME.items():
+    for name, module in ((f.name, f.module) for f in FORMATS.values()):
         probe = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True)
         if probe.returncode == 0:
             formats.append(name)

@@ -27,7 +27,7 @@ def _repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def in_built_rules(rule_corpora: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run from the built fixtures, where ``tests/rules/<rule>/<kind>`` and ``tests/report_fixture`` are whole corpora."""
+    """Run from the built fixtures, where ``tests/rules/<rule>/<kind>`` and ``tests/report_fixture`` are corpora."""
     monkeypatch.chdir(rule_corpora)
     return rule_corpora
 

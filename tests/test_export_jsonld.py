@@ -312,7 +312,10 @@ def test_the_sparql_example_in_the_documentation_answers_as_it_says(fixture_grap
     assert blocks, "docs/export-jsonld.md has no ```sparql example"
     for block in blocks:
         assert _ids(fixture_graph.query(block), 0) == {
-            ("adv-fixture-nsc-istanbul-level-4",), ("adv-il-nsc-turkey-level-4",), ("adv-nsc-istanbul-level-4-2022-06",)}
+            ("adv-fixture-nsc-istanbul-level-4",),
+            ("adv-il-nsc-turkey-level-4",),
+            ("adv-nsc-istanbul-level-4-2022-06",),
+        }
 
 
 def test_sparql_on_the_real_corpus_finds_who_acted_in_istanbul(real_graph: rdflib.Graph) -> None:

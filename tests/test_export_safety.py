@@ -11,7 +11,6 @@ import csv
 import errno
 import fcntl
 import hashlib
-import importlib
 import json
 import os
 import shutil
@@ -25,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.errors import ToolkitError
-from toolkit.exporters import EXPORTER_BY_NAME
+from toolkit.exporters import FORMATS
 from toolkit.exporters.csv_tables import FORMULA_TRIGGERS, unescape_formula
 from toolkit.exporting import LOCK_NAME, MARKER_NAME, MARKER_TEXT, export
 
@@ -143,7 +142,7 @@ def test_formats_written_side_by_side_are_the_bytes_written_one_after_another(
     assert snapshot(tmp_path / "three-at-once") == reference_exports["large"]
 
 
-@pytest.mark.parametrize("failing", list(EXPORTER_BY_NAME))
+@pytest.mark.parametrize("failing", list(FORMATS))
 def test_a_writer_failing_in_any_process_fails_the_export_and_changes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str,
         reference_exports: dict[str, dict[str, bytes]]) -> None:
@@ -153,7 +152,7 @@ def test_a_writer_failing_in_any_process_fails_the_export_and_changes_nothing(
     def full_disk(corpus: object, folder: Path, part: str | None = None) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / "out.file"))
 
-    module = importlib.import_module(EXPORTER_BY_NAME[failing])
+    module = FORMATS[failing].writer_module()
     monkeypatch.setattr(module, "write_part" if hasattr(module, "PARTS") else "write", full_disk)
     with pytest.raises(ToolkitError, match=r"out\.file: cannot write the export: No space left on device"):
         export(["all"], out, SMALL, jobs=3)  # the failing parts run here or in a child, whichever is free
@@ -321,7 +320,7 @@ def _planted_texts() -> set[str]:
     return found
 
 
-@pytest.mark.skipif("csv" not in EXPORTER_BY_NAME, reason="no CSV exporter registered")
+@pytest.mark.skipif("csv" not in FORMATS, reason="no CSV exporter registered")
 def test_no_csv_cell_starts_with_a_formula_and_every_cell_reads_back_as_written(tmp_path: Path) -> None:
     export(["csv"], tmp_path, FORMULAS)
 

@@ -23,9 +23,10 @@ from hypothesis import strategies as st
 from corpus_overlay import REPORT_FIXTURE, build_fixture, rule_cases
 from toolkit.checks.schema import check_schema
 from toolkit.kinds import KINDS
-from toolkit.loading import Record, load_corpus
-from toolkit.schema_dialect import fast_pattern, fast_schemas
+from toolkit.loading import load_corpus
+from toolkit.model import Record
 from toolkit.schema_loader import load_schemas
+from toolkit.schema_semantics import fast_pattern, fast_schemas
 from toolkit.validation import validate
 
 REPO = Path(__file__).resolve().parent.parent

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit.findings import Finding
+from toolkit.model import Finding
 from toolkit.positions import clear_cache
 from toolkit.rules import RULES
 from toolkit.schema_loader import load_schemas
@@ -31,7 +31,8 @@ CORPUS = TESTS / "hostile" / "corpus"
 # Every fixture corpus of the suite is a seed: files written by other hands, in
 # every kind and shape the project knows (the rule examples break one rule each).
 SEEDS = sorted({*CORPUS.rglob("*.yaml"), *(TESTS / "hostile" / "formula-corpus").rglob("*.yaml"),
-                *TESTS.glob("corpora/*/*/*.yaml"), *TESTS.glob("rules/*/*/*/*.yaml"), *TESTS.glob("rules/_base/*/*.yaml")})
+                *TESTS.glob("corpora/*/*/*.yaml"), *TESTS.glob("rules/*/*/*/*.yaml"),
+                *TESTS.glob("rules/_base/*/*.yaml")})
 SEED_TEXTS = {path: path.read_bytes() for path in SEEDS}
 
 FUZZ = settings(max_examples=200, deadline=timedelta(seconds=2), derandomize=True, database=None,

@@ -30,8 +30,8 @@ from scratch_git import GIT_ENV, annotations_repo, commit_all, git
 from toolkit import loading
 from toolkit.changes import changed_annotation_files
 from toolkit.exporting import ExportRefused, export
+from toolkit.input_files import OutsideCorpus, read_capped
 from toolkit.positions import locate
-from toolkit.reading import OutsideCorpus, read_capped
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "hostile" / "corpus"  # a small valid corpus: 2 actors, 1 event, 1 source

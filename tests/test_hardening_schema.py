@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 
 import toolkit
 from toolkit.checks.schema import check_schema
-from toolkit.findings import Finding
 from toolkit.kinds import KINDS
-from toolkit.loading import Record, load_corpus
+from toolkit.loading import load_corpus
+from toolkit.model import Finding, Record
 from toolkit.schema_loader import load_schemas
 
 REPO = Path(__file__).resolve().parent.parent
@@ -255,7 +255,7 @@ _NUMBERS = st.one_of(st.integers(), st.integers(min_value=-(10**40), max_value=1
 @given(value=st.one_of(_NUMBERS, _TEXT, st.none(), st.lists(_NUMBERS, max_size=2)),
        name=st.sampled_from(["integer", "number", "string", "boolean", "null", "array", "object"]))
 def test_both_validators_give_one_verdict_on_each_type(value: Any, name: str) -> None:
-    from toolkit.schema_dialect import FAST_KEYWORDS, fast_schemas
+    from toolkit.schema_semantics import FAST_KEYWORDS, fast_schemas
 
     schema = {"type": name, "minimum": 1, "maximum": 4} if name in ("integer", "number") else {"type": name}
     fast_schema = fast_schemas({"x": schema})

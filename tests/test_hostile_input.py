@@ -25,7 +25,8 @@ import toolkit
 from toolkit.cli import EXIT_INTERNAL, main
 from toolkit.corpus_index import CorpusIndex
 from toolkit.kinds import KIND_BY_NAME
-from toolkit.loading import MAX_FILE_BYTES, Record, display_path, load_file
+from toolkit.loading import MAX_FILE_BYTES, display_path, load_file
+from toolkit.model import Record
 from toolkit.positions import locate
 from toolkit.schema_loader import load_schemas
 from toolkit.yaml_strict import MAX_VALUES

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.exporters import EXPORTER_BY_NAME
+from toolkit.exporters import FORMATS
 from toolkit.exporters.csv_tables import PARTS as CSV_PARTS
 from toolkit.exporting import write_tasks
-from toolkit.lanes import MAX_QUEUED_TASKS, lanes_available, run_in_lanes, run_queued
+from toolkit.parallel import MAX_QUEUED_TASKS, processes_available, run_in_processes, run_queued
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 
@@ -32,14 +32,14 @@ def test_every_task_runs_and_the_first_runs_here(tmp_path: Path) -> None:
     def first() -> None:
         pids["first"] = os.getpid()
 
-    run_in_lanes([first, _write(tmp_path / "b", "b"), _write(tmp_path / "c", "c")])
+    run_in_processes([first, _write(tmp_path / "b", "b"), _write(tmp_path / "c", "c")])
     assert pids == {"first": here}
     assert (tmp_path / "b").read_text() == "b" and (tmp_path / "c").read_text() == "c"
 
 
 def test_results_come_back_in_the_order_of_the_tasks() -> None:
     here = os.getpid()
-    results = run_in_lanes([os.getpid, os.getpid, lambda: {"nested": [1, "two", None]}])
+    results = run_in_processes([os.getpid, os.getpid, lambda: {"nested": [1, "two", None]}])
     assert results[0] == here
     assert results[1] != here  # run in a child
     assert results[2] == {"nested": [1, "two", None]}
@@ -50,7 +50,7 @@ def test_an_error_in_a_child_comes_back_as_itself_with_the_child_traceback(tmp_p
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "bundle.json"))
 
     with pytest.raises(OSError) as raised:
-        run_in_lanes([lambda: None, full_disk])
+        run_in_processes([lambda: None, full_disk])
     assert raised.value.errno == errno.ENOSPC
     assert raised.value.filename == str(tmp_path / "bundle.json")
     assert any("in full_disk" in note for note in raised.value.__notes__)
@@ -67,7 +67,7 @@ def test_an_error_that_cannot_be_pickled_comes_back_as_its_traceback() -> None:
         raise _Unpicklable()
 
     with pytest.raises(RuntimeError, match=r"(?s)a forked process failed:.*_Unpicklable: holds a lock"):
-        run_in_lanes([lambda: None, fails])
+        run_in_processes([lambda: None, fails])
 
 
 def test_a_child_killed_without_a_word_is_reported() -> None:
@@ -75,7 +75,7 @@ def test_a_child_killed_without_a_word_is_reported() -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
     with pytest.raises(ChildProcessError, match="killed by signal SIGKILL"):
-        run_in_lanes([lambda: None, killed])
+        run_in_processes([lambda: None, killed])
 
 
 def test_when_this_process_fails_its_children_are_killed_and_reaped(tmp_path: Path) -> None:
@@ -93,7 +93,7 @@ def test_when_this_process_fails_its_children_are_killed_and_reaped(tmp_path: Pa
 
     started = time.monotonic()
     with pytest.raises(ValueError, match="the writer here failed"):
-        run_in_lanes([fails_once_the_child_runs, sleeps])
+        run_in_processes([fails_once_the_child_runs, sleeps])
     assert time.monotonic() - started < 10
     with pytest.raises(ProcessLookupError):  # killed and reaped: no such process any more
         os.kill(int(pid_file.read_text()), 0)
@@ -105,11 +105,11 @@ def test_children_die_with_a_parent_killed_outright(tmp_path: Path) -> None:
     program = (
         "import os, sys, time\n"
         "from pathlib import Path\n"
-        "from toolkit.lanes import run_in_lanes\n"
+        "from toolkit.parallel import run_in_processes\n"
         "def child():\n"
         f"    Path({str(pid_file)!r}).write_text(str(os.getpid()))\n"
         "    time.sleep(60)\n"
-        "run_in_lanes([lambda: time.sleep(60), child])\n"
+        "run_in_processes([lambda: time.sleep(60), child])\n"
     )
     parent = subprocess.Popen([sys.executable, "-c", program])
     try:
@@ -137,13 +137,13 @@ def _alive(pid: int) -> bool:
 
 
 def test_one_lane_when_asked_or_when_another_thread_runs() -> None:
-    assert lanes_available(1) == 1
-    assert lanes_available(3) == 3
+    assert processes_available(1) == 1
+    assert processes_available(3) == 3
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        assert lanes_available(3) == 1  # forking beside a running thread can deadlock the child
+        assert processes_available(3) == 1  # forking beside a running thread can deadlock the child
     finally:
         stop.set()
         thread.join()
@@ -191,8 +191,8 @@ def test_the_queue_is_refused_beyond_its_size() -> None:
 
 
 def test_the_costliest_formats_are_written_first_and_the_csv_tables_last(tmp_path: Path) -> None:
-    staged = {name: tmp_path / name for name in EXPORTER_BY_NAME}
-    tasks = write_tasks(list(EXPORTER_BY_NAME), None, staged)  # type: ignore[arg-type]  # nothing runs here
+    staged = {name: tmp_path / name for name in FORMATS}
+    tasks = write_tasks(list(FORMATS), None, staged)  # type: ignore[arg-type]  # nothing runs here
     writers = [task.args[0] for task in tasks]  # type: ignore[attr-defined]
     assert [writer.__module__ for writer in writers[:2]] == ["toolkit.exporters.stix", "toolkit.exporters.jsonld"]
     assert [writer.keywords["part"] for writer in writers[2:]] == list(CSV_PARTS)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.loading import MIN_FILES_PER_LANE, load_corpus
+from toolkit.loading import MIN_FILES_PER_PROCESS, load_corpus
 from toolkit.validation import check_corpus, validate
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
@@ -50,7 +50,7 @@ def test_progress_runs_to_the_total_and_never_past_it() -> None:
 
 def test_a_small_corpus_is_parsed_in_this_process_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     forked: list[int] = []
-    monkeypatch.setattr("toolkit.lanes._fork", lambda task: forked.append(1) or pytest.fail("forked"))
-    load_corpus(REAL)  # 95 files, far below MIN_FILES_PER_LANE per process
-    assert len(list(REAL.rglob("*.yaml"))) < MIN_FILES_PER_LANE
+    monkeypatch.setattr("toolkit.parallel._fork", lambda task: forked.append(1) or pytest.fail("forked"))
+    load_corpus(REAL)  # 95 files, far below MIN_FILES_PER_PROCESS per process
+    assert len(list(REAL.rglob("*.yaml"))) < MIN_FILES_PER_PROCESS
     assert forked == []

@@ -9,7 +9,7 @@ import pytest
 
 from toolkit.kinds import KINDS
 from toolkit.reference_docs import REGENERATE, render, slug
-from toolkit.schema_fields import choices, definitions, kind_fields
+from toolkit.schema_fields import choices, kind_fields
 from toolkit.schema_loader import load_schemas, vocabulary
 
 
@@ -45,7 +45,7 @@ def test_the_reference_lists_every_field_of_every_kind(schemas, reference: str) 
 
 
 def test_the_reference_gives_every_vocabulary_value_with_its_description(schemas, reference: str) -> None:
-    defs = definitions(schemas)
+    defs = schemas.definitions
     vocabularies = [name for name in defs if choices(defs[name])]
     assert {"event_type", "participant_role", "event_status", "actor_type"} <= set(vocabularies)
     for name in vocabularies:

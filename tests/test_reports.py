@@ -22,13 +22,12 @@ from typer.testing import CliRunner
 import toolkit
 from corpus_overlay import RULES_DIR, build_corpus
 from toolkit.cli import app
-from toolkit.findings import Finding, Severity
+from toolkit.model import Finding, Report, Severity
 from toolkit.reporters.github import GithubReporter, escape_data, escape_property
 from toolkit.reporters.json_report import JsonReporter
 from toolkit.reporters.sarif import SarifReporter
 from toolkit.reporters.text import TextReporter
 from toolkit.rules import RULES
-from toolkit.validation import Report
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = "tests/report_fixture"

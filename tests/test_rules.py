@@ -19,8 +19,8 @@ import pytest
 
 import toolkit
 from corpus_overlay import BASE, RULES_DIR, build_corpus, rule_cases
-from toolkit.findings import Finding
 from toolkit.loading import MAX_FILE_BYTES
+from toolkit.model import Finding
 from toolkit.rules import RULES
 from toolkit.yaml_strict import parse_yaml
 

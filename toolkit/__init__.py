@@ -18,8 +18,8 @@ __all__ = ["Finding", "Report", "ToolkitError", "__version__", "export", "valida
 
 _LAZY = {
     "validate": ("toolkit.validation", "validate"),
-    "Report": ("toolkit.validation", "Report"),
-    "Finding": ("toolkit.findings", "Finding"),
+    "Report": ("toolkit.model", "Report"),
+    "Finding": ("toolkit.model", "Finding"),
     "export": ("toolkit.exporting", "export"),
     "ToolkitError": ("toolkit.errors", "ToolkitError"),
 }

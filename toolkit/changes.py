@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
+from toolkit.input_files import is_within_as_named
 from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME, YAML_SUFFIXES
 from toolkit.loading import corpus_root_of_file, find_corpus_root, load_file, working_directory, yaml_files_under
-from toolkit.reading import is_within_as_named
-from toolkit.validation import DEFAULT_CORPUS, Report, check_path_given, validate
+from toolkit.model import Report
+from toolkit.validation import DEFAULT_CORPUS, check_path_given, validate
 
 _SOURCE_FOLDER = KIND_BY_NAME["source"].folder
 

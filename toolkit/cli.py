@@ -16,9 +16,8 @@ from typing import Annotated
 
 import typer
 
-from toolkit.exporters import EXPORTER_BY_NAME
+from toolkit.exporters import FORMATS
 from toolkit.kinds import KINDS
-from toolkit.loading import MIN_FILES_PER_LANE
 from toolkit.reporters import REPORTER_BY_NAME
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -34,7 +33,7 @@ app = typer.Typer(
 # The choices come from the registries at run time, so mypy cannot list their
 # members (it needs literals); the code reads only ``.value``, a str either way.
 ReportFormat = Enum("ReportFormat", {name: name for name in REPORTER_BY_NAME}, type=str)  # type: ignore[misc]
-ExportFormat = Enum("ExportFormat", {name: name for name in [*EXPORTER_BY_NAME, "all"]}, type=str)  # type: ignore[misc]
+ExportFormat = Enum("ExportFormat", {name: name for name in [*FORMATS, "all"]}, type=str)  # type: ignore[misc]
 KindName = Enum("KindName", {kind.name: kind.name for kind in KINDS}, type=str)  # type: ignore[misc]
 
 
@@ -76,9 +75,8 @@ def validate(
         help="Check only the annotation files changed since the git ref REF (committed since the merge base, "
              "staged, unstaged or new), within PATHS.")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, show_default="every usable core",
-                                             help="Processes that parse the corpus (by default one per core, "
-                                                  f"once each gets {MIN_FILES_PER_LANE:,} files); "
-                                                  "1 parses it in this one.")] = None,
+                                             help="Processes that parse the corpus (by default one per core "
+                                                  "when the corpus is large); 1 parses it in this one.")] = None,
 ) -> None:
     """Check annotation files: strict YAML, schemas, references, evidence, dates.
 

@@ -6,11 +6,9 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from toolkit.findings import Finding, Severity, json_path
-from toolkit.loading import Record
-from toolkit.positions import locate
+from toolkit.input_files import OutsideCorpus, read_capped
+from toolkit.model import Record
 from toolkit.quotes import SearchText
-from toolkit.reading import OutsideCorpus, read_capped
 from toolkit.schema_loader import SchemaSet
 
 # An article is some kilobytes of text; the cap keeps a mistaken file (a dump, a
@@ -89,11 +87,3 @@ class CorpusIndex:
             return SourceText(None, hashlib.sha256(raw).hexdigest(),
                               ("source-text-missing", f"the text file {shown} is not UTF-8"))
         return SourceText(text, hashlib.sha256(raw).hexdigest(), search=SearchText(text))
-
-
-def finding_at(record: Record, rule: str, severity: Severity, parts: tuple[str | int, ...] | list[str | int],
-               message: str,
-               hint: str | None = None, *, key: bool = False) -> Finding:
-    """A finding located at a path inside a record's file."""
-    line, column = locate(record.path, tuple(parts), key=key)
-    return Finding(record.file, line, column, rule, severity, message, json_path(parts), hint)

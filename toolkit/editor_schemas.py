@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError
-from toolkit.kinds import KINDS, Kind
+from toolkit.kinds import KINDS
 from toolkit.loading import display_path
+from toolkit.model import Kind
 from toolkit.output_files import OutputFolder, OutputRefused, describe
-from toolkit.schema_fields import definition_name, definitions
-from toolkit.schema_loader import SchemaSet, load_schemas
+from toolkit.schema_loader import SchemaSet, definition_name, load_schemas
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 # Marks the files this module writes, so that a rerun may replace them and
@@ -55,7 +55,7 @@ def bundle(kind: Kind, schemas: SchemaSet) -> dict[str, Any]:
     source = copy.deepcopy(schemas.schemas[kind.schema_file])
     if "$defs" in source:
         raise ToolkitError(f"{kind.schema_file} has definitions of its own; keep them in defs.schema.json")
-    shared = definitions(schemas)
+    shared = schemas.definitions
     used: set[str] = set()
     body = _rewrite({key: value for key, value in source.items() if key not in ("$schema", "$id", "$defs")}, used)
     collected: dict[str, Any] = {}

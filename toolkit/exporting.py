@@ -22,12 +22,12 @@ from pathlib import Path
 
 from toolkit.corpus_index import CorpusIndex
 from toolkit.errors import ToolkitError
-from toolkit.exporters import EXPORTER_BY_NAME, WRITE_COST, Writer, parts
-from toolkit.findings import Finding
-from toolkit.lanes import lanes_available, run_queued
+from toolkit.exporters import FORMATS, Writer, untreated_kinds
 from toolkit.loading import find_corpus_root
+from toolkit.model import Report
 from toolkit.output_files import OutputFolder, OutputRefused, describe
-from toolkit.validation import DEFAULT_CORPUS, Report, check_corpus, cycle_collection_paused
+from toolkit.parallel import cycle_collection_paused, processes_available, run_queued
+from toolkit.validation import DEFAULT_CORPUS, check_corpus
 
 DEFAULT_OUT = Path("exports")
 LOCK_NAME = ".toolkit-export.lock"
@@ -86,7 +86,7 @@ def _left_by_a_run(out: OutputFolder, name: str, prefix: str) -> str | None:
         return None
     format_name = name[len(prefix):].rpartition("-")[0]
     mode = out.kind(name)
-    if format_name not in EXPORTER_BY_NAME or mode is None or not stat.S_ISDIR(mode):
+    if format_name not in FORMATS or mode is None or not stat.S_ISDIR(mode):
         return None
     with out.subfolder(name) as folder:
         return format_name if not folder.names() or _marked(folder) else None
@@ -184,12 +184,12 @@ def _cannot_write(error: OSError, out_dir: Path) -> ToolkitError:
 def write_tasks(names: Sequence[str], index: CorpusIndex, staged: dict[str, Path]) -> list[Callable[[], None]]:
     """Every part of the named formats as a task writing it into its staging folder, costliest first.
 
-    A format's cost (``WRITE_COST``) is shared evenly among its parts. Started
+    A format's cost (``ExportFormat.cost``) is shared evenly among its parts. Started
     in this order, each process taking the next task when free, the processes
     end within about one small part of each other.
     """
-    tasks = [(WRITE_COST[name] / len(format_parts), partial(_write_part, writer, index, staged[name]))
-             for name in names for format_parts in [parts(name)] for _, writer in format_parts]
+    tasks = [(FORMATS[name].cost / len(format_parts), partial(_write_part, writer, index, staged[name]))
+             for name in names for format_parts in [FORMATS[name].parts()] for _, writer in format_parts]
     return [task for _, task in sorted(tasks, key=lambda costed: -costed[0])]
 
 
@@ -212,10 +212,13 @@ def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
     Raises ``ExportRefused`` if the corpus has errors (nothing is written) and
     ``ToolkitError`` for usage and I/O problems (nothing is changed).
     """
-    names = list(EXPORTER_BY_NAME) if "all" in formats else list(dict.fromkeys(formats))
-    unknown = [name for name in names if name not in EXPORTER_BY_NAME]
+    names = list(FORMATS) if "all" in formats else list(dict.fromkeys(formats))
+    unknown = [name for name in names if name not in FORMATS]
     if unknown:
-        raise ToolkitError(f"unknown export format {unknown[0]!r}; choose from {', '.join(EXPORTER_BY_NAME)}, all")
+        raise ToolkitError(f"unknown export format {unknown[0]!r}; choose from {', '.join(FORMATS)}, all")
+    gaps = untreated_kinds(names)
+    if gaps:
+        raise ToolkitError("; ".join(gaps) + ": add it (docs/architecture.md, 'Adding a kind')")
     corpus = Path(corpus)
     if not corpus.is_dir():
         raise ToolkitError(f"{corpus}: no such corpus folder")
@@ -224,8 +227,7 @@ def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
     _check_places(out_dir, root, names)
     _check_out_dir(out_dir, names)
     checked = check_corpus(root, jobs=jobs)
-    report = Report(tuple(sorted(set(checked.findings), key=Finding.sort_key)), len(checked.files),
-                    len(checked.index.records))
+    report = Report.of(checked.findings, len(checked.files), len(checked.index.records))
     if report.errors:
         raise ExportRefused(report)
     try:
@@ -243,7 +245,7 @@ def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
                         staging.create_file(MARKER_NAME, MARKER_BYTES)
                 run_queued(write_tasks(names, checked.index, {name: out_dir / staging_name
                                                               for name, staging_name in staged.items()}),
-                           lanes_available(jobs))
+                           processes_available(jobs))
                 _swap_in(out, staged)
             finally:
                 for staging_name in staged.values():

@@ -1,24 +1,28 @@
-"""The kinds of record: the folder each lives in, its schema file and id prefix."""
+"""The kinds of record: the one registry of where each lives and how each export treats it.
+
+Adding a kind is its schema (``schemas/<kind>.schema.json``) plus one entry here;
+each exporter then needs its treatment of the kind (see docs/architecture.md,
+"Adding a kind"), and an export refuses to start, naming the exporter, until
+every exporter has one.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True, slots=True)
-class Kind:
-    name: str
-    folder: str
-    schema_file: str
-    id_prefix: str
-
+from toolkit.model import Kind
 
 KINDS: tuple[Kind, ...] = (
-    Kind("source", "sources", "source.schema.json", "src-"),
-    Kind("actor", "actors", "actor.schema.json", "act-"),
-    Kind("location", "locations", "location.schema.json", "loc-"),
-    Kind("event", "events", "event.schema.json", "evt-"),
-    Kind("advisory", "advisories", "advisory.schema.json", "adv-"),
+    # A source is written as a STIX report of the objects citing it; an actor as an
+    # identity, or as the hostile type of its actor type when an event makes it one.
+    Kind("source", "sources", "source.schema.json", "src-",
+         csv_table="sources", jsonld_classes=("NewsArticle", "Entity"), stix_type="report"),
+    Kind("actor", "actors", "actor.schema.json", "act-",
+         csv_table="actors", jsonld_classes=("Entity",), stix_type="identity"),
+    Kind("location", "locations", "location.schema.json", "loc-",
+         csv_table="locations", jsonld_classes=("Entity",), stix_type="location"),
+    Kind("event", "events", "event.schema.json", "evt-",
+         csv_table="events", jsonld_classes=("Event", "Entity"), stix_type="event"),
+    Kind("advisory", "advisories", "advisory.schema.json", "adv-",
+         csv_table="advisories", jsonld_classes=("Advisory", "Entity"), stix_type="eat-advisory"),
 )
 KIND_BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 KIND_BY_FOLDER: dict[str, Kind] = {kind.folder: kind for kind in KINDS}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import marshal
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
@@ -11,32 +10,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from toolkit.findings import Finding, Severity
-from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME, YAML_SUFFIXES, Kind
-from toolkit.lanes import lanes_available, run_in_lanes
-from toolkit.reading import FileTooLarge, NotAFile, OutsideCorpus, read_capped
-from toolkit.reading import is_within as is_within  # re-exported: other modules import it from here
+from toolkit.input_files import FileTooLarge, NotAFile, OutsideCorpus, read_capped
+from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME, YAML_SUFFIXES
+from toolkit.model import Finding, Kind, Record
+from toolkit.parallel import map_in_processes
+from toolkit.rules import finding
 from toolkit.unsafe_text import UNSAFE_CHARACTER, explain, first_unsafe, hint_for, shown_name
 from toolkit.yaml_strict import parse_yaml
 
 # One record per file is a few kilobytes; a cap keeps a mistaken or hostile file
 # (a log, a dump, an alias bomb written out) from being parsed at all.
 MAX_FILE_BYTES = 1024 * 1024
-
-
-@dataclass(slots=True)
-class Record:
-    """One annotation record: its kind, data and the file it was read from."""
-
-    kind: Kind
-    data: dict[str, Any]
-    file: str  # as shown in findings
-    path: Path  # on disk
-
-    @property
-    def id(self) -> str | None:
-        value = self.data.get("id")
-        return value if isinstance(value, str) else None
 
 
 @dataclass(slots=True)
@@ -116,11 +100,11 @@ def read_text(path: Path, file: str, corpus_root: Path | None = None) -> tuple[s
 
     def fail(rule: str, message: str, line: int | None = None, column: int | None = None,
              hint: str | None = None) -> tuple[None, list[Finding]]:
-        return None, [Finding(file, line, column, rule, Severity.ERROR, message, "", hint)]
+        return None, [finding(file, line, column, rule, message, "", hint)]
 
     try:
         # One open and one fstat, no stat, is_dir or second open per file
-        # (performance edit, benchmarks/README.md); see toolkit/reading.py.
+        # (performance edit, benchmarks/README.md); see toolkit/input_files.py.
         raw = read_capped(path, MAX_FILE_BYTES, within=corpus_root)
     except FileTooLarge as error:
         return fail("file-too-large", error.strerror,
@@ -166,7 +150,7 @@ def unsafe_character_finding(text: str, index: int, file: str) -> Finding:
     column = index - (text.rfind("\n", 0, index) + 1) + 1
     more = sum(1 for _ in UNSAFE_CHARACTER.finditer(text, index + 1))
     message = explain(char) + (f" ({more} more such character{'s' if more > 1 else ''} in the file)" if more else "")
-    return Finding(file, line, column, "yaml-unsafe-character", Severity.ERROR, message, "", hint_for(char))
+    return finding(file, line, column, "yaml-unsafe-character", message, "", hint_for(char))
 
 
 def find_corpus_root(path: Path) -> Path | None:
@@ -350,7 +334,7 @@ def folder_findings(problems: Iterable[tuple[str, str]], resolved: dict[str, str
         above = _display_path(parent, resolved)
         return shown_name(name if above == "." else f"{above}/{name}")
 
-    return [Finding(shown(folder), None, None, "file-unreadable", Severity.ERROR, message,
+    return [finding(shown(folder), None, None, "file-unreadable", message,
                     "", "make the folder readable, or keep the records themselves in the corpus folder")
             for folder, message in problems]
 
@@ -374,7 +358,7 @@ def parse_file(path: Path, kind: Kind | None, file: str,
         return None, result.findings
     if kind is None:
         folders = ", ".join(f"{name}/" for name in KIND_BY_FOLDER)
-        return None, [Finding(file, None, None, "file-kind-unknown", Severity.ERROR,
+        return None, [finding(file, None, None, "file-kind-unknown",
                               "cannot tell which kind of record this is from its folder",
                               "", f"put the file in one of the folders {folders}")]
     return result.data, []
@@ -392,27 +376,10 @@ def kind_for(path: Path, root: Path) -> Kind | None:
 # Below this many files per process, forking and sending the data back cost more
 # than parsing in parallel saves: even at 300 files, 30 ms less (of 220) at 1,000,
 # a third less time at 10,000 on two cores (performance edit, benchmarks/README.md).
-MIN_FILES_PER_LANE = 500
+MIN_FILES_PER_PROCESS = 500
 
 # What loading one file gives: the name findings show, the kind's name, the data or None.
 _Loaded = tuple[str, "str | None", "dict[str, Any] | None"]
-
-
-@dataclass(slots=True)
-class _Share:
-    """What one process loaded: its files' names, kinds and data, and the findings by file.
-
-    A forked process sends ``loaded`` as marshal bytes: the data is plain (str,
-    int, float, bool, None, lists and dicts), which marshal writes and reads four
-    times faster than pickle, and it keeps field names interned (performance edit,
-    benchmarks/README.md). Findings are few and go as they are.
-    """
-
-    loaded: list[_Loaded] | bytes
-    findings: dict[int, list[Finding]]  # position in the share -> the findings of that file
-
-    def unpacked(self) -> list[_Loaded]:
-        return marshal.loads(self.loaded) if isinstance(self.loaded, bytes) else self.loaded
 
 
 def load_corpus(root: Path, progress: Callable[[int, int], None] | None = None, *,
@@ -420,9 +387,8 @@ def load_corpus(root: Path, progress: Callable[[int, int], None] | None = None, 
     """Load every annotation file under a corpus folder; ``progress(done, total)`` follows the files.
 
     Large corpora are loaded in forked processes, a share of the files each, on
-    up to ``jobs`` cores (default: every usable core, if each gets at least
-    ``MIN_FILES_PER_LANE`` files; ``jobs`` given: that many, whatever the size).
-    The records and findings are the same either way, in the same order.
+    up to ``jobs`` cores (see ``toolkit.parallel.map_in_processes``). The records
+    and findings are the same either way, in the same order.
     """
     root = root.absolute()
     corpus = LoadedCorpus(root)
@@ -430,30 +396,26 @@ def load_corpus(root: Path, progress: Callable[[int, int], None] | None = None, 
     paths = list(map(Path, yaml_files_under(os.fspath(root), problems)))
     corpus.findings.extend(folder_findings(problems))
     corpus.folders.extend(finding.file for finding in corpus.findings)
-    lanes = max(1, min(lanes_available(jobs), len(paths) // MIN_FILES_PER_LANE if jobs is None else len(paths)))
-    # Every lane-th file, not a run of files: kinds differ in size and sit in
-    # folders of their own, so runs would give one process all the big files.
-    shares = run_in_lanes([partial(_load_share, paths[number::lanes], root, progress if number == 0 else None,
-                                   len(paths), packed=number > 0)
-                           for number in range(lanes)])
-    unpacked = [share.unpacked() for share in shares]
-    for position, path in enumerate(paths):
-        number, within = position % lanes, position // lanes
-        file, kind_name, data = unpacked[number][within]
+    work: Callable[[list[Path], bool], tuple[list[_Loaded], dict[int, list[Finding]]]] = partial(
+        _load_share, root=root, progress=progress, total=len(paths))
+    processes, loaded = map_in_processes(work, paths, jobs=jobs, min_per_process=MIN_FILES_PER_PROCESS)
+    for path, (file, kind_name, data), file_findings in loaded:
         corpus.files.append(file)
-        corpus.findings.extend(shares[number].findings.get(within, ()))
+        if file_findings:
+            corpus.findings.extend(file_findings)
         if data is not None and kind_name is not None:
             corpus.records.append(Record(KIND_BY_NAME[kind_name], data, file, path))
-    if progress is not None and lanes > 1:  # the other shares may have ended last
+    if progress is not None and processes > 1:  # the other shares may have ended last
         progress(len(paths), len(paths))
     return corpus
 
 
-def _load_share(paths: list[Path], root: Path, progress: Callable[[int, int], None] | None,
-                total: int, *, packed: bool) -> _Share:
+def _load_share(paths: list[Path], first: bool, *, root: Path, progress: Callable[[int, int], None] | None,
+                total: int) -> tuple[list[_Loaded], dict[int, list[Finding]]]:
     # Only the share loaded in this process reports progress; the others run as fast,
     # so its fraction done stands for the whole. Kinds go back by name, so that a
-    # child sends strings, and the records get this process's Kind objects.
+    # child sends plain strings, and the records get this process's Kind objects.
+    progress = progress if first else None
     resolved: dict[str, str] = {}  # folders resolved once for the whole share
     loaded: list[_Loaded] = []
     findings_by_file: dict[int, list[Finding]] = {}
@@ -466,4 +428,4 @@ def _load_share(paths: list[Path], root: Path, progress: Callable[[int, int], No
         loaded.append((file, kind.name if kind is not None else None, data))
         if findings:
             findings_by_file[done - 1] = findings
-    return _Share(marshal.dumps(loaded) if packed else loaded, findings_by_file)
+    return loaded, findings_by_file

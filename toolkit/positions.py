@@ -2,7 +2,7 @@
 
 Records do not carry a position for every value (that would double the memory of
 a large corpus); a finding asks for one, and the file is parsed again once. It is
-read the one way corpus files are read (``toolkit.reading.opened``: a regular
+read the one way corpus files are read (``toolkit.input_files.opened``: a regular
 file, under the cap, not through a link out of its corpus), and the parse is
 cached by the file's stamp, so a file edited since is parsed again.
 """
@@ -15,8 +15,10 @@ from pathlib import Path
 
 import yaml
 
+from toolkit.input_files import Stamp, opened
 from toolkit.loading import MAX_FILE_BYTES, corpus_root_of_file
-from toolkit.reading import Stamp, opened
+from toolkit.model import Finding, Record, json_path
+from toolkit.rules import finding
 from toolkit.yaml_strict import compose
 
 _CACHE_SIZE = 256
@@ -94,3 +96,14 @@ def _pairs(node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
 def clear_cache() -> None:
     """Forget parsed files (they are parsed again anyway once edited: this only frees memory)."""
     _NODES.clear()
+
+
+def finding_at(record: Record, rule: str, parts: tuple[str | int, ...] | list[str | int], message: str,
+               hint: str | None = None, *, key: bool = False) -> Finding:
+    """The one way to build a finding placed at a path inside a record's file.
+
+    The severity is the rule's own (``toolkit/rules.py``); with ``key``, the
+    place is the key of the last part rather than its value.
+    """
+    line, column = locate(record.path, tuple(parts), key=key)
+    return finding(record.file, line, column, rule, message, json_path(parts), hint)

@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from toolkit.kinds import KINDS, Kind
-from toolkit.schema_fields import Field, choices, definitions, kind_fields
+from toolkit.kinds import KINDS
+from toolkit.model import Kind
+from toolkit.schema_fields import Field, choices, kind_fields
 from toolkit.schema_loader import SchemaSet, load_schemas
 
 REGENERATE = "python -m toolkit.reference_docs docs/reference.md"
@@ -176,7 +177,7 @@ def _variant_sections(schemas: SchemaSet, defs: dict[str, Any]) -> list[str]:
 def render(schemas: SchemaSet | None = None) -> str:
     """The whole reference as Markdown."""
     schemas = schemas or load_schemas()
-    defs = definitions(schemas)
+    defs = schemas.definitions
     lines = [
         "# Annotation reference",
         "",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from toolkit.findings import Severity
+from toolkit.model import Finding, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +92,9 @@ RULES: dict[str, Rule] = {
              spans_files=True),
     ]
 }
+
+
+def finding(file: str, line: int | None, column: int | None, rule: str, message: str, path: str = "",
+            hint: str | None = None) -> Finding:
+    """A finding of ``rule``, with the severity this table gives the rule (never passed by hand)."""
+    return Finding(file, line, column, rule, RULES[rule].severity, message, path, hint)

@@ -15,10 +15,11 @@ import textwrap
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
-from toolkit.kinds import KIND_BY_NAME, YAML_SUFFIXES, Kind
+from toolkit.kinds import KIND_BY_NAME, YAML_SUFFIXES
 from toolkit.loading import display_path
+from toolkit.model import Kind
 from toolkit.output_files import OutputFolder, OutputRefused
-from toolkit.schema_fields import Field, choices, definitions, kind_fields
+from toolkit.schema_fields import Field, choices, kind_fields
 from toolkit.schema_loader import SchemaSet, load_schemas
 
 WIDTH = 88
@@ -29,7 +30,7 @@ SCHEMA_FOLDER = "schemas"
 
 def check_id(kind: Kind, record_id: str, schemas: SchemaSet) -> None:
     """Refuse an id that does not have the form of the kind's ids."""
-    definition = definitions(schemas)[f"{kind.name}_id"]
+    definition = schemas.definition(f"{kind.name}_id")
     # The strip: a pattern's `$` also matches before a final newline.
     if record_id != record_id.strip() or not re.search(definition["pattern"], record_id):
         raise ToolkitError(f"{record_id!r} is not a valid {kind.name} id. {definition.get('description', '')}".strip())

@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from toolkit.kinds import KIND_BY_NAME
 from toolkit.schema_loader import SchemaSet
 
-DEFS_FILE = "defs.schema.json"
 # Our schemas are not recursive; a bound keeps a mistaken self-reference finite.
 _MAX_DEPTH = 12
 
@@ -41,35 +39,8 @@ class Field:
         return self.schema.get("type") == "array"
 
     @property
-    def is_mapping(self) -> bool:
-        return self.schema.get("type") == "object" or bool(self.schema.get("properties"))
-
-    @property
     def items(self) -> dict[str, Any]:
         return self.schema.get("items", {}) if self.is_list else {}
-
-
-def definition_name(ref: str) -> str:
-    """``defs.schema.json#/$defs/actor_id`` or ``#/$defs/actor_id`` to ``actor_id``."""
-    document, _, pointer = ref.partition("#")
-    if document not in ("", DEFS_FILE) or not pointer.startswith("/$defs/") or pointer.count("/") != 2:
-        raise ValueError(f"unsupported $ref {ref!r}: refer to {DEFS_FILE}#/$defs/<name>")
-    return pointer.rsplit("/", 1)[1]
-
-
-def resolve(schema: dict[str, Any], defs: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-    """A schema with its ``$ref`` chain merged in, and the name of the first definition."""
-    first: str | None = None
-    merged = dict(schema)
-    for _ in range(_MAX_DEPTH):
-        ref = merged.pop("$ref", None)
-        if ref is None:
-            break
-        name = definition_name(ref)
-        first = first or name
-        # Keywords beside a $ref (a description, mostly) override the definition's.
-        merged = {**defs[name], **merged}
-    return merged, first
 
 
 def _required(schema: dict[str, Any]) -> dict[str, set[str]]:
@@ -92,7 +63,7 @@ def _variants(schema: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def _fields(schema: dict[str, Any], defs: dict[str, Any], depth: int,
+def _fields(schema: dict[str, Any], schemas: SchemaSet, depth: int,
             also_required: set[str] | frozenset[str] = frozenset()) -> tuple[Field, ...]:
     if depth > _MAX_DEPTH:
         return ()
@@ -101,31 +72,24 @@ def _fields(schema: dict[str, Any], defs: dict[str, Any], depth: int,
     variants = _variants(schema)
     fields = []
     for name, raw in schema.get("properties", {}).items():
-        resolved, definition = resolve(raw, defs)
+        resolved, definition = schemas.resolve(raw)
         if name in variants and "oneOf" not in resolved:
             resolved = {**resolved, "oneOf": variants[name]}
         item_definition = None
         children: tuple[Field, ...] = ()
         if resolved.get("type") == "array":
-            items, item_definition = resolve(resolved.get("items", {}), defs)
+            items, item_definition = schemas.resolve(resolved.get("items", {}))
             resolved = {**resolved, "items": items}
-            children = _fields(items, defs, depth + 1)
+            children = _fields(items, schemas, depth + 1)
         elif resolved.get("properties"):
-            children = _fields(resolved, defs, depth + 1, nested_required.get(name, set()))
+            children = _fields(resolved, schemas, depth + 1, nested_required.get(name, set()))
         fields.append(Field(name, name in required, resolved, definition, item_definition, children, depth))
     return tuple(fields)
 
 
 def kind_fields(kind: str, schemas: SchemaSet) -> tuple[Field, ...]:
     """The top-level fields of a kind of record, each with its nested fields."""
-    schema = schemas.schemas[KIND_BY_NAME[kind].schema_file]
-    return _fields(schema, definitions(schemas), 0)
-
-
-def definitions(schemas: SchemaSet) -> dict[str, Any]:
-    """The shared ``$defs`` of ``defs.schema.json``."""
-    defs: dict[str, Any] = schemas.schemas[DEFS_FILE]["$defs"]
-    return defs
+    return _fields(schemas.kind_schema(kind), schemas, 0)
 
 
 def choices(schema: dict[str, Any]) -> list[tuple[str, str]]:

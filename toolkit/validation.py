@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from toolkit.checks.references import check_references
 from toolkit.checks.schema import check_schema
 from toolkit.corpus_index import CorpusIndex
 from toolkit.errors import ToolkitError
-from toolkit.findings import Finding, Severity
+from toolkit.input_files import first_link_on_the_way
 from toolkit.loading import (
     annotation_files,
     corpora_under,
@@ -28,7 +26,8 @@ from toolkit.loading import (
     load_file,
     working_directory,
 )
-from toolkit.reading import first_link_on_the_way
+from toolkit.model import Finding, Report
+from toolkit.parallel import cycle_collection_paused
 from toolkit.rules import RULES
 from toolkit.schema_loader import SchemaSet, load_schemas
 
@@ -43,27 +42,6 @@ CORPUS_CHECKS: tuple[Callable[[CorpusIndex], list[Finding]], ...] = (
     check_dates,
     check_supersedes,
 )
-
-
-@dataclass(frozen=True)
-class Report:
-    """What a validation run found, over how many files and records."""
-
-    findings: tuple[Finding, ...]
-    files: int
-    records: int
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
-
-    def failed(self, strict: bool = False) -> bool:
-        """Whether the run should fail: any error, or any warning under --strict."""
-        return self.errors > 0 or (strict and self.warnings > 0)
 
 
 @dataclass
@@ -88,24 +66,6 @@ def check_corpus(root: Path, schemas: SchemaSet | None = None,
         for check in CORPUS_CHECKS:
             findings += check(index)
     return CheckedCorpus(index, findings, loaded.files, loaded.folders)
-
-
-@contextmanager
-def cycle_collection_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector, restoring its state afterwards.
-
-    Reading a corpus creates a few dozen small dicts and lists per record, which
-    all live to the end of the run; the collector would walk them again and again
-    to find nothing (records hold no cycles), a fifth of the whole run at 10,000
-    records. Reference counting still frees everything else as it goes.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def check_path_given(path: Path) -> None:
@@ -199,5 +159,4 @@ def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None
         findings += [f for f in checked.findings
                      if f.file in wanted or f.file in checked.folders or RULES[f.rule].spans_files]
         records += sum(1 for r in checked.index.records if r.file in wanted)
-    unique = sorted(set(findings), key=Finding.sort_key)
-    return Report(tuple(unique), len(selected), records)
+    return Report.of(findings, len(selected), records)

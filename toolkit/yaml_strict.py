@@ -17,7 +17,8 @@ from typing import Any, TypeAlias, cast
 
 import yaml
 
-from toolkit.findings import Finding, Severity, json_path
+from toolkit.model import Finding, json_path
+from toolkit.rules import finding
 
 # Deeper than any record needs (records nest about five levels); a bound keeps a
 # hostile file from exhausting the stack of anything that walks the data.
@@ -198,7 +199,7 @@ def parse_yaml(text: str, file: str) -> ParseResult:
         column = mark.column + 1 if mark is not None else None
         findings.append(
             # No path for a finding about the whole file, as Finding documents.
-            Finding(file, line, column, rule, Severity.ERROR, message, json_path(path) if path else "", hint)
+            finding(file, line, column, rule, message, json_path(path) if path else "", hint)
         )
 
     try:

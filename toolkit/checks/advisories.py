@@ -6,9 +6,9 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from toolkit.corpus_index import CorpusIndex, finding_at
-from toolkit.findings import Finding, Severity
-from toolkit.loading import Record
+from toolkit.corpus_index import CorpusIndex
+from toolkit.model import Finding, Record
+from toolkit.positions import finding_at
 
 
 def _supersedes(record: Record) -> list[Any]:
@@ -26,7 +26,7 @@ def check_supersedes(corpus: CorpusIndex) -> list[Finding]:
             older = advisories.get(older_id) if isinstance(older_id, str) else None
             if older is not None and older.data.get("issuer") != record.data.get("issuer"):
                 findings.append(finding_at(
-                    record, "advisory-supersedes-issuer", Severity.ERROR, ("supersedes", index),
+                    record, "advisory-supersedes-issuer", ("supersedes", index),
                     f"{older_id!r} was issued by {older.data.get('issuer')!r}, "
                     f"not by {record.data.get('issuer')!r}",
                     "an advisory can only replace its own issuer's; link others with links: related-to"))
@@ -54,7 +54,7 @@ def _cycles(advisories: dict[str, Record]) -> list[Finding]:
         if cycle is None:
             continue  # a single advisory that does not supersede itself
         findings.append(finding_at(
-            advisories[first], "advisory-supersedes-cycle", Severity.ERROR, ("supersedes",),
+            advisories[first], "advisory-supersedes-cycle", ("supersedes",),
             "supersedes forms a cycle: " + " -> ".join(cycle + [first]),
             "an advisory can only replace older ones: remove one link of the cycle"))
     return findings

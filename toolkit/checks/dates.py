@@ -7,10 +7,10 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any, TypeAlias
 
-from toolkit.corpus_index import CorpusIndex, finding_at
-from toolkit.dates import WEEKDAYS, bounds, earliest, latest, named_weekday
-from toolkit.findings import Finding, Severity
-from toolkit.loading import Record
+from toolkit.corpus_index import CorpusIndex
+from toolkit.model import Finding, Record
+from toolkit.partial_dates import WEEKDAYS, bounds, earliest, latest, named_weekday
+from toolkit.positions import finding_at
 
 # Kinds whose date says when the thing happened (and so must not postdate its source).
 _DATED_HAPPENINGS = {"event": ("date",), "advisory": ("date",)}
@@ -40,20 +40,20 @@ def _check_one(record: Record, path: _Path, date: dict[str, Any]) -> Iterator[Fi
             try:
                 earliest(value), latest(value)
             except ValueError:
-                yield finding_at(record, "date-invalid", Severity.ERROR, path + (field,),
+                yield finding_at(record, "date-invalid", path + (field,),
                                  f"{value!r} is not a date in the calendar")
                 return
     span = bounds(date)
     if span is None:
         return
     if isinstance(date.get("end"), str) and earliest(date["end"]) < earliest(date["start"]):
-        yield finding_at(record, "date-range-order", Severity.ERROR, path + ("end",),
+        yield finding_at(record, "date-range-order", path + ("end",),
                          f"the range ends ({date['end']}) before it starts ({date['start']})",
                          "swap start and end")
     weekday = named_weekday(date.get("expression"))
     if weekday is not None and date.get("precision") == "day" and span[0].weekday() != weekday:
         actual = WEEKDAYS[span[0].weekday()].capitalize()
-        yield finding_at(record, "date-weekday-mismatch", Severity.ERROR, path + ("start",),
+        yield finding_at(record, "date-weekday-mismatch", path + ("start",),
                          f"{date['start']} is a {actual}, but the text says {date['expression']!r}",
                          f"use the {WEEKDAYS[weekday].capitalize()} the text means")
 
@@ -88,7 +88,7 @@ def check_dates(corpus: CorpusIndex) -> list[Finding]:
         for source_id, published_by in sorted(set(_publication_end(corpus, record))):
             if span[0] > published_by:
                 findings.append(finding_at(
-                    record, "date-after-publication", Severity.ERROR, field + ("start",),
+                    record, "date-after-publication", field + ("start",),
                     f"dated {record.data[field[0]]['start']}, after {source_id} was published (by {published_by})",
                     "an article can only report what happened before it: fix the date, or set status: planned"))
     return findings

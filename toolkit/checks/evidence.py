@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from toolkit.budget import WorkBudget
-from toolkit.corpus_index import CorpusIndex, finding_at
-from toolkit.findings import Finding, Severity
+from toolkit.corpus_index import CorpusIndex
+from toolkit.model import Finding
+from toolkit.positions import finding_at
 
 
 def check_sources(corpus: CorpusIndex) -> list[Finding]:
@@ -14,12 +15,12 @@ def check_sources(corpus: CorpusIndex) -> list[Finding]:
         loaded = corpus.source_text(source)
         if loaded.problem:
             rule, message = loaded.problem
-            findings.append(finding_at(source, rule, Severity.ERROR, ("text",), message,
+            findings.append(finding_at(source, rule, ("text",), message,
                                        "keep the text file beside its record, in the corpus folder"))
             continue
         recorded = source.data.get("sha256")
         if loaded.sha256 and isinstance(recorded, str) and recorded != loaded.sha256:
-            findings.append(finding_at(source, "source-sha256-mismatch", Severity.ERROR, ("sha256",),
+            findings.append(finding_at(source, "source-sha256-mismatch", ("sha256",),
                                        f"the text file's SHA-256 is {loaded.sha256}, not the recorded one",
                                        "source texts are kept byte for byte: restore the text, or if the change "
                                        "is deliberate, record the new checksum"))
@@ -54,7 +55,7 @@ def check_quotes(corpus: CorpusIndex) -> list[Finding]:
             passage = text.closest_passage(quote, budget)
             hint = (f"closest passage in {source_id}: \"{passage}\"" if passage
                     else f"copy the words verbatim from {source_id}")
-            findings.append(finding_at(record, "evidence-quote-not-found", Severity.ERROR,
+            findings.append(finding_at(record, "evidence-quote-not-found",
                                        ("evidence", index, "quote"),
                                        f"the quote is not in the text of {source_id}", hint))
     return findings

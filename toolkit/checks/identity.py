@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from toolkit.corpus_index import CorpusIndex, finding_at
-from toolkit.findings import Finding, Severity
+from toolkit.corpus_index import CorpusIndex
+from toolkit.model import Finding
+from toolkit.positions import finding_at
 
 
 def check_ids(corpus: CorpusIndex) -> list[Finding]:
@@ -17,14 +18,14 @@ def check_ids(corpus: CorpusIndex) -> list[Finding]:
         if record_id is None:
             continue
         if record_id in first:
-            findings.append(finding_at(record, "id-duplicate", Severity.ERROR, ("id",),
+            findings.append(finding_at(record, "id-duplicate", ("id",),
                                        f"the id {record_id!r} is already used by {first[record_id]}",
                                        "give each record an id of its own"))
         else:
             first[record_id] = record.file
         stem = Path(record.file).stem
         if stem != record_id:
-            findings.append(finding_at(record, "id-file-name", Severity.ERROR, ("id",),
+            findings.append(finding_at(record, "id-file-name", ("id",),
                                        f"the id {record_id!r} differs from the file name {stem!r}",
                                        f"rename the file to {record_id}{Path(record.file).suffix} or fix the id"))
     return findings

@@ -8,10 +8,11 @@ from dataclasses import field as dataclass_field
 from rapidfuzz import fuzz, process
 
 from toolkit.budget import WorkBudget
-from toolkit.corpus_index import CorpusIndex, finding_at
-from toolkit.findings import Finding, Severity
+from toolkit.corpus_index import CorpusIndex
 from toolkit.kinds import kind_of_id
-from toolkit.references import reference_fields, values_at
+from toolkit.model import Finding
+from toolkit.positions import finding_at
+from toolkit.reference_fields import reference_fields, values_at
 
 # Kinds that exist to be referred to: one that nothing references is likely a leftover.
 _REFERENCED_KINDS = {"actor": "unreferenced-actor", "location": "unreferenced-location"}
@@ -76,12 +77,12 @@ def check_references(corpus: CorpusIndex) -> list[Finding]:
                     close = suggestions.closest(value, field.targets)
                     hint = f"did you mean {close!r}?" if close else (
                         f"add a record {value!r} under {wanted.folder}/" if wanted else None)
-                    findings.append(finding_at(record, "ref-unresolved", Severity.ERROR, parts,
+                    findings.append(finding_at(record, "ref-unresolved", parts,
                                                f"no record has the id {value!r}", hint))
                     continue
                 if target.kind.name not in field.targets:
                     expected = " or ".join(field.targets)
-                    findings.append(finding_at(record, "ref-wrong-kind", Severity.ERROR, parts,
+                    findings.append(finding_at(record, "ref-wrong-kind", parts,
                                                f"{value!r} is a {target.kind.name}, "
                                                f"but this field takes {_article(expected)}"))
                     continue
@@ -90,7 +91,7 @@ def check_references(corpus: CorpusIndex) -> list[Finding]:
     for record in corpus.records:
         rule = _REFERENCED_KINDS.get(record.kind.name)
         if rule and record.id and record.id not in referenced and corpus.by_id.get(record.id) is record:
-            findings.append(finding_at(record, rule, Severity.WARNING, ("id",),
+            findings.append(finding_at(record, rule, ("id",),
                                        f"no record refers to the {record.kind.name} {record.id!r}",
                                        "refer to it from an event, advisory or other record, or remove it"))
     return findings

@@ -3,7 +3,7 @@
 Two validators, one verdict. jsonschema-rs says whether a record is valid in a
 few microseconds; only records it does not pass go to python-jsonschema, whose
 structured errors the messages are written from. Both read the schemas as JSON
-Schema means them (``schema_dialect.py``), so the findings are the same either
+Schema means them (``schema_semantics.py``), so the findings are the same either
 way (``tests/test_fast_path.py``, ``tests/test_hardening_schema.py``); and should
 they ever disagree, the record is refused all the same, with jsonschema-rs's
 words, never passed.
@@ -18,11 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
-from toolkit.findings import Finding, Severity, json_path
-from toolkit.loading import Record
-from toolkit.positions import locate
-from toolkit.schema_dialect import is_json_type
+from toolkit.model import Finding, Record, json_path
+from toolkit.positions import finding_at
 from toolkit.schema_loader import SchemaSet
+from toolkit.schema_semantics import is_json_type
 
 if TYPE_CHECKING:
     import jsonschema_rs
@@ -115,17 +114,7 @@ def _what(error: ValidationError) -> str:
     return title.lower() if title else "value"
 
 
-class _Located:
-    def __init__(self, record: Record) -> None:
-        self.record = record
-
-    def finding(self, rule: str, parts: list[str | int], message: str, hint: str | None = None, *,
-                key: bool = False) -> Finding:
-        line, column = locate(self.record.path, parts, key=key)
-        return Finding(self.record.file, line, column, rule, Severity.ERROR, message, json_path(parts), hint)
-
-
-def _findings_for(error: ValidationError, at: _Located) -> Iterator[Finding]:
+def _findings_for(error: ValidationError, record: Record) -> Iterator[Finding]:
     parts = list(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
     custom = schema.get("x-error")
@@ -137,7 +126,7 @@ def _findings_for(error: ValidationError, at: _Located) -> Iterator[Finding]:
             if isinstance(value, dict) and field not in value:
                 hint = (schema.get("properties", {}).get(field) or {}).get("description")
                 where = "the record" if not parts else f"{json_path(parts)}"
-                yield at.finding("schema-required", parts, f"missing required field '{field}' in {where}", hint)
+                yield finding_at(record, "schema-required", parts, f"missing required field '{field}' in {where}", hint)
         return
     if error.validator in ("additionalProperties", "unevaluatedProperties"):
         known = list(schema.get("properties", {}))
@@ -145,10 +134,11 @@ def _findings_for(error: ValidationError, at: _Located) -> Iterator[Finding]:
             if field not in known:
                 close = _closest(field, known)
                 hint = f"did you mean '{close}'?" if close else f"known fields: {', '.join(known)}"
-                yield at.finding("schema-unknown-field", parts + [field], f"unknown field '{field}'", hint, key=True)
+                yield finding_at(record, "schema-unknown-field", parts + [field], f"unknown field '{field}'", hint,
+                                 key=True)
         return
     if custom:
-        yield at.finding("schema-invalid", parts, custom)
+        yield finding_at(record, "schema-invalid", parts, custom)
         return
     if error.validator == "type":
         expected: list[str] = limit if isinstance(limit, list) else [limit]  # JSON Schema type names
@@ -160,7 +150,7 @@ def _findings_for(error: ValidationError, at: _Located) -> Iterator[Finding]:
             hint = f"write it without a decimal point: {int(value)}"
         elif isinstance(value, (bool, int, float)) and "string" in expected:
             hint = "put the value in quotes to keep it as text"
-        yield at.finding("schema-type", parts,
+        yield finding_at(record, "schema-type", parts,
                          f"expected {words}, found {_type_of(value)} ({describe_value(value)})", hint)
         return
     allowed = _vocabulary_values(error)
@@ -174,12 +164,13 @@ def _findings_for(error: ValidationError, at: _Located) -> Iterator[Finding]:
             hint = "allowed: " + ", ".join(allowed)
         else:
             hint = "see the list in docs/reference.md"
-        yield at.finding("schema-vocabulary", parts, f"{describe_value(value)} is not a known {what}", hint)
+        yield finding_at(record, "schema-vocabulary", parts, f"{describe_value(value)} is not a known {what}", hint)
         return
     if error.validator in ("pattern", "format"):
         description = schema.get("description")
         subject = description.split(":")[0].rstrip(".").lower() if description else f"the required {error.validator}"
-        yield at.finding("schema-format", parts, f"{describe_value(value)} is not a valid {subject}" if description else
+        yield finding_at(record, "schema-format", parts,
+                         f"{describe_value(value)} is not a valid {subject}" if description else
                          f"{describe_value(value)} does not have {subject} ({limit})", description)
         return
     if error.validator in ("oneOf", "anyOf") and error.context:
@@ -187,9 +178,9 @@ def _findings_for(error: ValidationError, at: _Located) -> Iterator[Finding]:
 
         best = best_match(error.context)
         if best is not None:
-            yield from _findings_for(best, at)
+            yield from _findings_for(best, record)
             return
-    yield at.finding("schema-invalid", parts, _plain_message(error))
+    yield finding_at(record, "schema-invalid", parts, _plain_message(error))
 
 
 def _plain_message(error: ValidationError) -> str:
@@ -222,11 +213,10 @@ def check_schema(records: Iterable[Record], schemas: SchemaSet, *, fast: bool = 
         if verdict is True:
             continue
         validator = schemas.validators[record.kind.name]
-        at = _Located(record)
-        found = [finding for error in validator.iter_errors(record.data) for finding in _findings_for(error, at)]
+        found = [finding for error in validator.iter_errors(record.data) for finding in _findings_for(error, record)]
         if not found and verdict is False:
             # The validators disagree: one verdict means the stricter one stands.
-            found = _fast_findings(fast_validator, record.data, at)
+            found = _fast_findings(fast_validator, record.data, record)
         findings.extend(found)
     return findings
 
@@ -239,9 +229,9 @@ def _fast_verdict(validator: jsonschema_rs.Validator, data: Any) -> bool | None:
         return None  # a value JSON cannot hold (a lone surrogate): let python-jsonschema say what is wrong
 
 
-def _fast_findings(validator: Any, data: Any, at: _Located) -> list[Finding]:
+def _fast_findings(validator: Any, data: Any, record: Record) -> list[Finding]:
     """Findings in jsonschema-rs's words, for a record python-jsonschema found nothing wrong with."""
     hint = "the toolkit's two schema validators disagree on this value: please report it"
-    found = [at.finding("schema-invalid", list(error.instance_path), error.message, hint)
+    found = [finding_at(record, "schema-invalid", list(error.instance_path), error.message, hint)
              for error in validator.iter_errors(data)]
-    return found or [at.finding("schema-invalid", [], "the record does not match its schema", hint)]
+    return found or [finding_at(record, "schema-invalid", [], "the record does not match its schema", hint)]

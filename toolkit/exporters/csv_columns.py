@@ -14,9 +14,9 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from toolkit.corpus_index import CorpusIndex
-from toolkit.dates import earliest, latest
 from toolkit.kinds import KINDS
-from toolkit.loading import Record
+from toolkit.model import Record
+from toolkit.partial_dates import earliest, latest
 from toolkit.quotes import find_quote
 from toolkit.schema_loader import SchemaSet
 
@@ -135,8 +135,7 @@ def _quote_offset(end: bool) -> Callable[[Row], int | None]:
 
 @lru_cache(maxsize=8)
 def _cameo_codes(schemas: SchemaSet) -> dict[str, str | None]:
-    definition = schemas.schemas["defs.schema.json"]["$defs"]["event_type"]
-    return {entry["const"]: entry.get("x-cameo") for entry in definition["oneOf"]}
+    return {entry["const"]: entry.get("x-cameo") for entry in schemas.vocabulary("event_type")}
 
 
 def _cameo(row: Row) -> str | None:

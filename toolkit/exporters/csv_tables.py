@@ -16,16 +16,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from toolkit.corpus_index import CorpusIndex
 from toolkit.exporters.csv_columns import TABLE_BY_NAME, TABLES, Column, Row, Table, value_getter
-from toolkit.kinds import KIND_BY_NAME
-from toolkit.references import EACH
+from toolkit.model import Kind
+from toolkit.reference_fields import EACH
 from toolkit.schema_loader import SchemaSet
-
-if TYPE_CHECKING:
-    from jsonschema_rs import Resolver
 
 PACKAGE_FILE = "datapackage.json"
 
@@ -108,23 +105,12 @@ class SchemaFacts:
     pattern: str | None
 
 
-def _resolve(node: dict[str, Any], resolver: Resolver) -> tuple[dict[str, Any], Resolver]:
-    """Follow ``$ref``s; the referring node's own keywords (its description) win."""
-    while "$ref" in node:
-        resolved = resolver.lookup(node["$ref"])
-        own = {key: value for key, value in node.items() if key != "$ref"}
-        # A $ref of these schemas always names a schema object, never a list or a value.
-        node, resolver = {**cast(dict[str, Any], resolved.contents), **own}, resolved.resolver
-    return node, resolver
-
-
 def schema_facts(schemas: SchemaSet, kind: str, prefix: tuple[str, ...], path: tuple[str, ...]) -> SchemaFacts:
     """Description, type and constraints of the field at ``prefix + path`` in a kind's schema.
 
     ``required`` holds when every step of ``path`` is required in its parent.
     """
-    root = schemas.schemas[KIND_BY_NAME[kind].schema_file]
-    node, resolver = _resolve(root, schemas.lookup_registry.resolver(root["$id"]))
+    node = schemas.resolve(schemas.kind_schema(kind))[0]
     required = True
     for position, step in enumerate(prefix + path):
         if step == EACH:
@@ -132,7 +118,7 @@ def schema_facts(schemas: SchemaSet, kind: str, prefix: tuple[str, ...], path: t
         else:
             required = required and (position < len(prefix) or step in node.get("required", ()))
             node = node["properties"][step]
-        node, resolver = _resolve(node, resolver)
+        node = schemas.resolve(node)[0]
     consts = [entry["const"] for entry in node.get("oneOf", ()) if "const" in entry]
     enum = node.get("enum") or (consts if consts and len(consts) == len(node["oneOf"]) else None)
     pattern = node.get("pattern")
@@ -221,6 +207,12 @@ def package_descriptor(schemas: SchemaSet) -> dict[str, Any]:
 # The files of an export, each written on its own (``write_part``), so that an
 # export's processes can share them.
 PARTS: tuple[str, ...] = (*(table.name for table in TABLES), PACKAGE_FILE)
+
+
+def treats(kind: Kind) -> bool:
+    """Whether this exporter writes records of ``kind``: its ``csv_table`` is a table of that kind's records."""
+    table = TABLE_BY_NAME.get(kind.csv_table)
+    return table is not None and table.kinds == (kind.name,)
 
 
 def write(corpus: CorpusIndex, out: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.corpus_index import CorpusIndex
-from toolkit.exporters import json_text
+from toolkit.exporters import json_writer
 from toolkit.exporters.jsonld_terms import (
     CONCEPT_EXTRAS,
     CONTEXT_IRI,
@@ -28,7 +28,6 @@ from toolkit.exporters.jsonld_terms import (
     EVIDENCE_MOTIVATION,
     EXTERNAL_ID_IRIS,
     ID_BASE,
-    KIND_CLASSES,
     QUOTE_CONTEXT,
     RECORD_FIELDS,
     SCHEMES,
@@ -50,7 +49,7 @@ from toolkit.exporters.jsonld_terms import (
     TextFile,
     Wrapped,
 )
-from toolkit.loading import Record
+from toolkit.model import Kind, Record
 from toolkit.quotes import find_quote
 
 DOCUMENT_NAME = "corpus.jsonld"
@@ -115,6 +114,11 @@ def _add(node: Node, term: str, value: Any) -> None:
     node[term] = existing + (value if isinstance(value, list) else [value])
 
 
+def treats(kind: Kind) -> bool:
+    """Whether this exporter knows how to write records of ``kind``: its classes and each of its fields."""
+    return bool(kind.jsonld_classes) and kind.name in RECORD_FIELDS
+
+
 class _RecordWriter:
     """Writes one record's node by interpreting ``RECORD_FIELDS``."""
 
@@ -122,7 +126,7 @@ class _RecordWriter:
         self.corpus = corpus
         self.record = record
         self.iri = record_iri(str(record.id))
-        self.types: set[str] = set(KIND_CLASSES[record.kind.name])
+        self.types: set[str] = set(record.kind.jsonld_classes)
 
     def node(self) -> Node:
         node: Node = {"@id": self.iri}
@@ -296,7 +300,7 @@ def graph_nodes(corpus: CorpusIndex) -> Iterator[Node]:
         "@type": list(DATASET_CLASSES),
         "hadMember": [record_iri(str(record.id)) for record in records],
         "wasDerivedFrom": [record_iri(str(r.id)) for r in records if r.kind.name == "source"],
-    }, *_concept_schemes(corpus.schemas.schemas["defs.schema.json"]["$defs"])]
+    }, *_concept_schemes(corpus.schemas.definitions)]
     record_nodes = (_RecordWriter(corpus, record).node() for record in records)
     return heapq.merge(record_nodes, sorted(others, key=_node_id), key=_node_id)
 
@@ -309,5 +313,5 @@ def _node_id(node: Node) -> str:
 def write(corpus: CorpusIndex, out: Path) -> None:
     """Write ``corpus.jsonld`` and the context it names, ``context.jsonld``, into ``out``."""
     with (out / DOCUMENT_NAME).open("wb", buffering=1 << 20) as stream:
-        json_text.write_streamed(stream, {"@context": CONTEXT_IRI}, "@graph", graph_nodes(corpus))
+        json_writer.write_streamed(stream, {"@context": CONTEXT_IRI}, "@graph", graph_nodes(corpus))
     (out / CONTEXT_NAME).write_text(context_text(), encoding="utf-8")

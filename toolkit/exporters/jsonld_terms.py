@@ -65,14 +65,8 @@ SCHEMES: dict[str, str] = {
 # Extra keywords of a vocabulary value, and the term each becomes on its concept.
 CONCEPT_EXTRAS: dict[str, str] = {"x-cameo": "cameoCode"}
 
-# Classes of every record of a kind; actors and locations add a class by their type.
-KIND_CLASSES: dict[str, tuple[str, ...]] = {
-    "source": ("NewsArticle", "Entity"),
-    "actor": ("Entity",),
-    "location": ("Entity",),
-    "event": ("Event", "Entity"),
-    "advisory": ("Advisory", "Entity"),
-}
+# The classes of every record of a kind are its ``Kind.jsonld_classes`` (toolkit/kinds.py);
+# actors and locations add a class by their type.
 CLASSES_BY_ACTOR_TYPE: dict[str, tuple[str, ...]] = {
     "person": ("Person",),
     "state": ("Country",),

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from toolkit.corpus_index import CorpusIndex
-from toolkit.dates import bounds, earliest
-from toolkit.exporters import json_text
+from toolkit.exporters import json_writer
 from toolkit.exporters import stix_mapping as m
-from toolkit.loading import Record
+from toolkit.model import Kind, Record
+from toolkit.partial_dates import bounds, earliest
 
 BUNDLE_FILE = "bundle.json"
 
@@ -45,7 +45,7 @@ _BUFFER_BYTES = 1 << 20
 # the file: the id is written as this stand-in of the same length and overwritten
 # in place once the objects are written and hashed.
 _UNNAMED = "bundle--00000000-0000-0000-0000-000000000000"
-_ID_OFFSET = json_text.to_bytes({"type": "bundle", "id": _UNNAMED, "objects": []}).index(_UNNAMED.encode())
+_ID_OFFSET = json_writer.to_bytes({"type": "bundle", "id": _UNNAMED, "objects": []}).index(_UNNAMED.encode())
 
 
 def write_bundle(corpus: CorpusIndex, stream: BinaryIO) -> None:
@@ -55,7 +55,7 @@ def write_bundle(corpus: CorpusIndex, stream: BinaryIO) -> None:
     when they do.
     """
     start = stream.tell()
-    digest = json_text.write_streamed(stream, {"type": "bundle", "id": _UNNAMED}, "objects",
+    digest = json_writer.write_streamed(stream, {"type": "bundle", "id": _UNNAMED}, "objects",
                                       _Builder(corpus).build())
     end = stream.tell()
     named = stix_id("bundle", f"bundle/{digest}")
@@ -107,6 +107,16 @@ def _compact(obj: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in obj.items() if value not in (None, "", [], {})}
 
 
+# The method of the builder that plans the objects of each kind of record; sources
+# become reports of the objects citing them, planned once every other object is.
+PLANNERS: dict[str, str] = {"actor": "_actor", "location": "_location", "event": "_event", "advisory": "_advisory"}
+
+
+def treats(kind: Kind) -> bool:
+    """Whether this exporter knows how to write records of ``kind``."""
+    return bool(kind.stix_type) and (kind.name in PLANNERS or kind.name == "source")
+
+
 class _Builder:
     """Makes the objects of one corpus, in id order; remembers which record each object comes from.
 
@@ -140,18 +150,14 @@ class _Builder:
                 self.countries.setdefault(r.data["country"], r.id)
 
     def _id_of(self, record: Record) -> str:
-        kind = record.kind.name
-        if kind == "actor":
-            hostile = record.id in self.hostile
-            stix_type = m.ACTOR_TYPES[record.data["type"]].hostile_type if hostile else "identity"
-        else:
-            stix_type = {"location": "location", "event": "event", "advisory": m.ADVISORY_TYPE}[kind]
+        stix_type = record.kind.stix_type
+        if record.kind.name == "actor" and record.id in self.hostile:
+            stix_type = m.ACTOR_TYPES[record.data["type"]].hostile_type
         return stix_id(stix_type, record.id or "")
 
     def build(self) -> Iterator[dict[str, Any]]:
         """Every object of the bundle, in id order."""
-        planners = {"actor": self._actor, "location": self._location, "event": self._event,
-                    "advisory": self._advisory}
+        planners = {kind: getattr(self, method) for kind, method in PLANNERS.items()}
         for record in self.records:
             if record.kind.name in planners:
                 planners[record.kind.name](record)
@@ -368,7 +374,7 @@ class _Builder:
         ) or ""
 
     def _scale_description(self, scale: str) -> str:
-        levels = self.corpus.schemas.schemas["defs.schema.json"]["$defs"]["advisory_level"]["oneOf"]
+        levels = self.corpus.schemas.vocabulary("advisory_level")
         description: str = next(entry["properties"]["scale"].get("description", "") for entry in levels
                                 if entry["properties"]["scale"]["const"] == scale)
         return description

@@ -10,6 +10,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from toolkit.kinds import KIND_BY_NAME
+
 # The project's own UUIDv5 namespace, generated once (uuid4) and fixed for good:
 # every STIX id is uuid5(NAMESPACE, <annotation id or derived key>). It is not the
 # namespace STIX reserves for SCO ids (00abedb4-aa42-466c-9c01-fed23315a9b7).
@@ -25,7 +27,7 @@ EVENT_EXTENSION_ID = "extension-definition--4ca6de00-5b0d-45ef-a1dc-ea7279ea910e
 # Our own new SDO for advisories. Its type carries the project's prefix so that it
 # cannot clash with another producer's or a future STIX type (STIX 2.1 section 7.3);
 # it has no "x-": that prefix marks the deprecated custom objects of section 11.2.
-ADVISORY_TYPE = "eat-advisory"
+ADVISORY_TYPE = KIND_BY_NAME["advisory"].stix_type
 ADVISORY_SCHEMA_IRI = "https://w3id.org/event-annotation-toolkit/stix/advisory.schema.json"
 ADVISORY_SCHEMA_FILE = "stix_advisory.schema.json"  # shipped beside this module
 ADVISORY_EXTENSION_NAME = "event-annotation-toolkit advisory"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from toolkit.validation import Report
+from toolkit.model import Report
 
 
 class Reporter(Protocol):

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import hashlib
 
-from toolkit.findings import Severity
+from toolkit.model import Report, Severity
 from toolkit.reporters.text import TextReporter
-from toolkit.validation import Report
 
 
 def escape_data(text: str) -> str:

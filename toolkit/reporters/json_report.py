@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from toolkit.validation import Report
+from toolkit.model import Report
 
 SHAPE_VERSION = 1
 

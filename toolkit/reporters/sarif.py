@@ -8,9 +8,8 @@ from typing import Any
 from urllib.parse import quote
 
 from toolkit import __version__
-from toolkit.findings import Severity
+from toolkit.model import Report, Severity
 from toolkit.rules import RULES
-from toolkit.validation import Report
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from toolkit.findings import Severity
+from toolkit.model import Report, Severity
 from toolkit.reporters.base import place, summary_line
-from toolkit.validation import Report
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m"}
 _DIM, _BOLD, _RESET = "\033[2m", "\033[1m", "\033[0m"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.corpus_index import CorpusIndex
-from toolkit.exporters import json_text, jsonld, stix
+from toolkit.exporters import json_writer, jsonld, stix
 from toolkit.validation import check_corpus
 
 REAL_CORPUS = Path(__file__).parent.parent / "annotations"
@@ -29,7 +29,7 @@ def _stdlib_text(document: object) -> str:
 
 def test_the_real_corpus_graph_is_the_bytes_the_standard_library_writes(real_corpus_index: CorpusIndex) -> None:
     document = jsonld.build_document(real_corpus_index)
-    assert json_text.to_bytes(document) == _stdlib_text(document).encode("utf-8")
+    assert json_writer.to_bytes(document) == _stdlib_text(document).encode("utf-8")
 
 
 def test_the_real_corpus_bundle_is_the_bytes_the_standard_library_writes(real_corpus_index: CorpusIndex) -> None:
@@ -45,7 +45,7 @@ def test_the_real_corpus_bundle_is_the_bytes_the_standard_library_writes(real_co
 ], ids=["several", "one", "none"])
 def test_a_document_written_item_by_item_is_the_document_written_whole(items: list) -> None:
     stream = io.BytesIO()
-    digest = json_text.write_streamed(stream, {"type": "list", "id": "x"}, "items", iter(items))
+    digest = json_writer.write_streamed(stream, {"type": "list", "id": "x"}, "items", iter(items))
     text = stream.getvalue().decode("utf-8")
     assert text == _stdlib_text({"type": "list", "id": "x", "items": items})
     listed = text[text.index('"items": ') + len('"items": '):text.rindex("]") + 1]
@@ -61,9 +61,9 @@ def test_the_real_corpus_document_file_is_the_bytes_the_standard_library_writes(
 
 def test_characters_outside_ascii_and_control_characters_are_written_alike() -> None:
     document = {"quote": "Çavuşoğlu said “no”\u2028 \x01 tab\t", "b": [1, 2.5, None, True], "a": {}}
-    assert json_text.to_bytes(document).decode("utf-8") == _stdlib_text(document)
+    assert json_writer.to_bytes(document).decode("utf-8") == _stdlib_text(document)
 
 
 def test_a_value_orjson_refuses_is_still_written() -> None:
     document = {"count": 2**70}
-    assert json_text.to_bytes(document).decode("utf-8") == _stdlib_text(document)
+    assert json_writer.to_bytes(document).decode("utf-8") == _stdlib_text(document)

@@ -1,9 +1,10 @@
-"""Reading corpus files without hanging, over-reading, or leaving the corpus.
+"""The one guarded way the toolkit reads corpus files: without hanging, over-reading, or leaving the corpus.
 
-Annotation files and source texts come in pull requests. Whatever a path turns out
-to be (a named pipe, ``/dev/zero`` behind a symlink, a directory named like a
-file, a file that grows while it is read), reading it ends promptly with its bytes
-or with an ``OSError`` that says why not.
+``output_files.py`` is the one guarded way it writes. Annotation files and source
+texts come in pull requests. Whatever a path turns out to be (a named pipe,
+``/dev/zero`` behind a symlink, a directory named like a file, a file that grows
+while it is read), reading it ends promptly with its bytes or with an ``OSError``
+that says why not.
 """
 
 from __future__ import annotations

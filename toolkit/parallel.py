@@ -1,9 +1,14 @@
-"""Run independent tasks side by side: one in this process, each other one in a forked child.
+"""Work on several cores: forked processes, and the garbage-collector pause beside them.
 
-A forked child sees everything this process holds without copying or pickling
-it; only its result (or its error) comes back, pickled. The corpus is parsed
-this way, a share of the files per core, and the export writes its formats
-this way, each in a process of its own (performance edits, benchmarks/README.md).
+The whole API: ``map_in_processes`` (a list of items in shares, one per process,
+results back in item order), ``run_queued`` (tasks taken from one queue by each
+process as it comes free), ``processes_available`` (how many to use), and
+``cycle_collection_paused``. Underneath, ``run_in_processes`` runs one task here
+and each other one in a forked child: a child sees everything this process holds
+without copying or pickling it; only its result (or its error) comes back. The
+corpus is parsed with ``map_in_processes``, a share of the files per core, and
+the export writes the parts of its formats with ``run_queued`` (performance
+edits, benchmarks/README.md).
 
 Fork is used only where it is safe and pays: where the platform has it, more
 than one core is ours, and no other thread runs (a thread holding a lock at the
@@ -13,16 +18,41 @@ fork would leave the child deadlocked).
 from __future__ import annotations
 
 import contextlib
+import gc
+import marshal
 import os
 import pickle
 import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+P = TypeVar("P")
+X = TypeVar("X")
+
+
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector, restoring its state afterwards.
+
+    Reading a corpus creates a few dozen small dicts and lists per record, which
+    all live to the end of the run; the collector would walk them again and again
+    to find nothing (records hold no cycles), a fifth of the whole run at 10,000
+    records. Reference counting still frees everything else as it goes.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def usable_cores() -> int:
@@ -37,13 +67,13 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def lanes_available(wanted: int | None) -> int:
-    """How many lanes to run: ``wanted`` if given (at least 1), else the usable cores; 1 if forking is out."""
-    lanes = usable_cores() if wanted is None else max(1, wanted)
-    return lanes if lanes > 1 and can_fork() else 1
+def processes_available(wanted: int | None) -> int:
+    """How many processes to run: ``wanted`` if given (at least 1), else the usable cores; 1 if forking is out."""
+    processes = usable_cores() if wanted is None else max(1, wanted)
+    return processes if processes > 1 and can_fork() else 1
 
 
-def run_in_lanes(tasks: Sequence[Callable[[], T]]) -> list[T]:
+def run_in_processes(tasks: Sequence[Callable[[], T]]) -> list[T]:
     """Run the first task here and each other task in a forked child; return their results in order.
 
     A child's result comes back pickled, so it must be picklable. Raises what a
@@ -74,19 +104,69 @@ def run_in_lanes(tasks: Sequence[Callable[[], T]]) -> list[T]:
     return results
 
 
+@dataclass(slots=True)
+class _Share(Generic[P, X]):
+    """What one process made of its share: a plain result per item, and extras for some items.
+
+    A forked process sends ``plain`` as marshal bytes: plain data (str, int,
+    float, bool, None, lists, tuples and dicts) is written and read four times
+    faster than with pickle, and keeps dict keys interned (performance edit,
+    benchmarks/README.md). The extras are few and go pickled, as they are.
+    """
+
+    plain: list[P] | bytes
+    extras: Mapping[int, X]  # position in the share -> the extra of that item
+
+    def unpacked(self) -> list[P]:
+        return marshal.loads(self.plain) if isinstance(self.plain, bytes) else self.plain
+
+
+def map_in_processes(work: Callable[[list[T], bool], tuple[list[P], Mapping[int, X]]], items: Sequence[T], *,
+                     jobs: int | None, min_per_process: int) -> tuple[int, Iterator[tuple[T, P, X | None]]]:
+    """Run ``work`` over shares of ``items``, one share per process; give back each item's results in item order.
+
+    ``work(share, first)`` returns a plain result (marshal-able) per item of its
+    share and a dict of extras for some of them (by position in the share);
+    ``first`` is true for the share worked on in this process. The processes are
+    ``jobs`` if given (at most one per item), else every usable core as long as
+    each gets ``min_per_process`` items. Every process-th item goes to one share,
+    not a run of items: items of one sort (the files of one folder) then spread
+    over all the processes. Returns how many processes ran, and an iterator of
+    ``(item, plain result, extra or None)``.
+    """
+    wanted = processes_available(jobs)
+    processes = max(1, min(wanted, len(items) // min_per_process if jobs is None else len(items)))
+    shares = run_in_processes([partial(_work_on_share, work, list(items[number::processes]), number == 0)
+                               for number in range(processes)])
+    unpacked = [share.unpacked() for share in shares]
+
+    def in_order() -> Iterator[tuple[T, P, X | None]]:
+        for position, item in enumerate(items):
+            number, within = position % processes, position // processes
+            yield item, unpacked[number][within], shares[number].extras.get(within)
+
+    return processes, in_order()
+
+
+def _work_on_share(work: Callable[[list[T], bool], tuple[list[P], Mapping[int, X]]], share: list[T],
+                   first: bool) -> _Share[P, X]:
+    plain, extras = work(share, first)
+    return _Share(plain if first else marshal.dumps(plain), extras)
+
+
 # One byte per task in the queue: a one-byte read from a pipe cannot be split
 # between two readers, and an export has a few dozen tasks at most.
 MAX_QUEUED_TASKS = 256
 
 
 def run_queued(tasks: Sequence[Callable[[], T]], lanes: int) -> list[T]:
-    """Run ``tasks`` on up to ``lanes`` lanes, each lane taking the next task as soon as it is free.
+    """Run ``tasks`` on up to ``lanes`` processes, each process taking the next task as soon as it is free.
 
-    Give the tasks longest first: the lanes then end within about one short task
+    Give the tasks longest first: the processes then end within about one short task
     of each other, whatever each task turns out to cost. The queue is a pipe
-    holding one byte per task, which each lane (this process, or a child forked
-    by ``run_in_lanes``) reads one at a time. Returns the results in the order of
-    ``tasks``; raises as ``run_in_lanes`` does.
+    holding one byte per task, which each process (this one, or a child forked
+    by ``run_in_processes``) reads one at a time. Returns the results in the order of
+    ``tasks``; raises as ``run_in_processes`` does.
     """
     if len(tasks) > MAX_QUEUED_TASKS:
         raise ValueError(f"at most {MAX_QUEUED_TASKS} queued tasks, not {len(tasks)}")
@@ -96,17 +176,17 @@ def run_queued(tasks: Sequence[Callable[[], T]], lanes: int) -> list[T]:
     read_end, write_end = os.pipe()
     try:
         os.write(write_end, bytes(range(len(tasks))))  # far below the pipe's capacity: never blocks
-        os.close(write_end)  # before forking, so that an empty queue reads as its end in every lane
+        os.close(write_end)  # before forking, so that an empty queue reads as its end in every process
         write_end = -1
 
-        def lane() -> dict[int, T]:
+        def one_process() -> dict[int, T]:
             results: dict[int, T] = {}
             while taken := os.read(read_end, 1):
                 results[taken[0]] = tasks[taken[0]]()
             return results
 
         by_task: dict[int, T] = {}
-        for results in run_in_lanes([lane] * lanes):
+        for results in run_in_processes([one_process] * lanes):
             by_task.update(results)
         return [by_task[number] for number in range(len(tasks))]
     finally:

@@ -31,31 +31,28 @@ class ReferenceField:
     targets: tuple[str, ...]
 
 
-def _walk(schema: dict[str, Any], path: tuple[str, ...], defs: dict[str, Any],
+def _walk(schema: dict[str, Any], path: tuple[str, ...], schemas: SchemaSet,
           depth: int = 0) -> Iterator[tuple[tuple[str, ...], tuple[str, ...]]]:
     if depth > 10 or not isinstance(schema, dict):
         return
-    ref = schema.get("$ref", "")
-    if "#/$defs/" in ref:
-        name = ref.rsplit("/", 1)[-1]
+    name = schemas.referenced_definition(schema)
+    if name is not None:
         if name in _TARGETS_BY_DEF:
             if path:
                 yield path, _TARGETS_BY_DEF[name]
             return
-        yield from _walk(defs.get(name, {}), path, defs, depth + 1)
+        yield from _walk(schemas.definitions.get(name, {}), path, schemas, depth + 1)
     for field, sub in schema.get("properties", {}).items():
-        yield from _walk(sub, path + (field,), defs, depth + 1)
+        yield from _walk(sub, path + (field,), schemas, depth + 1)
     if "items" in schema:
-        yield from _walk(schema["items"], path + (EACH,), defs, depth + 1)
+        yield from _walk(schema["items"], path + (EACH,), schemas, depth + 1)
 
 
 @lru_cache(maxsize=8)
 def _fields(schemas: SchemaSet) -> tuple[ReferenceField, ...]:
-    defs = schemas.schemas["defs.schema.json"]["$defs"]
     fields = []
     for kind in KINDS:
-        schema = schemas.schemas[kind.schema_file]
-        for path, targets in _walk(schema, (), defs):
+        for path, targets in _walk(schemas.kind_schema(kind.name), (), schemas):
             if path != ("id",):
                 fields.append(ReferenceField(kind.name, path, targets))
     return tuple(fields)
