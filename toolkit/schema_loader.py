@@ -60,11 +60,13 @@ class SchemaSet:
     @property
     def definitions(self) -> dict[str, Any]:
         """The shared ``$defs`` of ``defs.schema.json``, by name."""
-        return self.schemas[DEFS_FILE]["$defs"]  # type: ignore[no-any-return]
+        defs: dict[str, Any] = self.schemas[DEFS_FILE]["$defs"]
+        return defs
 
     def definition(self, name: str) -> dict[str, Any]:
         """One shared definition (``actor_id``, ``event_type``...); KeyError if there is none."""
-        return self.definitions[name]  # type: ignore[no-any-return]
+        definition: dict[str, Any] = self.definitions[name]
+        return definition
 
     def kind_schema(self, kind: str) -> dict[str, Any]:
         """The schema of the named kind of record."""
@@ -72,7 +74,8 @@ class SchemaSet:
 
     def vocabulary(self, name: str) -> list[dict[str, Any]]:
         """The entries of a controlled vocabulary (a ``oneOf`` of ``const``s), each with its description and extras."""
-        return self.definition(name)["oneOf"]  # type: ignore[no-any-return]
+        entries: list[dict[str, Any]] = self.definition(name)["oneOf"]
+        return entries
 
     def referenced_definition(self, node: dict[str, Any]) -> str | None:
         """The shared definition ``node``'s own ``$ref`` names, or None (no ``$ref``, or not to a definition).
