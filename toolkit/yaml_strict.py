@@ -2,9 +2,14 @@
 
 PyYAML's C parser builds the node tree; this module turns nodes into data itself
 instead of using PyYAML's constructors, so that it can refuse what a hand-written
-annotation should never contain (duplicate keys, tags, aliases) and read YAML 1.1
-look-alikes (``NO``, ``2022-06-23``, ``010``, ``1:20``) as the text that was
-written rather than as booleans, dates or numbers.
+annotation should never contain (duplicate keys, tags, anchors, aliases) and read
+YAML 1.1 look-alikes (``NO``, ``2022-06-23``, ``010``, ``1:20``) as the text that
+was written rather than as booleans, dates or numbers.
+
+Every value's type comes from the implicit resolvers below and nowhere else: a
+node written with a tag or an anchor (``!!int "4"``, ``! x``, ``&a x``, ``--- !!map``)
+is refused before its value is read, so no text that the resolvers did not match
+ever reaches ``int()``, ``float()`` or the boolean test.
 """
 
 from __future__ import annotations
@@ -37,11 +42,14 @@ _SEQ = "tag:yaml.org,2002:seq"
 
 
 def _to_bool(text: str) -> bool:
+    # Only ever given what the boolean resolver matched: true/false in three cases.
     return text.lower() == "true"
 
 
 # The YAML 1.2 JSON-like core schema, without the YAML 1.1 extras (yes/no/on/off,
-# sexagesimal and octal numbers, timestamps): those stay text.
+# sexagesimal and octal numbers, timestamps): those stay text. Each builder is only
+# given text its implicit resolver matched (explicit tags are refused), which
+# Python's int() and float() read exactly as YAML 1.2 does.
 _SCALAR_BUILDERS: dict[str, Callable[[str], Any]] = {
     _STR: str,
     _INT: int,
@@ -224,6 +232,23 @@ def parse_yaml(text: str, file: str) -> ParseResult:
                   hint="escape the character itself, such as \"\\U0001f600\", not the two halves of its UTF-16 form")
             raise _Stop
 
+    def refuse_properties(node: yaml.Node, path: tuple) -> None:
+        # The composed node does not say whether its tag was written or resolved, nor
+        # that it had an anchor nobody used. Its start mark does: libyaml starts a
+        # node at its first property (&anchor, !tag), and a node without one starts
+        # at its content, which cannot begin with '&' or '!' (both are indicators; a
+        # quoted '!' starts with the quote, an empty value at the text before it).
+        index = node.start_mark.index if node.start_mark is not None else -1
+        first = text[index] if 0 <= index < len(text) else ""
+        if first == "!":
+            found("yaml-tag", node, "a YAML tag (!, !!int, !!str, !!map, ...) is not allowed", path,
+                  hint="remove the tag; a value's type is read from how it is written (4, 4.5, true, \"text\")")
+            raise _Stop
+        if first == "&":
+            found("yaml-alias", node, "anchors and aliases (&name, *name) are not allowed", path,
+                  hint="remove the anchor; write each value out in full where it is used")
+            raise _Stop
+
     def build(node: yaml.Node, path: tuple, depth: int, holder: yaml.Node) -> Any:
         # ``holder`` is the key or sequence that holds the node: an alias is reported
         # where it is used, not at the anchor it points back to.
@@ -232,6 +257,7 @@ def parse_yaml(text: str, file: str) -> ParseResult:
                   hint="write the value out in full where it is used")
             raise _Stop
         seen_nodes.add(id(node))
+        refuse_properties(node, path)
         if depth > MAX_DEPTH:
             found("yaml-too-deep", node, f"collections nested deeper than {MAX_DEPTH} levels", path)
             raise _Stop
@@ -242,12 +268,7 @@ def parse_yaml(text: str, file: str) -> ParseResult:
                       hint="remove the tag; write plain values")
                 raise _Stop
             refuse_surrogates(node, path)
-            try:
-                return builder(node.value)
-            except ValueError:
-                found("yaml-tag", node, f"{_shorten(node.value)!r} cannot be read as {node.tag.rsplit(':', 1)[-1]}", path,
-                      hint="remove the tag or fix the value")
-                raise _Stop from None
+            return builder(node.value)
         if len(seen_nodes) + len(node.value) > MAX_VALUES:  # a collection: checked once, not per value
             found("file-too-large", node, f"the file holds more than {MAX_VALUES:,} values, more than any record needs",
                   path, hint="one record per file; split the file or remove what does not belong")
@@ -267,6 +288,7 @@ def parse_yaml(text: str, file: str) -> ParseResult:
                 found("yaml-non-string-key", key_node, "a mapping key must be a plain name", path,
                       hint="use a field name such as 'name:' as the key")
                 raise _Stop
+            refuse_properties(key_node, path)
             if key_node.tag not in _SCALAR_BUILDERS:
                 found("yaml-tag", key_node, f"the YAML tag {_shorten(key_node.tag)!r} is not allowed", path,
                       hint="remove the tag")
