@@ -15,7 +15,7 @@ def check_sources(corpus: CorpusIndex) -> list[Finding]:
         if loaded.problem:
             rule, message = loaded.problem
             findings.append(finding_at(source, rule, Severity.ERROR, ("text",), message,
-                                       "keep the text file beside its record, in the corpus folder"))
+                                       loaded.hint or "keep the text file beside its record, in the corpus folder"))
             continue
         recorded = source.data.get("sha256")
         if loaded.sha256 and isinstance(recorded, str) and recorded != loaded.sha256:
