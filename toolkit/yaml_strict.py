@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from toolkit.findings import Finding, Severity, json_path
+from toolkit.quoting import quoted
 
 # Deeper than any record needs (records nest about five levels); a bound keeps a
 # hostile file from exhausting the stack of anything that walks the data.
@@ -127,6 +128,8 @@ _LIBYAML_NESTING_LIMIT = "exceeded maximum nesting depth"
 # libyaml's words for a \u or \U escape of a lone surrogate or past U+10FFFF.
 _LIBYAML_BAD_ESCAPE = "found invalid Unicode character escape code"
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A tag as written: a verbatim !<...>, or up to the space, line break or flow indicator that ends it.
+_PROPERTY = re.compile(r"!<[^>\s]*>?|[^\s,\[\]{}]+")
 
 
 class TooDeep(yaml.MarkedYAMLError):
@@ -241,12 +244,15 @@ def parse_yaml(text: str, file: str) -> ParseResult:
         index = node.start_mark.index if node.start_mark is not None else -1
         first = text[index] if 0 <= index < len(text) else ""
         if first == "!":
-            found("yaml-tag", node, "a YAML tag (!, !!int, !!str, !!map, ...) is not allowed", path,
-                  hint="remove the tag; a value's type is read from how it is written (4, 4.5, true, \"text\")")
+            # Named as written (!!int, !, !local), not as resolved: '!' alone resolves
+            # to the plain type, and a key's tag would be the mapping's otherwise.
+            written = _PROPERTY.match(text, index, index + 200)
+            found("yaml-tag", node, f"the YAML tag {quoted(written.group() if written else first)} is not allowed",
+                  path, hint="remove the tag; a value's type is read from how it is written (4, 4.5, true, 'text')")
             raise _Stop
         if first == "&":
             found("yaml-alias", node, "anchors and aliases (&name, *name) are not allowed", path,
-                  hint="remove the anchor; write each value out in full where it is used")
+                  hint="write the value out in full where it is used")
             raise _Stop
 
     def build(node: yaml.Node, path: tuple, depth: int, holder: yaml.Node) -> Any:
@@ -264,22 +270,31 @@ def parse_yaml(text: str, file: str) -> ParseResult:
         if isinstance(node, yaml.ScalarNode):
             builder = _SCALAR_BUILDERS.get(node.tag)
             if builder is None:
-                found("yaml-tag", node, f"the YAML tag {_shorten(node.tag)!r} is not allowed", path,
+                found("yaml-tag", node, f"the YAML tag {quoted(node.tag)} is not allowed", path,
                       hint="remove the tag; write plain values")
                 raise _Stop
             refuse_surrogates(node, path)
-            return builder(node.value)
+            try:
+                return builder(node.value)
+            except ValueError:
+                # Only int() can refuse text its resolver matched: more digits than
+                # Python converts (sys.get_int_max_str_digits, 4,300), a limit that
+                # keeps a huge number from costing quadratic time. No field takes one.
+                found("schema-invalid", node,
+                      f"a whole number of {len(node.value):,} characters is longer than any field takes", path,
+                      hint="write the number the field means, or quote the text")
+                raise _Stop from None
         if len(seen_nodes) + len(node.value) > MAX_VALUES:  # a collection: checked once, not per value
             found("file-too-large", node, f"the file holds more than {MAX_VALUES:,} values, more than any record needs",
                   path, hint="one record per file; split the file or remove what does not belong")
             raise _Stop
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
-                found("yaml-tag", node, f"the YAML tag {_shorten(node.tag)!r} is not allowed", path, hint="remove the tag")
+                found("yaml-tag", node, f"the YAML tag {quoted(node.tag)} is not allowed", path, hint="remove the tag")
                 raise _Stop
             return [build(item, path + (index,), depth + 1, node) for index, item in enumerate(node.value)]
         if node.tag != _MAP:
-            found("yaml-tag", node, f"the YAML tag {_shorten(node.tag)!r} is not allowed", path, hint="remove the tag")
+            found("yaml-tag", node, f"the YAML tag {quoted(node.tag)} is not allowed", path, hint="remove the tag")
             raise _Stop
         mapping: dict[str, Any] = {}
         first_key_node: dict[str, yaml.Node] = {}
@@ -290,7 +305,7 @@ def parse_yaml(text: str, file: str) -> ParseResult:
                 raise _Stop
             refuse_properties(key_node, path)
             if key_node.tag not in _SCALAR_BUILDERS:
-                found("yaml-tag", key_node, f"the YAML tag {_shorten(key_node.tag)!r} is not allowed", path,
+                found("yaml-tag", key_node, f"the YAML tag {quoted(key_node.tag)} is not allowed", path,
                       hint="remove the tag")
                 raise _Stop
             refuse_surrogates(key_node, path)
@@ -301,7 +316,7 @@ def parse_yaml(text: str, file: str) -> ParseResult:
             if key in mapping:
                 earlier = first_key_node[key].start_mark
                 found("yaml-duplicate-key", key_node,
-                      f"the key {key!r} appears twice in this mapping (first on line {earlier.line + 1})",
+                      f"the key {quoted(key)} appears twice in this mapping (first on line {earlier.line + 1})",
                       path + (key,), hint="keep one of the two; YAML would silently drop the first")
                 continue
             first_key_node[key] = key_node
@@ -320,11 +335,6 @@ def parse_yaml(text: str, file: str) -> ParseResult:
     if findings:
         return ParseResult(None, findings)
     return ParseResult(data, findings)
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    # Messages quote values from the file; a hostile one can be a megabyte long.
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _char_at(text: str, mark: Any) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from toolkit.corpus_index import CorpusIndex, finding_at
 from toolkit.dates import WEEKDAYS, bounds, earliest, latest, named_weekday
 from toolkit.findings import Finding, Severity
+from toolkit.quoting import quoted, shown
 from toolkit.loading import Record
 
 # Kinds whose date says when the thing happened (and so must not postdate its source).
@@ -36,20 +37,20 @@ def _check_one(record: Record, path: tuple, date: dict) -> Iterator[Finding]:
                 earliest(value), latest(value)
             except ValueError:
                 yield finding_at(record, "date-invalid", Severity.ERROR, path + (field,),
-                                 f"{value!r} is not a date in the calendar")
+                                 f"{quoted(value)} is not a date in the calendar")
                 return
     span = bounds(date)
     if span is None:
         return
     if isinstance(date.get("end"), str) and earliest(date["end"]) < earliest(date["start"]):
         yield finding_at(record, "date-range-order", Severity.ERROR, path + ("end",),
-                         f"the range ends ({date['end']}) before it starts ({date['start']})",
+                         f"the range ends ({shown(date['end'])}) before it starts ({shown(date['start'])})",
                          "swap start and end")
     weekday = named_weekday(date.get("expression"))
     if weekday is not None and date.get("precision") == "day" and span[0].weekday() != weekday:
         actual = WEEKDAYS[span[0].weekday()].capitalize()
         yield finding_at(record, "date-weekday-mismatch", Severity.ERROR, path + ("start",),
-                         f"{date['start']} is a {actual}, but the text says {date['expression']!r}",
+                         f"{shown(date['start'])} is a {actual}, but the text says {quoted(date['expression'])}",
                          f"use the {WEEKDAYS[weekday].capitalize()} the text means")
 
 
@@ -82,6 +83,6 @@ def check_dates(corpus: CorpusIndex) -> list[Finding]:
             if span[0] > published_by:
                 findings.append(finding_at(
                     record, "date-after-publication", Severity.ERROR, field + ("start",),
-                    f"dated {record.data[field[0]]['start']}, after {source_id} was published (by {published_by})",
+                    f"dated {shown(record.data[field[0]]['start'])}, after {shown(source_id)} was published (by {published_by})",
                     "an article can only report what happened before it: fix the date, or set status: planned"))
     return findings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from toolkit.corpus_index import CorpusIndex, finding_at
 from toolkit.findings import Finding, Severity
+from toolkit.quoting import shortened, shown
 from toolkit.budget import WorkBudget
 
 
@@ -33,6 +34,12 @@ def check_sources(corpus: CorpusIndex) -> list[Finding]:
 _PASSAGE_SEARCH_BUDGET = 15_000_000_000
 
 
+# The closest passage is as long as the quote; a hint shows enough of it to find the
+# place in the article (a quote of some sentences), not a whole page. It is shown as
+# the article writes it, invisible joiners and all, to be copied.
+_PASSAGE_SHOWN = 300
+
+
 def check_quotes(corpus: CorpusIndex) -> list[Finding]:
     """Each evidence quote occurs in the text of the source it cites."""
     findings: list[Finding] = []
@@ -52,9 +59,9 @@ def check_quotes(corpus: CorpusIndex) -> list[Finding]:
             if text is None or text.find(quote) is not None:
                 continue
             passage = text.closest_passage(quote, budget)
-            hint = (f"closest passage in {source_id}: \"{passage}\"" if passage
-                    else f"copy the words verbatim from {source_id}")
+            hint = (f"closest passage in {shown(source_id)}: \"{shortened(passage, _PASSAGE_SHOWN)}\"" if passage
+                    else f"copy the words verbatim from {shown(source_id)}")
             findings.append(finding_at(record, "evidence-quote-not-found", Severity.ERROR,
                                        ("evidence", index, "quote"),
-                                       f"the quote is not in the text of {source_id}", hint))
+                                       f"the quote is not in the text of {shown(source_id)}", hint))
     return findings
