@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from toolkit.findings import Finding, Severity, json_path
 from toolkit.loading import Record
 from toolkit.positions import locate
-from toolkit.quoting import quoted as describe_value
+from toolkit.quoting import quoted as describe_value, shortened
 from toolkit.schema_dialect import is_json_type
 from toolkit.schema_loader import SchemaSet
 
@@ -115,7 +115,7 @@ def _findings_for(error: ValidationError, at: _Located) -> Iterator[Finding]:
             if field not in known:
                 close = _closest(field, known)
                 hint = f"did you mean '{close}'?" if close else f"known fields: {', '.join(known)}"
-                yield at.finding("schema-unknown-field", parts + [field], f"unknown field {describe_value(field)}", hint, key=True)
+                yield at.finding("schema-unknown-field", parts + [field], f"unknown field '{shortened(field)}'", hint, key=True)
         return
     if custom:
         yield at.finding("schema-invalid", parts, custom)
