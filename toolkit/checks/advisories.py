@@ -27,7 +27,8 @@ def check_supersedes(corpus: CorpusIndex) -> list[Finding]:
             if older is not None and older.data.get("issuer") != record.data.get("issuer"):
                 findings.append(finding_at(
                     record, "advisory-supersedes-issuer", Severity.ERROR, ("supersedes", index),
-                    f"{quoted(older_id)} was issued by {quoted(older.data.get('issuer'))}, not by {quoted(record.data.get('issuer'))}",
+                    f"{quoted(older_id)} was issued by {quoted(older.data.get('issuer'))}, "
+                    f"not by {quoted(record.data.get('issuer'))}",
                     "an advisory can only replace its own issuer's; link others with links: related-to"))
     findings.extend(_cycles(advisories))
     return findings

@@ -83,6 +83,7 @@ def check_dates(corpus: CorpusIndex) -> list[Finding]:
             if span[0] > published_by:
                 findings.append(finding_at(
                     record, "date-after-publication", Severity.ERROR, field + ("start",),
-                    f"dated {shown(record.data[field[0]]['start'])}, after {shown(source_id)} was published (by {published_by})",
+                    f"dated {shown(record.data[field[0]]['start'])}, after {shown(source_id)} was published "
+                    f"(by {published_by})",
                     "an article can only report what happened before it: fix the date, or set status: planned"))
     return findings
