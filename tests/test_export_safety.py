@@ -26,7 +26,7 @@ import pytest
 from toolkit.errors import ToolkitError
 from toolkit.exporters import FORMATS
 from toolkit.exporters.csv_tables import FORMULA_TRIGGERS, unescape_formula
-from toolkit.exporting import LOCK_NAME, MARKER_NAME, MARKER_TEXT, export
+from toolkit.exporting import JOURNAL_NAME, JOURNAL_TEXT, LOCK_NAME, MARKER_NAME, MARKER_TEXT, export
 
 # Exports in child processes, killed or racing each other: out of the quick loop (pytest -m "not slow").
 pytestmark = pytest.mark.slow
@@ -121,10 +121,15 @@ def test_the_next_export_removes_what_a_killed_run_left(
     export(["all"], out, SMALL)
     # What a run killed while writing leaves, and what one killed between the two
     # renames of a swap leaves: the previous stix export set aside, none in place.
-    (out / ".tmp-csv-k1ll3d").mkdir()
-    (out / ".tmp-csv-k1ll3d" / MARKER_NAME).write_text(MARKER_TEXT, encoding="utf-8")  # a run marks it first
-    (out / ".tmp-csv-k1ll3d" / "actors.csv").write_text("id\r\nact-half-writ", encoding="utf-8")
-    os.rename(out / "stix", out / ".old-stix-4242")
+    (out / ".tmp-csv-0badc0de").mkdir()
+    (out / ".tmp-csv-0badc0de" / MARKER_NAME).write_text(MARKER_TEXT, encoding="utf-8")  # a run marks it first
+    (out / ".tmp-csv-0badc0de" / "actors.csv").write_text("id\r\nact-half-writ", encoding="utf-8")
+    os.rename(out / "stix", out / ".old-stix-00004242")
+    # A run names each folder in its journal before making it.
+    journal = out / JOURNAL_NAME
+    state = json.loads(journal.read_bytes()[len(JOURNAL_TEXT.encode()):])
+    state["made"] += [".tmp-csv-0badc0de", ".old-stix-00004242"]
+    journal.write_bytes(JOURNAL_TEXT.encode() + json.dumps(state).encode())
     mine = out / ".tmp-not-from-the-toolkit"
     mine.mkdir()
 
@@ -248,13 +253,15 @@ def test_a_format_folder_holding_someone_elses_files_is_never_replaced(run_toolk
 
 
 def test_a_folder_the_export_wrote_is_replaced_by_the_next_export(run_toolkit, tmp_path: Path) -> None:
+    # A file added by hand is the user's and stops the export (test_red_team_values.py);
+    # what the export wrote, or less of it, is replaced whole.
     out = tmp_path / "exports"
     run_toolkit(["export", "--format", "csv", "--corpus", str(SMALL), "--out", str(out)])
-    (out / "csv" / "stale.csv").write_text("left from an older corpus\n", encoding="utf-8")
+    (out / "csv" / "actors.csv").unlink()
 
     run_toolkit(["export", "--format", "csv", "--corpus", str(SMALL), "--out", str(out)])
 
-    assert not (out / "csv" / "stale.csv").exists()
+    assert (out / "csv" / "actors.csv").is_file()
     assert (out / "csv" / "datapackage.json").is_file()
 
 

@@ -56,6 +56,15 @@ def _error(message: str) -> None:
     _say(f"Error: {message}\n", err=True)
 
 
+def _path(text: str) -> Path:
+    """A path given on the command line; an empty one is a usage error."""
+    # Path("") is Path("."): an empty option (an unset shell variable, `--corpus ''`)
+    # would silently mean the working directory, and write into it.
+    if not text:
+        raise typer.BadParameter("an empty path names no file or folder (write '.' for the current folder)")
+    return Path(text)
+
+
 @app.callback()
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error.")] = False,
@@ -66,7 +75,7 @@ def _root(
 @app.command()
 def validate(
     paths: Annotated[list[Path] | None,
-                     typer.Argument(help="Files or folders to check (default: annotations).")] = None,
+                     typer.Argument(parser=_path, help="Files or folders to check (default: annotations).")] = None,
     report_format: Annotated[ReportFormat,
                              typer.Option("--format", "-f", help="How to print findings.")] = ReportFormat["text"],
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
@@ -112,9 +121,10 @@ def export(
     export_format: Annotated[list[ExportFormat],
                              typer.Option("--format", "-f", help="Format to write; repeat for several.")] = [  # noqa: B006 - typer reads the default from the signature and hands each call a list of its own
                                  ExportFormat["all"]],
-    out: Annotated[Path, typer.Option("--out", "-o",
+    out: Annotated[Path, typer.Option("--out", "-o", parser=_path, metavar="<path>",
                                       help="Folder to write into; each format gets a subfolder.")] = Path("exports"),
-    corpus: Annotated[Path, typer.Option("--corpus", help="The corpus folder.")] = Path("annotations"),
+    corpus: Annotated[Path, typer.Option("--corpus", parser=_path, metavar="<path>",
+                                         help="The corpus folder.")] = Path("annotations"),
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, show_default="every usable core",
                                              help="Processes that parse a large corpus and write the formats; "
                                                   "1 does everything in this one.")] = None,
@@ -148,7 +158,7 @@ def export(
 
 @app.command()
 def schema(
-    out: Annotated[Path, typer.Option("--out", "-o",
+    out: Annotated[Path, typer.Option("--out", "-o", parser=_path, metavar="<path>",
                                       help="Folder to write the editor schemas into.")] = Path("schemas"),
 ) -> None:
     """Write the schemas in the form editors use for completion and live validation.
@@ -179,7 +189,8 @@ def schema(
 def new(
     kind: Annotated[KindName, typer.Argument(help="The kind of record.")],
     record_id: Annotated[str, typer.Argument(metavar="ID", help="The record's id, e.g. act-yair-lapid.")],
-    corpus: Annotated[Path, typer.Option("--corpus", help="The corpus folder.")] = Path("annotations"),
+    corpus: Annotated[Path, typer.Option("--corpus", parser=_path, metavar="<path>",
+                                         help="The corpus folder.")] = Path("annotations"),
 ) -> None:
     """Write a skeleton record to fill in, in its kind's folder of the corpus.
 

@@ -23,6 +23,7 @@ class SourceText:
     text: str | None
     sha256: str | None
     problem: tuple[str, str] | None = None  # (rule, message)
+    hint: str | None = None  # how to fix the problem, where the default hint does not say
     # The text with its normalised form for quote searches, built on first need and
     # kept as long as the text: once per source and run, for every quote citing it.
     search: SearchText | None = None
@@ -86,4 +87,27 @@ class CorpusIndex:
         except UnicodeDecodeError:
             return SourceText(None, hashlib.sha256(raw).hexdigest(),
                               ("source-text-missing", f"the text file {shown} is not UTF-8"))
+        not_plain = _not_plain_text(text)
+        if not_plain is not None:
+            return SourceText(None, hashlib.sha256(raw).hexdigest(),
+                              ("source-text-missing", f"the text file {shown} {not_plain}"),
+                              hint="save the article as plain UTF-8 text, without a byte-order mark or NUL bytes, "
+                                   "and record its new checksum")
         return SourceText(text, hashlib.sha256(raw).hexdigest(), search=SearchText(text))
+
+
+def _not_plain_text(text: str) -> str | None:
+    # Quotes are matched against the text as written. A byte-order mark is an
+    # invisible character glued to the first word, and a NUL byte marks a binary
+    # file, not an article: either makes the file other than the plain UTF-8 text
+    # that annotation files must be too, so neither is searched for quotes.
+    if text.startswith("\ufeff"):
+        return ("starts with a byte-order mark (BOM): quotes are matched against plain UTF-8 text, "
+                "and the mark would be an invisible part of its first word")
+    nul = text.find("\0")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        return (f"holds a NUL byte (line {line}): it looks binary, not the plain UTF-8 text that quotes are "
+                "matched against")
+    return None
+

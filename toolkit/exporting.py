@@ -7,18 +7,29 @@ previous export as it was; two runs into one folder take turns under a lock, so
 their files never interleave. What a killed run leaves behind (a staging folder,
 or a previous export set aside in the instant between two renames) is cleaned up
 or put back by the next run, which holds the lock and so knows no run is alive.
+
+Nothing of the user's is removed. The journal ``.toolkit-export.journal`` in the
+output folder, written only by the toolkit, records each folder a run makes before
+making it, and what each format folder held when the export put it in place (its
+files with their sizes and modification times). The next run removes only
+leftovers named there (a user's ``.old-stix-backup`` is never one), and replaces a
+format folder only while it holds what was recorded, or less: a file added or
+changed since is the user's, and the export refuses.
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from toolkit.corpus_index import CorpusIndex
 from toolkit.errors import ToolkitError
@@ -27,6 +38,7 @@ from toolkit.loading import find_corpus_root
 from toolkit.model import Report
 from toolkit.output_files import OutputFolder, OutputRefused, describe
 from toolkit.parallel import cycle_collection_paused, processes_available, run_queued
+from toolkit.quoting import shown
 from toolkit.validation import DEFAULT_CORPUS, check_corpus
 
 DEFAULT_OUT = Path("exports")
@@ -38,6 +50,13 @@ SET_ASIDE_PREFIX = ".old-"  # .old-<format>-<random>: the previous export, for a
 MARKER_NAME = ".toolkit-export"
 MARKER_TEXT = "Written by 'toolkit export'; the whole folder is replaced by the next export.\n"
 MARKER_BYTES = MARKER_TEXT.encode("utf-8")
+# The folders runs made here, and what each format folder held when put in place:
+# the text, then one JSON line {"made": [name], "written": {format: {"files":
+# {path: [size, mtime_ns]}, "folders": [path]}}}.
+JOURNAL_NAME = ".toolkit-export.journal"
+JOURNAL_TEXT = "Kept by 'toolkit export': the folders it made here and what it wrote; do not edit.\n"
+JOURNAL_BYTES = JOURNAL_TEXT.encode("utf-8")
+_JOURNAL_LIMIT = 64 * 1024 * 1024
 _OUT_ROLE = "choose another --out"
 
 
@@ -71,40 +90,61 @@ def _locked(out: OutputFolder) -> Iterator[None]:
 
 
 def _marked(folder: OutputFolder) -> bool:
-    """Whether the toolkit wrote this folder: it holds the marker, a regular file (not a link) of the marker's text."""
+    """Whether the folder holds the marker, a regular file (not a link) of the marker's text."""
     return folder.read_regular(MARKER_NAME, len(MARKER_BYTES) + 1) == MARKER_BYTES
 
 
-def _left_by_a_run(out: OutputFolder, name: str, prefix: str) -> str | None:
-    """The format a staging or set-aside folder was made for; None for anything else.
+def _contents(folder: OutputFolder) -> dict[str, Any]:
+    """What a format folder holds, as the journal records it (the marker aside)."""
+    files: dict[str, list[int]] = {}
+    folders: list[str] = []
+    for path, (kind, size, mtime_ns) in sorted(folder.tree().items()):
+        if path == MARKER_NAME:
+            continue
+        if kind == "file":
+            files[path] = [size, mtime_ns]
+        elif kind == "folder":
+            folders.append(path)
+        else:  # the exporters write regular files and folders only
+            raise ToolkitError(f"{folder.path / path}: an export wrote something other than a file or a folder")
+    return {"files": files, "folders": folders}
 
-    The name alone proves nothing (anyone can make ``.tmp-csv-x``): the folder
-    must be a real folder holding the marker, which a run writes into its
-    staging folder before anything else, or be empty (a run killed in between).
+
+def _records(value: object) -> list[dict[str, Any]]:
+    """The records the journal holds for a format folder (any of which it may match)."""
+    return [record for record in value if isinstance(record, dict)] if isinstance(value, list) else []
+
+
+def _not_written_by_the_toolkit(folder: OutputFolder, recorded: object) -> str | None:
+    """What in this format folder the toolkit did not write, or changed since; None if nothing.
+
+    Every entry must be in what the journal recorded when the folder was put in
+    place, a file with the size and modification time it had then; recorded files
+    that are gone do no harm (replacing the folder loses nothing of the user's).
+    The marker must be there too: a format folder of an older toolkit, which kept
+    no record, is judged by its files like any other.
     """
-    if not name.startswith(prefix):
+    found = folder.tree()
+    if not found:
         return None
-    format_name = name[len(prefix):].rpartition("-")[0]
-    mode = out.kind(name)
-    if format_name not in FORMATS or mode is None or not stat.S_ISDIR(mode):
-        return None
-    with out.subfolder(name) as folder:
-        return format_name if not folder.names() or _marked(folder) else None
+    if not _marked(folder):
+        return MARKER_NAME if MARKER_NAME in found else min(found)
+    found.pop(MARKER_NAME)
+    foreign = min(found) if found else None
+    for record in _records(recorded):
+        recorded_files, recorded_folders = record.get("files"), record.get("folders")
+        files: dict[str, Any] = recorded_files if isinstance(recorded_files, dict) else {}
+        folders: list[Any] = recorded_folders if isinstance(recorded_folders, list) else []
+        unrecorded = [path for path, (kind, size, mtime_ns) in sorted(found.items())
+                      if not (kind == "folder" and path in folders)
+                      and not (kind == "file" and files.get(path) == [size, mtime_ns])]
+        if not unrecorded:
+            return None
+        foreign = unrecorded[0]
+    return foreign
 
 
-def _clean_up_after_killed_runs(out: OutputFolder) -> None:
-    """Remove the staging folders of runs that died; put back an export set aside."""
-    for entry in out.names():
-        if _left_by_a_run(out, entry, STAGING_PREFIX):
-            out.remove_tree(entry)
-        elif name := _left_by_a_run(out, entry, SET_ASIDE_PREFIX):
-            if out.kind(name) is None:
-                out.rename(entry, name)  # killed between the two renames of _swap_in
-            else:
-                out.remove_tree(entry)
-
-
-def _check_format_folders(out: OutputFolder, names: Sequence[str]) -> None:
+def _check_format_folders(out: OutputFolder, names: Sequence[str], journal: _Journal) -> None:
     """Refuse a format folder that is not a folder, or that holds files the toolkit did not write."""
     for name in names:
         final = out.path / name
@@ -115,9 +155,69 @@ def _check_format_folders(out: OutputFolder, names: Sequence[str]) -> None:
             raise ToolkitError(f"{final}: exists and is not a folder (it is {describe(mode)}); move it away, "
                                "the export writes a folder there")
         with out.subfolder(name) as folder:
-            if folder.names() and not _marked(folder):
-                raise ToolkitError(f"{final}: holds files that 'toolkit export' did not write; move them away "
-                                   "or choose another --out, the export would replace the folder")
+            foreign = _not_written_by_the_toolkit(folder, journal.written.get(name))
+            if foreign is not None:
+                raise ToolkitError(f"{final}: holds files that 'toolkit export' did not write, or changed since "
+                                   f"(such as {shown(foreign)}); move them away or choose another --out, the "
+                                   "export would replace the folder")
+
+
+# Only names of the form a run gives its folders are taken from the journal, so an
+# edited journal cannot point the clean-up at any other folder.
+_RUN_FOLDER = re.compile(rf"^(?:{re.escape(STAGING_PREFIX)}|{re.escape(SET_ASIDE_PREFIX)})"
+                         rf"(?P<format>{'|'.join(map(re.escape, FORMATS))})-[0-9a-f]{{8}}$")
+
+
+class _Journal:
+    """The folders runs made in the output folder, and what each format folder held when put in place."""
+
+    def __init__(self, out: OutputFolder) -> None:
+        self.out = out
+        text = out.read_regular(JOURNAL_NAME, _JOURNAL_LIMIT) or b""
+        state: object = {}
+        if text.startswith(JOURNAL_BYTES):
+            try:
+                state = json.loads(text[len(JOURNAL_BYTES):].decode("utf-8") or "{}")
+            except ValueError:  # UnicodeDecodeError is one
+                state = {}
+        state = state if isinstance(state, dict) else {}
+        made, written = state.get("made"), state.get("written")
+        self.made: list[str] = [name for name in dict.fromkeys(made if isinstance(made, list) else [])
+                                if isinstance(name, str) and _RUN_FOLDER.match(name)]
+        self.written: dict[str, object] = written if isinstance(written, dict) else {}
+
+    def add(self, name: str) -> None:
+        """Record a folder name before the folder is made, so that a run killed after is cleaned up."""
+        self.made.append(name)
+        self.save()
+
+    def settle(self) -> None:
+        """Forget the folders that are gone."""
+        kept = [name for name in self.made if self.out.kind(name) is not None]
+        if kept != self.made:
+            self.made = kept
+            self.save()
+
+    def save(self) -> None:
+        """Write the journal whole (a temporary file renamed over the old one)."""
+        data = JOURNAL_BYTES + json.dumps({"made": self.made, "written": self.written},
+                                          ensure_ascii=False).encode("utf-8") + b"\n"
+        # An empty journal is one cut short (a crash before it reached the disk).
+        self.out.write_file(JOURNAL_NAME, data, replaces=lambda old: not old or old.startswith(JOURNAL_BYTES),
+                            limit=len(JOURNAL_BYTES), refusal="move it away, the export keeps its journal there")
+
+    def clean_up_after_killed_runs(self) -> None:
+        """Remove the staging folders of runs that died; put back an export set aside."""
+        for entry in self.made:
+            mode = self.out.kind(entry)
+            if mode is None or not stat.S_ISDIR(mode):
+                continue
+            name = _RUN_FOLDER.match(entry)["format"]  # type: ignore[index]
+            if entry.startswith(SET_ASIDE_PREFIX) and self.out.kind(name) is None:
+                self.out.rename(entry, name)  # killed between the two renames of _swap_in
+            else:
+                self.out.remove_tree(entry)
+        self.settle()
 
 
 def _check_places(out_dir: Path, corpus_root: Path, names: Sequence[str]) -> None:
@@ -136,25 +236,31 @@ def _check_out_dir(out_dir: Path, names: Sequence[str]) -> None:
     """Say before any work is done that the output folder cannot take the export; create nothing."""
     try:
         with OutputFolder.open(out_dir, create=False, role=_OUT_ROLE) as out:
-            _check_format_folders(out, names)
+            _check_format_folders(out, names, _Journal(out))
     except FileNotFoundError:
         pass  # made when the export is written; a component that is a link or a file was refused above
     except OSError as error:
         raise _cannot_write(error, out_dir) from error
 
 
-def _swap_in(out: OutputFolder, staged: dict[str, str]) -> None:
+def _swap_in(out: OutputFolder, staged: dict[str, str], journal: _Journal, contents: dict[str, dict[str, Any]]) -> None:
     """Move each staging folder into its format's place: all of them, or, on an error, none.
 
     Each previous export is first set aside, and only removed once every format
     is in place; an error puts back what was already swapped.
     """
     swapped: list[tuple[str, str, str | None]] = []  # (format, its staging name, the previous export set aside)
+    # While the folders are swapped, either one is the toolkit's: a run killed in
+    # between leaves each format folder old or new, and the next run takes either.
+    previous = {name: _records(journal.written.get(name)) for name in staged}
+    journal.written.update({name: [contents[name], *previous[name]] for name in staged})
+    journal.save()
     try:
         for name, staging in staged.items():
             old = None
             if out.kind(name) is not None:
                 old = out.unique_name(f"{SET_ASIDE_PREFIX}{name}-")
+                journal.add(old)
                 out.rename(name, old)
             try:
                 out.rename(staging, name)
@@ -174,6 +280,8 @@ def _swap_in(out: OutputFolder, staged: dict[str, str]) -> None:
         if old is not None:
             with suppress(OSError):  # a folder the toolkit wrote; the next run removes what is left
                 out.remove_tree(old)
+    journal.written.update({name: [contents[name]] for name in staged})
+    journal.save()
 
 
 def _cannot_write(error: OSError, out_dir: Path) -> ToolkitError:
@@ -232,26 +340,34 @@ def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
         raise ExportRefused(report)
     try:
         with OutputFolder.open(out_dir, create=True, role=_OUT_ROLE) as out, _locked(out):
-            _clean_up_after_killed_runs(out)
-            _check_format_folders(out, names)  # again: another run may have changed it while this one waited
+            journal = _Journal(out)
+            journal.clean_up_after_killed_runs()
+            _check_format_folders(out, names, journal)  # again: another run may have changed it while this one waited
             staged: dict[str, str] = {}
             try:
                 # Every format is complete before any is moved into place, so a run
-                # killed while writing changes nothing of the previous export. The
-                # marker comes first, so the next run knows the folder for its own.
+                # killed while writing changes nothing of the previous export. Each
+                # folder is in the journal before it exists, so the next run knows
+                # it for a leftover; the marker says what the folder is to a reader.
                 for name in names:
-                    staged[name] = out.make_unique_folder(f"{STAGING_PREFIX}{name}-")
+                    staged[name] = out.make_unique_folder(f"{STAGING_PREFIX}{name}-", reserve=journal.add)
                     with out.subfolder(staged[name]) as staging:
                         staging.create_file(MARKER_NAME, MARKER_BYTES)
                 run_queued(write_tasks(names, checked.index, {name: out_dir / staging_name
                                                               for name, staging_name in staged.items()}),
                            processes_available(jobs))
-                _swap_in(out, staged)
+                contents = {}
+                for name, staging_name in staged.items():
+                    with out.subfolder(staging_name) as staging:
+                        contents[name] = _contents(staging)
+                _swap_in(out, staged, journal, contents)
             finally:
                 for staging_name in staged.values():
                     if out.kind(staging_name) is not None:
                         with suppress(OSError):
                             out.remove_tree(staging_name)
+                with suppress(OSError):  # what is left in the journal, the next run removes
+                    journal.settle()
     except OutputRefused as refused:
         raise ToolkitError(f"{refused.path}: cannot write the export: {refused.reason}") from None
     except OSError as error:

@@ -12,6 +12,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from toolkit.quoting import shortened
+
 
 class Severity(StrEnum):
     """How much a finding matters: errors fail a run, warnings only with --strict."""
@@ -57,6 +59,15 @@ class Record:
         return value if isinstance(value, str) else None
 
 
+# The most characters a finding's message or hint holds: several quoted values and
+# the words around them, far below what CI annotations take (some 64 KiB).
+TEXT_LIMIT = 1_000
+
+
+def _cut(text: str) -> str:
+    return text[: TEXT_LIMIT - 3] + "..."
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem in one place of the corpus.
@@ -76,6 +87,15 @@ class Finding:
     path: str = ""
     hint: str | None = None
 
+    def __post_init__(self) -> None:
+        # Checks quote values through toolkit/quoting.py; this bound holds for any
+        # message, also one a library wrote (jsonschema quotes the whole instance):
+        # a report stays some lines per finding, whatever a file holds.
+        if len(self.message) > TEXT_LIMIT:
+            object.__setattr__(self, "message", _cut(self.message))
+        if self.hint is not None and len(self.hint) > TEXT_LIMIT:
+            object.__setattr__(self, "hint", _cut(self.hint))
+
     def sort_key(self) -> tuple[str, int, int, str, str]:
         """Order findings by place, then rule, so reports are stable."""
         return (self.file, self.line or 0, self.column or 0, self.rule, self.message)
@@ -88,9 +108,9 @@ def json_path(parts: tuple[str | int, ...] | list[str | int]) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         elif part.isidentifier():
-            text += f".{part}"
+            text += f".{shortened(part)}"
         else:
-            text += f"[{part!r}]"
+            text += f"[{shortened(part)!r}]"  # a key from the file can be of any length
     return text
 
 

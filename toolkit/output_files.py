@@ -202,6 +202,39 @@ class OutputFolder:
         """The names in this folder, sorted."""
         return sorted(os.listdir(self.fd))
 
+    def tree(self) -> dict[str, tuple[str, int, int]]:
+        """Every entry below this folder by its relative path ('a/b.csv'), never through a link.
+
+        Each is ``("file", size, mtime_ns)`` for a regular file, ``("folder", 0, 0)``
+        for a folder, and ``("other", 0, mode)`` for anything else (a link is not
+        followed but listed as what it is).
+        """
+        found: dict[str, tuple[str, int, int]] = {}
+        pending = [""]  # folders to list, by their path below this one; opened one at a time
+        while pending:
+            below = pending.pop()
+            try:
+                fd = os.open(below.rstrip("/") or ".", _OPEN_FOLDER, dir_fd=self.fd)
+            except OSError as error:
+                raise _os_error(error, self.path / below) from None
+            try:
+                with os.scandir(fd) as entries:
+                    for entry in entries:
+                        info = entry.stat(follow_symlinks=False)
+                        path = below + entry.name
+                        if stat.S_ISREG(info.st_mode):
+                            found[path] = ("file", info.st_size, info.st_mtime_ns)
+                        elif stat.S_ISDIR(info.st_mode):
+                            found[path] = ("folder", 0, 0)
+                            pending.append(path + "/")
+                        else:
+                            found[path] = ("other", 0, info.st_mode)
+            except OSError as error:
+                raise _os_error(error, self.path / below) from None
+            finally:
+                os.close(fd)
+        return found
+
     def read_regular(self, name: str, limit: int) -> bytes | None:
         """The first ``limit`` bytes of the regular file ``name``; None if it is anything else or absent."""
         mode = self.kind(name)
@@ -310,10 +343,15 @@ class OutputFolder:
             if self.kind(name) is None:
                 return name
 
-    def make_unique_folder(self, prefix: str) -> str:
-        """Make a new folder ``prefix<random>`` (mode 0o777 less umask, unlike mkdtemp's 0o700); return its name."""
+    def make_unique_folder(self, prefix: str, reserve: Callable[[str], None] | None = None) -> str:
+        """Make a new folder ``prefix<random>`` (mode 0o777 less umask, unlike mkdtemp's 0o700); return its name.
+
+        ``reserve`` is given the name before the folder is made (to record it in a journal).
+        """
         while True:
             name = self.unique_name(prefix)
+            if reserve is not None:
+                reserve(name)
             try:
                 os.mkdir(name, FOLDER_MODE, dir_fd=self.fd)
                 return name

@@ -71,7 +71,8 @@ RULES: dict[str, Rule] = {
              spans_files=True),
         Rule("evidence-quote-not-found", _E, "An evidence quote does not occur in the cited source's text.",
              spans_files=True),
-        Rule("source-text-missing", _E, "A source's text file is missing or unreadable.",
+        Rule("source-text-missing", _E, "A source's text file is missing, unreadable, or not plain UTF-8 text "
+                                        "(not UTF-8, a byte-order mark, NUL bytes).",
              spans_files=True),
         Rule("source-text-outside", _E, "A source's text path leaves the corpus (absolute, '..', or a symlink out).",
              spans_files=True),

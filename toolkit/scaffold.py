@@ -131,9 +131,14 @@ def new_record(kind_name: str, record_id: str, corpus: Path = Path("annotations"
     try:
         with OutputFolder.open(corpus, create=False, role=role) as root, \
                 root.subfolder(kind.folder, create=True, role=role) as kind_folder:
-            for suffix in YAML_SUFFIXES:
-                if kind_folder.kind(f"{record_id}{suffix}") is not None:  # a link or anything else counts too
-                    raise ToolkitError(f"{display_path(folder / f'{record_id}{suffix}')} already exists; toolkit "
+            # The loader takes a YAML suffix in any case (act-x.YAML, act-x.Yml), and a
+            # case-insensitive file system any case of the name: a record under any of
+            # these names is the same id, and a second one would be a duplicate. A link
+            # or anything else of that name counts too.
+            taken = {f"{record_id}{suffix}".casefold() for suffix in YAML_SUFFIXES}
+            for name in kind_folder.names():
+                if name.casefold() in taken:
+                    raise ToolkitError(f"{display_path(folder / name)} already exists; toolkit "
                                        "new never overwrites a record: edit it, or choose another id")
             # Exclusive creation: a file that appeared since the check above is not overwritten either.
             kind_folder.create_file(target.name, text.encode("utf-8"))

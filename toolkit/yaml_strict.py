@@ -2,9 +2,14 @@
 
 PyYAML's C parser builds the node tree; this module turns nodes into data itself
 instead of using PyYAML's constructors, so that it can refuse what a hand-written
-annotation should never contain (duplicate keys, tags, aliases) and read YAML 1.1
-look-alikes (``NO``, ``2022-06-23``, ``010``, ``1:20``) as the text that was
-written rather than as booleans, dates or numbers.
+annotation should never contain (duplicate keys, tags, anchors, aliases) and read
+YAML 1.1 look-alikes (``NO``, ``2022-06-23``, ``010``, ``1:20``) as the text that
+was written rather than as booleans, dates or numbers.
+
+Every value's type comes from the implicit resolvers below and nowhere else: a
+node written with a tag or an anchor (``!!int "4"``, ``! x``, ``&a x``, ``--- !!map``)
+is refused before its value is read, so no text that the resolvers did not match
+ever reaches ``int()``, ``float()`` or the boolean test.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any, TypeAlias, cast
 import yaml
 
 from toolkit.model import Finding, json_path
+from toolkit.quoting import quoted
 from toolkit.rules import finding
 
 # Deeper than any record needs (records nest about five levels); a bound keeps a
@@ -38,11 +44,14 @@ _SEQ = "tag:yaml.org,2002:seq"
 
 
 def _to_bool(text: str) -> bool:
+    # Only ever given what the boolean resolver matched: true/false in three cases.
     return text.lower() == "true"
 
 
 # The YAML 1.2 JSON-like core schema, without the YAML 1.1 extras (yes/no/on/off,
-# sexagesimal and octal numbers, timestamps): those stay text.
+# sexagesimal and octal numbers, timestamps): those stay text. Each builder is only
+# given text its implicit resolver matched (explicit tags are refused), which
+# Python's int() and float() read exactly as YAML 1.2 does.
 _SCALAR_BUILDERS: dict[str, Callable[[str], Any]] = {
     _STR: str,
     _INT: int,
@@ -122,6 +131,8 @@ _LIBYAML_NESTING_LIMIT = "exceeded maximum nesting depth"
 # libyaml's words for a \u or \U escape of a lone surrogate or past U+10FFFF.
 _LIBYAML_BAD_ESCAPE = "found invalid Unicode character escape code"
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A tag as written: a verbatim !<...>, or up to the space, line break or flow indicator that ends it.
+_PROPERTY = re.compile(r"!<[^>\s]*>?|[^\s,\[\]{}]+")
 
 
 class TooDeep(yaml.MarkedYAMLError):
@@ -233,6 +244,26 @@ def parse_yaml(text: str, file: str) -> ParseResult:
                   hint="escape the character itself, such as \"\\U0001f600\", not the two halves of its UTF-16 form")
             raise _Stop
 
+    def refuse_properties(node: yaml.Node, path: _Path) -> None:
+        # The composed node does not say whether its tag was written or resolved, nor
+        # that it had an anchor nobody used. Its start mark does: libyaml starts a
+        # node at its first property (&anchor, !tag), and a node without one starts
+        # at its content, which cannot begin with '&' or '!' (both are indicators; a
+        # quoted '!' starts with the quote, an empty value at the text before it).
+        index = node.start_mark.index if node.start_mark is not None else -1
+        first = text[index] if 0 <= index < len(text) else ""
+        if first == "!":
+            # Named as written (!!int, !, !local), not as resolved: '!' alone resolves
+            # to the plain type, and a key's tag would be the mapping's otherwise.
+            written = _PROPERTY.match(text, index, index + 200)
+            found("yaml-tag", node, f"the YAML tag {quoted(written.group() if written else first)} is not allowed",
+                  path, hint="remove the tag; a value's type is read from how it is written (4, 4.5, true, 'text')")
+            raise _Stop
+        if first == "&":
+            found("yaml-alias", node, "anchors and aliases (&name, *name) are not allowed", path,
+                  hint="write the value out in full where it is used")
+            raise _Stop
+
     def build(node: yaml.Node, path: _Path, depth: int, holder: yaml.Node) -> Any:
         # ``holder`` is the key or sequence that holds the node: an alias is reported
         # where it is used, not at the anchor it points back to.
@@ -241,21 +272,26 @@ def parse_yaml(text: str, file: str) -> ParseResult:
                   hint="write the value out in full where it is used")
             raise _Stop
         seen_nodes.add(id(node))
+        refuse_properties(node, path)
         if depth > MAX_DEPTH:
             found("yaml-too-deep", node, f"collections nested deeper than {MAX_DEPTH} levels", path)
             raise _Stop
         if isinstance(node, yaml.ScalarNode):
             builder = _SCALAR_BUILDERS.get(node.tag)
             if builder is None:
-                found("yaml-tag", node, f"the YAML tag {_shorten(node.tag)!r} is not allowed", path,
+                found("yaml-tag", node, f"the YAML tag {quoted(node.tag)} is not allowed", path,
                       hint="remove the tag; write plain values")
                 raise _Stop
             refuse_surrogates(node, path)
             try:
                 return builder(node.value)
             except ValueError:
-                found("yaml-tag", node, f"{_shorten(node.value)!r} cannot be read as {node.tag.rsplit(':', 1)[-1]}",
-                      path, hint="remove the tag or fix the value")
+                # Only int() can refuse text its resolver matched: more digits than
+                # Python converts (sys.get_int_max_str_digits, 4,300), a limit that
+                # keeps a huge number from costing quadratic time. No field takes one.
+                found("schema-invalid", node,
+                      f"a whole number of {len(node.value):,} characters is longer than any field takes", path,
+                      hint="write the number the field means, or quote the text")
                 raise _Stop from None
         if len(seen_nodes) + len(node.value) > MAX_VALUES:  # a collection: checked once, not per value
             found("file-too-large", node, f"the file holds more than {MAX_VALUES:,} values, more than any record needs",
@@ -263,13 +299,13 @@ def parse_yaml(text: str, file: str) -> ParseResult:
             raise _Stop
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
-                found("yaml-tag", node, f"the YAML tag {_shorten(node.tag)!r} is not allowed", path,
+                found("yaml-tag", node, f"the YAML tag {quoted(node.tag)} is not allowed", path,
                       hint="remove the tag")
                 raise _Stop
             # F821: ruff takes the ``del build`` below for the end of the name; it is called before.
             return [build(item, path + (index,), depth + 1, node) for index, item in enumerate(node.value)]  # noqa: F821
         if node.tag != _MAP:
-            found("yaml-tag", node, f"the YAML tag {_shorten(node.tag)!r} is not allowed", path, hint="remove the tag")
+            found("yaml-tag", node, f"the YAML tag {quoted(node.tag)} is not allowed", path, hint="remove the tag")
             raise _Stop
         mapping: dict[str, Any] = {}
         first_key_node: dict[str, yaml.Node] = {}
@@ -278,8 +314,9 @@ def parse_yaml(text: str, file: str) -> ParseResult:
                 found("yaml-non-string-key", key_node, "a mapping key must be a plain name", path,
                       hint="use a field name such as 'name:' as the key")
                 raise _Stop
+            refuse_properties(key_node, path)
             if key_node.tag not in _SCALAR_BUILDERS:
-                found("yaml-tag", key_node, f"the YAML tag {_shorten(key_node.tag)!r} is not allowed", path,
+                found("yaml-tag", key_node, f"the YAML tag {quoted(key_node.tag)} is not allowed", path,
                       hint="remove the tag")
                 raise _Stop
             refuse_surrogates(key_node, path)
@@ -290,7 +327,7 @@ def parse_yaml(text: str, file: str) -> ParseResult:
             if key in mapping:
                 earlier = first_key_node[key].start_mark
                 found("yaml-duplicate-key", key_node,
-                      f"the key {key!r} appears twice in this mapping (first on line {earlier.line + 1})",
+                      f"the key {quoted(key)} appears twice in this mapping (first on line {earlier.line + 1})",
                       path + (key,), hint="keep one of the two; YAML would silently drop the first")
                 continue
             first_key_node[key] = key_node
@@ -309,11 +346,6 @@ def parse_yaml(text: str, file: str) -> ParseResult:
     if findings:
         return ParseResult(None, findings)
     return ParseResult(data, findings)
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    # Messages quote values from the file; a hostile one can be a megabyte long.
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _char_at(text: str, mark: yaml.Mark | None) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from toolkit.corpus_index import CorpusIndex
 from toolkit.model import Finding, Record
 from toolkit.positions import finding_at
+from toolkit.quoting import quoted, shown
 
 
 def _supersedes(record: Record) -> list[Any]:
@@ -27,8 +28,8 @@ def check_supersedes(corpus: CorpusIndex) -> list[Finding]:
             if older is not None and older.data.get("issuer") != record.data.get("issuer"):
                 findings.append(finding_at(
                     record, "advisory-supersedes-issuer", ("supersedes", index),
-                    f"{older_id!r} was issued by {older.data.get('issuer')!r}, "
-                    f"not by {record.data.get('issuer')!r}",
+                    f"{quoted(older_id)} was issued by {quoted(older.data.get('issuer'))}, "
+                    f"not by {quoted(record.data.get('issuer'))}",
                     "an advisory can only replace its own issuer's; link others with links: related-to"))
     findings.extend(_cycles(advisories))
     return findings
@@ -55,9 +56,22 @@ def _cycles(advisories: dict[str, Record]) -> list[Finding]:
             continue  # a single advisory that does not supersede itself
         findings.append(finding_at(
             advisories[first], "advisory-supersedes-cycle", ("supersedes",),
-            "supersedes forms a cycle: " + " -> ".join(cycle + [first]),
+            "supersedes forms a cycle: " + _cycle_words(cycle + [first]),
             "an advisory can only replace older ones: remove one link of the cycle"))
     return findings
+
+
+# A cycle is named by its ids; a longer one by its first and last ids and its length,
+# so that a loop through thousands of advisories is still one line.
+_CYCLE_IDS_SHOWN = 8
+
+
+def _cycle_words(ids: list[str]) -> str:
+    if len(ids) > _CYCLE_IDS_SHOWN:
+        half = _CYCLE_IDS_SHOWN // 2
+        return " -> ".join([*map(shown, ids[:half]), f"... ({len(ids) - 1} advisories)",
+                            *map(shown, ids[-half:])])
+    return " -> ".join(map(shown, ids))
 
 
 def _strongly_connected(nodes: list[str], successors: Callable[[str], list[str]]) -> list[list[str]]:

@@ -11,6 +11,7 @@ from toolkit.corpus_index import CorpusIndex
 from toolkit.model import Finding, Record
 from toolkit.partial_dates import WEEKDAYS, bounds, earliest, latest, named_weekday
 from toolkit.positions import finding_at
+from toolkit.quoting import quoted, shown
 
 # Kinds whose date says when the thing happened (and so must not postdate its source).
 _DATED_HAPPENINGS = {"event": ("date",), "advisory": ("date",)}
@@ -41,20 +42,20 @@ def _check_one(record: Record, path: _Path, date: dict[str, Any]) -> Iterator[Fi
                 earliest(value), latest(value)
             except ValueError:
                 yield finding_at(record, "date-invalid", path + (field,),
-                                 f"{value!r} is not a date in the calendar")
+                                 f"{quoted(value)} is not a date in the calendar")
                 return
     span = bounds(date)
     if span is None:
         return
     if isinstance(date.get("end"), str) and earliest(date["end"]) < earliest(date["start"]):
         yield finding_at(record, "date-range-order", path + ("end",),
-                         f"the range ends ({date['end']}) before it starts ({date['start']})",
+                         f"the range ends ({shown(date['end'])}) before it starts ({shown(date['start'])})",
                          "swap start and end")
     weekday = named_weekday(date.get("expression"))
     if weekday is not None and date.get("precision") == "day" and span[0].weekday() != weekday:
         actual = WEEKDAYS[span[0].weekday()].capitalize()
         yield finding_at(record, "date-weekday-mismatch", path + ("start",),
-                         f"{date['start']} is a {actual}, but the text says {date['expression']!r}",
+                         f"{shown(date['start'])} is a {actual}, but the text says {quoted(date['expression'])}",
                          f"use the {WEEKDAYS[weekday].capitalize()} the text means")
 
 
@@ -89,6 +90,7 @@ def check_dates(corpus: CorpusIndex) -> list[Finding]:
             if span[0] > published_by:
                 findings.append(finding_at(
                     record, "date-after-publication", field + ("start",),
-                    f"dated {record.data[field[0]]['start']}, after {source_id} was published (by {published_by})",
+                    f"dated {shown(record.data[field[0]]['start'])}, after {shown(source_id)} was published "
+                    f"(by {published_by})",
                     "an article can only report what happened before it: fix the date, or set status: planned"))
     return findings

@@ -6,6 +6,7 @@ from toolkit.budget import WorkBudget
 from toolkit.corpus_index import CorpusIndex
 from toolkit.model import Finding
 from toolkit.positions import finding_at
+from toolkit.quoting import shortened, shown
 
 
 def check_sources(corpus: CorpusIndex) -> list[Finding]:
@@ -16,7 +17,7 @@ def check_sources(corpus: CorpusIndex) -> list[Finding]:
         if loaded.problem:
             rule, message = loaded.problem
             findings.append(finding_at(source, rule, ("text",), message,
-                                       "keep the text file beside its record, in the corpus folder"))
+                                       loaded.hint or "keep the text file beside its record, in the corpus folder"))
             continue
         recorded = source.data.get("sha256")
         if loaded.sha256 and isinstance(recorded, str) and recorded != loaded.sha256:
@@ -32,6 +33,12 @@ def check_sources(corpus: CorpusIndex) -> list[Finding]:
 # hint for a quote of some words in a news article of 10,000 characters takes some
 # 4 * 10^7: hundreds fit; in a text of 2 MiB, one or two.
 _PASSAGE_SEARCH_BUDGET = 15_000_000_000
+
+
+# The closest passage is as long as the quote; a hint shows enough of it to find the
+# place in the article (a quote of some sentences), not a whole page. It is shown as
+# the article writes it, invisible joiners and all, to be copied.
+_PASSAGE_SHOWN = 300
 
 
 def check_quotes(corpus: CorpusIndex) -> list[Finding]:
@@ -53,9 +60,9 @@ def check_quotes(corpus: CorpusIndex) -> list[Finding]:
             if text is None or text.find(quote) is not None:
                 continue
             passage = text.closest_passage(quote, budget)
-            hint = (f"closest passage in {source_id}: \"{passage}\"" if passage
-                    else f"copy the words verbatim from {source_id}")
-            findings.append(finding_at(record, "evidence-quote-not-found",
-                                       ("evidence", index, "quote"),
-                                       f"the quote is not in the text of {source_id}", hint))
+            cited = shown(source.id or "")
+            hint = (f"closest passage in {cited}: \"{shortened(passage, _PASSAGE_SHOWN)}\"" if passage
+                    else f"copy the words verbatim from {cited}")
+            findings.append(finding_at(record, "evidence-quote-not-found", ("evidence", index, "quote"),
+                                       f"the quote is not in the text of {cited}", hint))
     return findings

@@ -7,6 +7,7 @@ from pathlib import Path
 from toolkit.corpus_index import CorpusIndex
 from toolkit.model import Finding
 from toolkit.positions import finding_at
+from toolkit.quoting import quoted, shown
 
 
 def check_ids(corpus: CorpusIndex) -> list[Finding]:
@@ -19,13 +20,14 @@ def check_ids(corpus: CorpusIndex) -> list[Finding]:
             continue
         if record_id in first:
             findings.append(finding_at(record, "id-duplicate", ("id",),
-                                       f"the id {record_id!r} is already used by {first[record_id]}",
+                                       f"the id {quoted(record_id)} is already used by {first[record_id]}",
                                        "give each record an id of its own"))
         else:
             first[record_id] = record.file
         stem = Path(record.file).stem
         if stem != record_id:
             findings.append(finding_at(record, "id-file-name", ("id",),
-                                       f"the id {record_id!r} differs from the file name {stem!r}",
-                                       f"rename the file to {record_id}{Path(record.file).suffix} or fix the id"))
+                                       f"the id {quoted(record_id)} differs from the file name {quoted(stem)}",
+                                       f"rename the file to {shown(record_id + Path(record.file).suffix)} "
+                                       "or fix the id"))
     return findings

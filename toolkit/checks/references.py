@@ -12,6 +12,7 @@ from toolkit.corpus_index import CorpusIndex
 from toolkit.kinds import kind_of_id
 from toolkit.model import Finding
 from toolkit.positions import finding_at
+from toolkit.quoting import quoted
 from toolkit.reference_fields import reference_fields, values_at
 
 # Kinds that exist to be referred to: one that nothing references is likely a leftover.
@@ -75,15 +76,15 @@ def check_references(corpus: CorpusIndex) -> list[Finding]:
                 if target is None:
                     wanted = kind_of_id(value)
                     close = suggestions.closest(value, field.targets)
-                    hint = f"did you mean {close!r}?" if close else (
-                        f"add a record {value!r} under {wanted.folder}/" if wanted else None)
+                    hint = f"did you mean {quoted(close)}?" if close else (
+                        f"add a record {quoted(value)} under {wanted.folder}/" if wanted else None)
                     findings.append(finding_at(record, "ref-unresolved", parts,
-                                               f"no record has the id {value!r}", hint))
+                                               f"no record has the id {quoted(value)}", hint))
                     continue
                 if target.kind.name not in field.targets:
                     expected = " or ".join(field.targets)
                     findings.append(finding_at(record, "ref-wrong-kind", parts,
-                                               f"{value!r} is a {target.kind.name}, "
+                                               f"{quoted(value)} is a {target.kind.name}, "
                                                f"but this field takes {_article(expected)}"))
                     continue
                 if target is not record:
@@ -92,7 +93,7 @@ def check_references(corpus: CorpusIndex) -> list[Finding]:
         rule = _REFERENCED_KINDS.get(record.kind.name)
         if rule and record.id and record.id not in referenced and corpus.by_id.get(record.id) is record:
             findings.append(finding_at(record, rule, ("id",),
-                                       f"no record refers to the {record.kind.name} {record.id!r}",
+                                       f"no record refers to the {record.kind.name} {quoted(record.id)}",
                                        "refer to it from an event, advisory or other record, or remove it"))
     return findings
 

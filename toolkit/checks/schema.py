@@ -12,7 +12,6 @@ words, never passed.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,8 @@ from rapidfuzz import fuzz, process
 
 from toolkit.model import Finding, Record, json_path
 from toolkit.positions import finding_at
+from toolkit.quoting import quoted as describe_value
+from toolkit.quoting import shortened
 from toolkit.schema_loader import SchemaSet
 from toolkit.schema_semantics import is_json_type
 
@@ -36,34 +37,6 @@ _TYPE_WORDS = {
     "object": "a mapping of fields",
     "null": "nothing",
 }
-
-
-def describe_value(value: Any) -> str:
-    """A short rendering of a value for a message (not Python's repr of a whole tree)."""
-    if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        # Invisible and control characters are shown by their code, so the reader sees them.
-        return "'" + "".join(_shown(c) for c in shown) + "'"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "an empty value"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return str(value)
-
-
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-# Printable to Python, yet nothing to see: fillers, the blank braille pattern, variation selectors.
-_BLANK_LOOKING = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0]")
-
-
-def _shown(char: str) -> str:
-    if (char.isprintable() and not _BLANK_LOOKING.match(char)) or char == " ":
-        return char
-    return _ESCAPES.get(char) or f"\\u{ord(char):04x}"
 
 
 def _type_of(value: Any) -> str:
@@ -134,8 +107,8 @@ def _findings_for(error: ValidationError, record: Record) -> Iterator[Finding]:
             if field not in known:
                 close = _closest(field, known)
                 hint = f"did you mean '{close}'?" if close else f"known fields: {', '.join(known)}"
-                yield finding_at(record, "schema-unknown-field", parts + [field], f"unknown field '{field}'", hint,
-                                 key=True)
+                yield finding_at(record, "schema-unknown-field", parts + [field], f"unknown field '{shortened(field)}'",
+                                 hint, key=True)
         return
     if custom:
         yield finding_at(record, "schema-invalid", parts, custom)
