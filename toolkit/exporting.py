@@ -212,7 +212,10 @@ class _Journal:
             mode = self.out.kind(entry)
             if mode is None or not stat.S_ISDIR(mode):
                 continue
-            name = _RUN_FOLDER.match(entry)["format"]  # type: ignore[index]
+            matched = _RUN_FOLDER.match(entry)
+            if matched is None:  # the journal keeps only names of this form; a hand-edited one is not ours
+                continue
+            name = matched["format"]
             if entry.startswith(SET_ASIDE_PREFIX) and self.out.kind(name) is None:
                 self.out.rename(entry, name)  # killed between the two renames of _swap_in
             else:

@@ -12,8 +12,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from toolkit.quoting import shortened
-
 
 class Severity(StrEnum):
     """How much a finding matters: errors fail a run, warnings only with --strict."""
@@ -57,6 +55,15 @@ class Record:
         """The record's id, or None when it has none that is text (the schema check says so)."""
         value = self.data.get("id")
         return value if isinstance(value, str) else None
+
+
+# Long enough for any real id, vocabulary word or date; a longer value is cut.
+VALUE_LIMIT = 60
+
+
+def shortened(text: str, limit: int = VALUE_LIMIT) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in '...' when cut."""
+    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
 
 
 # The most characters a finding's message or hint holds: several quoted values and

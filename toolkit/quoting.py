@@ -12,17 +12,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# Long enough for any real id, vocabulary word or date; a longer value is cut.
-VALUE_LIMIT = 60
+from toolkit.model import VALUE_LIMIT, shortened
+
+__all__ = ["VALUE_LIMIT", "quoted", "shortened", "shown", "visible"]
 
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # Printable to Python, yet nothing to see: fillers, the blank braille pattern, variation selectors.
 _BLANK_LOOKING = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0]")
-
-
-def shortened(text: str, limit: int = VALUE_LIMIT) -> str:
-    """``text`` cut to at most ``limit`` characters, ending in '...' when cut."""
-    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
 
 
 def visible(text: str) -> str:
