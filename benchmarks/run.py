@@ -140,8 +140,9 @@ def run_once(commands: list[tuple[list[str], Path]], environment: dict[str, str]
         memory.join()
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
-            raise SystemExit(f"{' '.join(args[:4])}... exited {process.returncode} in {cwd}:\n"
-                             f"{output.decode()[-2000:]}")
+            raise SystemExit(
+                f"{' '.join(args[:4])}... exited {process.returncode} in {cwd}:\n{output.decode()[-2000:]}"
+            )
         cpu += usage.ru_utime + usage.ru_stime
         peak = max(peak, usage.ru_maxrss, memory.peak_kb)  # kilobytes on Linux
     return Measurement(wall, cpu, peak)
@@ -171,8 +172,9 @@ def commands_for(tool: str, corpus: Path, formats: list[str], scratch: Path) -> 
     if tool == "export":
         chosen = ["all"] if formats == list(FORMATS) else formats
         options = [item for name in chosen for item in ("--format", name)]
-        return [([str(BIN / "toolkit"), "export", *options, "--out", str(scratch), "--corpus", corpus.name],
-                 corpus.parent)]
+        return [
+            ([str(BIN / "toolkit"), "export", *options, "--out", str(scratch), "--corpus", corpus.name], corpus.parent)
+        ]
     limit = os.sysconf("SC_ARG_MAX") // 2 - sum(len(k) + len(v) + 2 for k, v in os.environ.items())
     commands = []
     for kind in KINDS:
@@ -194,8 +196,14 @@ def working_formats() -> list[str]:
     return formats
 
 
-def measure(corpus: Path, repeat: int, formats: list[str], scratch: Path, environment: dict[str, str],
-            warm_up: tuple[str, ...] = ("floor",)) -> dict[str, Measurement]:
+def measure(
+    corpus: Path,
+    repeat: int,
+    formats: list[str],
+    scratch: Path,
+    environment: dict[str, str],
+    warm_up: tuple[str, ...] = ("floor",),
+) -> dict[str, Measurement]:
     """Best of ``repeat`` rounds for each tool on a corpus (three times as many below 50,000 files).
 
     Small corpora take seconds a round, and a busy machine disturbs short runs the
@@ -222,8 +230,9 @@ def measure(corpus: Path, repeat: int, formats: list[str], scratch: Path, enviro
     return best
 
 
-def summarise(records: int, seed_records: int, tools: dict[str, Measurement],
-              seed_tools: dict[str, Measurement]) -> dict:
+def summarise(
+    records: int, seed_records: int, tools: dict[str, Measurement], seed_tools: dict[str, Measurement]
+) -> dict:
     """Per-record costs, marginal costs and the ratios of one size."""
     rows = {}
     for tool, m in tools.items():
@@ -264,11 +273,11 @@ def flatness(sizes: list[dict]) -> dict:
         if len(costs) < 2 or costs[0] <= 0:
             continue
         changes = [cost / costs[0] - 1 for cost in costs]
-        result[tool] = {"change_from_smallest": changes,
-                        "met": all(abs(change) <= FLAT_WITHIN for change in changes)}
+        result[tool] = {"change_from_smallest": changes, "met": all(abs(change) <= FLAT_WITHIN for change in changes)}
         if tool != "floor" and len(floor) == len(costs) and all(cost > 0 for cost in floor):
-            result[tool]["change_against_floor"] = [(cost / base) / (costs[0] / floor[0]) - 1
-                                                    for cost, base in zip(costs, floor, strict=True)]
+            result[tool]["change_against_floor"] = [
+                (cost / base) / (costs[0] / floor[0]) - 1 for cost, base in zip(costs, floor, strict=True)
+            ]
     return result
 
 
@@ -278,9 +287,11 @@ def print_table(report: dict) -> None:
     print("|---:|---|---:|---:|---:|---:|---:|")
     for size in report["sizes"]:
         for tool, row in size["tools"].items():
-            print(f"| {size['records']:,} | {tool} | {row['wall_s']:.2f} | {row['us_per_record']:.0f} | "
-                  f"{row['marginal_us_per_record']:.0f} | {row['peak_rss_kb'] / 1024:.0f} | "
-                  f"{row['marginal_kb_per_record']:.1f} |")
+            print(
+                f"| {size['records']:,} | {tool} | {row['wall_s']:.2f} | {row['us_per_record']:.0f} | "
+                f"{row['marginal_us_per_record']:.0f} | {row['peak_rss_kb'] / 1024:.0f} | "
+                f"{row['marginal_kb_per_record']:.1f} |"
+            )
     print("\n| records | target | ratio | met |")
     print("|---:|---|---:|---|")
     for size in report["sizes"]:
@@ -293,9 +304,11 @@ def print_table(report: dict) -> None:
     for tool, flat in report["flatness"].items():
         changes = ", ".join(f"{change:+.0%}" for change in flat["change_from_smallest"])
         against_floor = ", ".join(f"{change:+.0%}" for change in flat.get("change_against_floor", []))
-        print(f"marginal cost per record of {tool} against the smallest size: {changes} "
-              f"({'flat' if flat['met'] else 'NOT flat'} within +-{FLAT_WITHIN:.0%})"
-              + (f"; as a multiple of the floor's: {against_floor}" if against_floor else ""))
+        print(
+            f"marginal cost per record of {tool} against the smallest size: {changes} "
+            f"({'flat' if flat['met'] else 'NOT flat'} within +-{FLAT_WITHIN:.0%})"
+            + (f"; as a multiple of the floor's: {against_floor}" if against_floor else "")
+        )
 
 
 def main() -> None:
@@ -313,9 +326,18 @@ def main() -> None:
     scratch = work / "export"
     report: dict = {
         "machine": {"python": platform.python_version(), "system": platform.platform(), "cpus": os.cpu_count()},
-        "versions": {name: importlib.metadata.version(name) for name in
-                     ("event-annotation-toolkit", "check-jsonschema", "jsonschema", "jsonschema-rs",
-                      "PyYAML", "ruamel.yaml", "ruamel.yaml.clib")},
+        "versions": {
+            name: importlib.metadata.version(name)
+            for name in (
+                "event-annotation-toolkit",
+                "check-jsonschema",
+                "jsonschema",
+                "jsonschema-rs",
+                "PyYAML",
+                "ruamel.yaml",
+                "ruamel.yaml.clib",
+            )
+        },
         "repeat": args.repeat,
         "export_formats": formats,
         "sizes": [],
@@ -334,12 +356,16 @@ def main() -> None:
         started = time.perf_counter()
         records = generate(seed, corpus, size)
         print(f"{records:,} records generated in {time.perf_counter() - started:.1f} s; measuring...", flush=True)
-        summary = summarise(records, seed_records, measure(corpus, args.repeat, formats, scratch, environment),
-                            seed_tools)
+        summary = summarise(
+            records, seed_records, measure(corpus, args.repeat, formats, scratch, environment), seed_tools
+        )
         report["sizes"].append(summary)
         for tool, row in summary["tools"].items():
-            print(f"  {tool:17s} {row['wall_s']:8.2f} s {row['us_per_record']:8.0f} us/record "
-                  f"{row['peak_rss_kb'] / 1024:8.0f} MB", flush=True)
+            print(
+                f"  {tool:17s} {row['wall_s']:8.2f} s {row['us_per_record']:8.0f} us/record "
+                f"{row['peak_rss_kb'] / 1024:8.0f} MB",
+                flush=True,
+            )
         shutil.rmtree(corpus)
     report["flatness"] = flatness(report["sizes"])
     args.results.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -53,8 +53,7 @@ def expand_quotes(text: str) -> str:
     run = QUOTE_LINES.search(text)
     if run is None:
         return text
-    items = "".join(f"  - source: {source}\n    quote: {quote}\n"
-                    for source, quote in QUOTE_LINE.findall(run.group()))
+    items = "".join(f"  - source: {source}\n    quote: {quote}\n" for source, quote in QUOTE_LINE.findall(run.group()))
     return text[: run.start()] + "evidence:\n" + items
 
 
@@ -74,8 +73,11 @@ def expand_corpus(root: Path) -> None:
 
 def rule_cases() -> list[Path]:
     """Every case folder, ``tests/rules/<rule>/<valid|invalid>``, sorted; the base is not a case."""
-    return sorted(path for path in RULES_DIR.glob("*/*")
-                  if path.is_dir() and path.parent != BASE and path.name in {"valid", "invalid"})
+    return sorted(
+        path
+        for path in RULES_DIR.glob("*/*")
+        if path.is_dir() and path.parent != BASE and path.name in {"valid", "invalid"}
+    )
 
 
 def deleted_paths(case: Path) -> list[str]:

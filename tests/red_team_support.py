@@ -30,12 +30,19 @@ ADVISORY = Path("advisories") / "adv-il-nsc-istanbul-level-4.yaml"
 LOCATION = Path("locations") / "loc-istanbul.yaml"
 
 
-def run_process(*args: str, cwd: Path, timeout: float = 60,
-                prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+def run_process(
+    *args: str, cwd: Path, timeout: float = 60, prefix: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
     """The real command (``main()``, exit codes and all) in a child process."""
-    return subprocess.run([*prefix, sys.executable, "-m", "toolkit", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout, check=False,
-                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "toolkit", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
 
 
 def unprivileged() -> tuple[str, ...]:

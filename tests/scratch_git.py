@@ -25,8 +25,9 @@ GIT_ENV = {
 
 def git(repo: Path, *args: str) -> str:
     """Run git in ``repo`` and return its output; fail the test on a git error."""
-    result = subprocess.run(["git", *args], cwd=repo, env={**os.environ, **GIT_ENV},
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["git", *args], cwd=repo, env={**os.environ, **GIT_ENV}, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, f"git {' '.join(args)} failed:\n{result.stderr}"
     return result.stdout
 

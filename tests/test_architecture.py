@@ -16,9 +16,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Modules of the pipeline (and the heavy libraries it uses) that listing commands and
 # formats must not load: `toolkit --help` and a pre-commit run start on the model alone.
-PIPELINE = ("toolkit.loading", "toolkit.validation", "toolkit.corpus_index", "toolkit.exporting",
-            "toolkit.positions", "toolkit.schema_loader", "toolkit.checks", "toolkit.exporters.",
-            "yaml", "jsonschema", "jsonschema_rs", "rapidfuzz")
+PIPELINE = (
+    "toolkit.loading",
+    "toolkit.validation",
+    "toolkit.corpus_index",
+    "toolkit.exporting",
+    "toolkit.positions",
+    "toolkit.schema_loader",
+    "toolkit.checks",
+    "toolkit.exporters.",
+    "yaml",
+    "jsonschema",
+    "jsonschema_rs",
+    "rapidfuzz",
+)
 
 
 def _modules_after(code: str) -> list[str]:
@@ -31,21 +42,29 @@ def _modules_after(code: str) -> list[str]:
 def _pipeline_in(modules: list[str]) -> list[str]:
     # A package named without a dot counts with its submodules; "toolkit.exporters." only
     # its submodules (the package itself is the light registry of formats).
-    return [name for name in modules if name in PIPELINE or name.startswith(tuple(
-        prefix if prefix.endswith(".") else prefix + "." for prefix in PIPELINE))]
+    return [
+        name
+        for name in modules
+        if name in PIPELINE
+        or name.startswith(tuple(prefix if prefix.endswith(".") else prefix + "." for prefix in PIPELINE))
+    ]
 
 
 def test_toolkit_help_loads_no_module_of_the_pipeline() -> None:
-    code = ("import sys\nfrom toolkit.cli import _run\nsys.argv = ['toolkit', '--help']\n"
-            "import contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()): _run()")
+    code = (
+        "import sys\nfrom toolkit.cli import _run\nsys.argv = ['toolkit', '--help']\n"
+        "import contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()): _run()"
+    )
     assert _pipeline_in(_modules_after(code)) == []
 
 
 def test_the_help_of_each_command_loads_no_module_of_the_pipeline() -> None:
     for command in ("validate", "export", "schema", "new"):
-        code = ("import sys\nfrom toolkit.cli import _run\n"
-                f"sys.argv = ['toolkit', '{command}', '--help']\n"
-                "import contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()): _run()")
+        code = (
+            "import sys\nfrom toolkit.cli import _run\n"
+            f"sys.argv = ['toolkit', '{command}', '--help']\n"
+            "import contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()): _run()"
+        )
         assert _pipeline_in(_modules_after(code)) == [], command
 
 
@@ -54,8 +73,10 @@ def test_importing_the_package_loads_nothing_until_a_name_is_used() -> None:
 
 
 def test_reporters_render_a_report_without_the_pipeline() -> None:
-    code = ("from toolkit.model import Report\nfrom toolkit.reporters import REPORTER_BY_NAME\n"
-            "[REPORTER_BY_NAME[name]().render(Report((), 0, 0)) for name in REPORTER_BY_NAME]")
+    code = (
+        "from toolkit.model import Report\nfrom toolkit.reporters import REPORTER_BY_NAME\n"
+        "[REPORTER_BY_NAME[name]().render(Report((), 0, 0)) for name in REPORTER_BY_NAME]"
+    )
     assert _pipeline_in(_modules_after(code)) == []
 
 
@@ -105,7 +126,8 @@ def test_every_exporter_has_a_treatment_for_every_registered_kind() -> None:
 
 
 def test_a_kind_registered_without_treatments_fails_the_export_at_once_naming_each_exporter(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from toolkit.errors import ToolkitError
     from toolkit.exporting import export
     from toolkit.model import Kind
@@ -122,18 +144,27 @@ def test_a_kind_registered_without_treatments_fails_the_export_at_once_naming_ea
 
 
 def test_a_kind_lacking_one_exporters_treatment_is_refused_naming_that_exporter_alone(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from toolkit.exporters import FORMATS, jsonld, stix, untreated_kinds
     from toolkit.model import Kind
 
     # JSON-LD and STIX are taught to write meetings as they write events; CSV is not.
-    meeting = Kind("meeting", "meetings", "meeting.schema.json", "mtg-", csv_table="meetings",
-                   jsonld_classes=("Event", "Entity"), stix_type="event")
+    meeting = Kind(
+        "meeting",
+        "meetings",
+        "meeting.schema.json",
+        "mtg-",
+        csv_table="meetings",
+        jsonld_classes=("Event", "Entity"),
+        stix_type="event",
+    )
     monkeypatch.setitem(jsonld.RECORD_FIELDS, "meeting", jsonld.RECORD_FIELDS["event"])
     monkeypatch.setitem(stix.PLANNERS, "meeting", stix.PLANNERS["event"])
     _register(monkeypatch, meeting)
     assert untreated_kinds(list(FORMATS)) == [
-        "the csv exporter (toolkit.exporters.csv_tables) has no treatment for the kind 'meeting'"]
+        "the csv exporter (toolkit.exporters.csv_tables) has no treatment for the kind 'meeting'"
+    ]
 
 
 def test_every_module_the_architecture_map_names_exists() -> None:
@@ -148,8 +179,11 @@ def test_every_module_the_architecture_map_names_exists() -> None:
 
 def test_every_module_of_the_toolkit_is_on_the_architecture_map() -> None:
     text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
-    modules = [path.relative_to(ROOT).as_posix() for path in sorted((ROOT / "toolkit").rglob("*.py"))
-               if path.name not in ("__init__.py", "__main__.py")]
+    modules = [
+        path.relative_to(ROOT).as_posix()
+        for path in sorted((ROOT / "toolkit").rglob("*.py"))
+        if path.name not in ("__init__.py", "__main__.py")
+    ]
     assert [module for module in modules if module not in text] == []
 
 
@@ -159,8 +193,11 @@ def test_only_the_schema_layer_indexes_the_shared_definitions_or_follows_refs() 
     # Reading $defs or following $ref by hand anywhere else is how three ways of
     # resolving a $ref grew; everything goes through SchemaSet (toolkit/schema_loader.py).
     by_hand = re.compile(r"""\[\s*["']\$defs["']\s*\]|\.get\(\s*["']\$ref["']|\[\s*["']\$ref["']\s*\]|\.lookup\(""")
-    offenders = [path.relative_to(ROOT).as_posix() for path in sorted((ROOT / "toolkit").rglob("*.py"))
-                 if path.name != "schema_loader.py" and by_hand.search(path.read_text(encoding="utf-8"))]
+    offenders = [
+        path.relative_to(ROOT).as_posix()
+        for path in sorted((ROOT / "toolkit").rglob("*.py"))
+        if path.name != "schema_loader.py" and by_hand.search(path.read_text(encoding="utf-8"))
+    ]
     assert offenders == []
 
 

@@ -76,11 +76,14 @@ def test_a_tool_that_only_grows_with_the_floor_is_still_judged_on_its_own_growth
 
 
 def test_per_record_costs_leave_out_start_up_and_the_targets_compare_wall_times(run: ModuleType) -> None:
-    seed = {tool: run.Measurement(wall_s=0.1, cpu_s=0.1, peak_rss_kb=30_000)
-            for tool in ("floor", "validate", "export")}
-    measured = {"floor": run.Measurement(wall_s=1.1, cpu_s=1.1, peak_rss_kb=40_000),
-                "validate": run.Measurement(wall_s=1.5, cpu_s=2.0, peak_rss_kb=80_000),
-                "export": run.Measurement(wall_s=3.0, cpu_s=5.0, peak_rss_kb=130_000)}
+    seed = {
+        tool: run.Measurement(wall_s=0.1, cpu_s=0.1, peak_rss_kb=30_000) for tool in ("floor", "validate", "export")
+    }
+    measured = {
+        "floor": run.Measurement(wall_s=1.1, cpu_s=1.1, peak_rss_kb=40_000),
+        "validate": run.Measurement(wall_s=1.5, cpu_s=2.0, peak_rss_kb=80_000),
+        "export": run.Measurement(wall_s=3.0, cpu_s=5.0, peak_rss_kb=130_000),
+    }
 
     size = run.summarise(1_095, 95, measured, seed)
 

@@ -124,8 +124,9 @@ def test_an_unknown_ref_is_a_one_line_error(repo: Path, run_toolkit) -> None:
     assert result.stderr.count("\n") == 1
 
 
-def test_outside_a_git_repository_is_a_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                      run_toolkit) -> None:
+def test_outside_a_git_repository_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_toolkit
+) -> None:
     corpus = tmp_path / "annotations"
     corpus.mkdir()
     monkeypatch.chdir(tmp_path)
@@ -168,10 +169,14 @@ def test_a_new_file_that_takes_an_existing_id_is_reported_on_either_file(repo: P
 
 def test_a_supersedes_link_that_closes_a_cycle_is_reported_on_the_unchanged_advisory(repo: Path, run_toolkit) -> None:
     older = repo / "annotations/advisories/adv-il-nsc-istanbul-level-3.yaml"
-    older.write_text((repo / ADVISORY).read_text(encoding="utf-8")
-                     .replace("istanbul-level-4", "istanbul-level-3").replace("value: 4", "value: 3")
-                     .replace("audience: Israelis", "audience: Israelis\nsupersedes: [adv-il-nsc-istanbul-level-4]"),
-                     encoding="utf-8")
+    older.write_text(
+        (repo / ADVISORY)
+        .read_text(encoding="utf-8")
+        .replace("istanbul-level-4", "istanbul-level-3")
+        .replace("value: 4", "value: 3")
+        .replace("audience: Israelis", "audience: Israelis\nsupersedes: [adv-il-nsc-istanbul-level-4]"),
+        encoding="utf-8",
+    )
     commit_all(repo, "An advisory that supersedes level 4")
     git(repo, "checkout", "--quiet", "-b", "cycle")
     edit(repo, ADVISORY, "audience: Israelis", "audience: Israelis\nsupersedes: [adv-il-nsc-istanbul-level-3]")

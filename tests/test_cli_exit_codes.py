@@ -23,8 +23,7 @@ main()
 
 def _toolkit(*args: str, error: str | None = None) -> subprocess.CompletedProcess[str]:
     code = _RUN_WITH.format(error=error) if error else "from toolkit.cli import main; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60,
-                          check=False)
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_ctrl_c_exits_130_with_one_line_not_the_code_for_findings() -> None:
@@ -52,8 +51,9 @@ def test_debug_shows_the_traceback_of_a_bug() -> None:
     assert "Traceback" in result.stderr
 
 
-@pytest.mark.parametrize("args", [[], ["bogus"], ["validate", "--format", "xml"], ["export", "--format", "pdf"],
-                                  ["export", "--jobs", "0"]])
+@pytest.mark.parametrize(
+    "args", [[], ["bogus"], ["validate", "--format", "xml"], ["export", "--format", "pdf"], ["export", "--jobs", "0"]]
+)
 def test_usage_errors_exit_2_with_clicks_message(args: list[str]) -> None:
     result = _toolkit(*args)
 

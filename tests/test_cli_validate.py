@@ -64,8 +64,12 @@ def test_every_format_renders_the_corpus_that_breaks_every_rule(report_format: s
 @pytest.mark.usefixtures("in_built_rules")
 def test_the_entry_point_reports_broken_input_without_a_traceback() -> None:
     # The real entry point, with its last-resort handler, in a process of its own.
-    result = subprocess.run([sys.executable, "-m", "toolkit", "validate", "tests/report_fixture"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "toolkit", "validate", "tests/report_fixture"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
@@ -128,7 +132,8 @@ def test_a_file_given_alone_also_gets_the_findings_that_span_files_wherever_they
 
     # The orphan actor is a verdict on the whole corpus: the same with one file or all.
     assert [(f.file, f.rule) for f in alone.findings] == [
-        ((corpus / "actors" / "act-mevlut-cavusoglu.yaml").as_posix(), "unreferenced-actor")]
+        ((corpus / "actors" / "act-mevlut-cavusoglu.yaml").as_posix(), "unreferenced-actor")
+    ]
     assert (alone.files, alone.records) == (1, 1)
 
 

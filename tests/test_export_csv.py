@@ -84,13 +84,18 @@ def test_the_fixture_corpus_is_valid():
 
 @pytest.mark.parametrize("table", TABLE_NAMES)
 def test_each_table_matches_its_snapshot(exported, file_regression, table):
-    file_regression.check((exported / f"{table}.csv").read_bytes().decode("utf-8"), encoding="utf-8",
-                          newline="", fullpath=SNAPSHOTS / f"{table}.csv")
+    file_regression.check(
+        (exported / f"{table}.csv").read_bytes().decode("utf-8"),
+        encoding="utf-8",
+        newline="",
+        fullpath=SNAPSHOTS / f"{table}.csv",
+    )
 
 
 def test_the_data_package_matches_its_snapshot(exported, file_regression):
-    file_regression.check((exported / PACKAGE_FILE).read_text(encoding="utf-8"), encoding="utf-8",
-                          fullpath=SNAPSHOTS / PACKAGE_FILE)
+    file_regression.check(
+        (exported / PACKAGE_FILE).read_text(encoding="utf-8"), encoding="utf-8", fullpath=SNAPSHOTS / PACKAGE_FILE
+    )
 
 
 def test_the_export_writes_one_csv_per_table_and_the_data_package(exported):
@@ -125,8 +130,10 @@ def test_rows_are_sorted_by_their_unique_primary_key(exported, package):
     for resource in package["resources"]:
         types = {f["name"]: f["type"] for f in resource["schema"]["fields"]}
         key = resource["schema"]["primaryKey"]
-        keys = [tuple(int(row[k]) if types[k] == "integer" else row[k] for k in key)
-                for row in read_table(exported, resource["name"])]
+        keys = [
+            tuple(int(row[k]) if types[k] == "integer" else row[k] for k in key)
+            for row in read_table(exported, resource["name"])
+        ]
         assert keys == sorted(set(keys)), resource["name"]
 
 
@@ -138,8 +145,11 @@ def test_every_column_has_a_type_and_a_description(package):
 
 
 def test_link_tables_have_foreign_keys_to_the_tables_they_name(package):
-    keys = {(r["name"], fk["fields"][0]): fk["reference"]["resource"]
-            for r in package["resources"] for fk in r["schema"].get("foreignKeys", [])}
+    keys = {
+        (r["name"], fk["fields"][0]): fk["reference"]["resource"]
+        for r in package["resources"]
+        for fk in r["schema"].get("foreignKeys", [])
+    }
     assert keys[("event_participants", "actor_id")] == "actors"
     assert keys[("evidence", "source_id")] == "sources"
     assert keys[("evidence", "record_id")] == "records"
@@ -170,7 +180,10 @@ def test_the_flat_view_puts_actors_place_cameo_code_and_sources_on_the_event_row
     assert (arrests["initiator_ids"], arrests["initiator_names"]) == ("act-turkish-police", "Turkish police")
     assert arrests["target_ids"] == "act-plot-cell"
     assert (arrests["location_id"], arrests["location_name"], arrests["location_country_code"]) == (
-        "loc-istanbul", "Istanbul", "TR")
+        "loc-istanbul",
+        "Istanbul",
+        "TR",
+    )
     assert arrests["actor_country_codes"] == "IR; TR"
     assert arrests["source_ids"] == "src-fixture-wire-istanbul-plot"
     assert flat["evt-iran-denies-plot"]["location_id"] == ""
@@ -181,28 +194,31 @@ def test_quote_offsets_point_at_the_quote_in_the_source_text(exported):
     texts = {path.stem: path.read_bytes().decode("utf-8") for path in (FIXTURE / "sources").glob("*.txt")}
     for row in read_table(exported, "evidence"):
         text = texts[row["source_id"]]
-        assert text[int(row["quote_start"]):int(row["quote_end"])] == unescape(row["quote"])
+        assert text[int(row["quote_start"]) : int(row["quote_end"])] == unescape(row["quote"])
 
 
 # --- CSV injection -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("table", "key", "column", "cell"), [
-    ("actors", {"id": "act-plot-cell"}, "name", '\'=HYPERLINK("http://x","y")'),
-    ("actor_aliases", {"actor_id": "act-plot-cell", "index": "0"}, "alias", "'+1"),
-    ("actor_aliases", {"actor_id": "act-plot-cell", "index": "1"}, "alias", "'-2"),
-    ("actor_aliases", {"actor_id": "act-plot-cell", "index": "2"}, "alias", "'@SUM(1)"),
-    ("location_aliases", {"location_id": "loc-istanbul"}, "alias", "'\tx"),
-    ("actors", {"id": "act-plot-cell"}, "note", "'\rx"),
-    ("evidence", {"record_id": "loc-istanbul", "index": "4"}, "quote", "'\rx was written on the back of the map."),
-    ("events_flat", {"id": "evt-istanbul-plot"}, "initiator_names", '\'=HYPERLINK("http://x","y")'),
-    # An apostrophe before a trigger gets one more, so unescaping stays exact...
-    ("actor_aliases", {"actor_id": "act-plot-cell", "index": "3"}, "alias", "''=x"),
-    # ...and one before anything else is left alone.
-    ("actor_aliases", {"actor_id": "act-plot-cell", "index": "4"}, "alias", "'plain"),
-    # Negative numbers in numeric columns are numbers, not formulas.
-    ("locations", {"id": "loc-buenos-aires"}, "longitude", "-58.3816"),
-])
+@pytest.mark.parametrize(
+    ("table", "key", "column", "cell"),
+    [
+        ("actors", {"id": "act-plot-cell"}, "name", '\'=HYPERLINK("http://x","y")'),
+        ("actor_aliases", {"actor_id": "act-plot-cell", "index": "0"}, "alias", "'+1"),
+        ("actor_aliases", {"actor_id": "act-plot-cell", "index": "1"}, "alias", "'-2"),
+        ("actor_aliases", {"actor_id": "act-plot-cell", "index": "2"}, "alias", "'@SUM(1)"),
+        ("location_aliases", {"location_id": "loc-istanbul"}, "alias", "'\tx"),
+        ("actors", {"id": "act-plot-cell"}, "note", "'\rx"),
+        ("evidence", {"record_id": "loc-istanbul", "index": "4"}, "quote", "'\rx was written on the back of the map."),
+        ("events_flat", {"id": "evt-istanbul-plot"}, "initiator_names", '\'=HYPERLINK("http://x","y")'),
+        # An apostrophe before a trigger gets one more, so unescaping stays exact...
+        ("actor_aliases", {"actor_id": "act-plot-cell", "index": "3"}, "alias", "''=x"),
+        # ...and one before anything else is left alone.
+        ("actor_aliases", {"actor_id": "act-plot-cell", "index": "4"}, "alias", "'plain"),
+        # Negative numbers in numeric columns are numbers, not formulas.
+        ("locations", {"id": "loc-buenos-aires"}, "longitude", "-58.3816"),
+    ],
+)
 def test_text_cells_that_would_run_as_formulas_get_an_apostrophe(exported, table, key, column, cell):
     matching = [row for row in read_table(exported, table) if key.items() <= row.items()]
     assert [row[column] for row in matching] == [cell]
@@ -218,11 +234,15 @@ def test_no_text_cell_starts_with_a_formula_trigger(exported, package):
 
 def test_unescaping_gives_back_the_text_as_annotated(exported):
     record, _ = load_file(FIXTURE / "actors" / "act-plot-cell.yaml", KIND_BY_FOLDER["actors"])
-    aliases = [unescape(row["alias"]) for row in read_table(exported, "actor_aliases")
-               if row["actor_id"] == "act-plot-cell"]
+    aliases = [
+        unescape(row["alias"]) for row in read_table(exported, "actor_aliases") if row["actor_id"] == "act-plot-cell"
+    ]
     assert aliases == record.data["aliases"]
-    evidence = [(unescape(row["quote"]), unescape(row["note"]) or None) for row in read_table(exported, "evidence")
-                if row["record_id"] == "act-plot-cell"]
+    evidence = [
+        (unescape(row["quote"]), unescape(row["note"]) or None)
+        for row in read_table(exported, "evidence")
+        if row["record_id"] == "act-plot-cell"
+    ]
     assert evidence == [(item["quote"], item.get("note")) for item in record.data["evidence"]]
 
 

@@ -56,15 +56,20 @@ SCHEMA = rdflib.Namespace(NAMESPACES["schema"])
 OA = rdflib.Namespace(NAMESPACES["oa"])
 PREFIXES = "\n".join(f"PREFIX {prefix}: <{iri}>" for prefix, iri in NAMESPACES.items()) + f"\nPREFIX id: <{ID_BASE}>\n"
 
-ACTORS_IN_EVENTS_IN_ISTANBUL = PREFIXES + """
+ACTORS_IN_EVENTS_IN_ISTANBUL = (
+    PREFIXES
+    + """
 SELECT DISTINCT ?actor WHERE {
   ?event a schema:Event ;
          schema:location ?place ;
          eat:participation/eat:participant ?actor .
   ?place schema:containedInPlace* id:loc-istanbul .
 }"""
+)
 
-ADVISORIES_AT_THE_TOP_OF_THEIR_SCALE_FOR_ISTANBUL = PREFIXES + """
+ADVISORIES_AT_THE_TOP_OF_THEIR_SCALE_FOR_ISTANBUL = (
+    PREFIXES
+    + """
 SELECT ?advisory ?level WHERE {
   ?advisory a eat:Advisory ;
             schema:spatialCoverage ?area ;
@@ -73,14 +78,18 @@ SELECT ?advisory ?level WHERE {
   ?scale eat:maxLevel ?level .
   id:loc-istanbul schema:containedInPlace* ?area .
 }"""
+)
 
-SAME_AS_LINKS_WITH_CERTAINTY = PREFIXES + """
+SAME_AS_LINKS_WITH_CERTAINTY = (
+    PREFIXES
+    + """
 SELECT ?record ?other ?certainty WHERE {
   ?record eat:link ?link .
   ?link eat:linkRelation <https://w3id.org/event-annotation-toolkit/vocab#link-relation/same-as> ;
         eat:linkTarget ?other ;
         eat:certainty/skos:notation ?certainty .
 }"""
+)
 
 
 def _export(corpus: Path, out: Path) -> Path:
@@ -127,8 +136,7 @@ def _expand(document: dict[str, Any]) -> tuple[list[Any], list[str | None]]:
     dropped: list[str | None] = []
     # A relative IRI or an undefined class resolves against pyld's placeholder base
     # (http://example.org/base/), outside every known namespace: the IRI test catches it.
-    expanded = jsonld.expand(document, {"documentLoader": offline_document_loader},
-                             on_property_dropped=dropped.append)
+    expanded = jsonld.expand(document, {"documentLoader": offline_document_loader}, on_property_dropped=dropped.append)
     return expanded, dropped
 
 
@@ -144,6 +152,7 @@ def _walk(value: Any) -> Iterator[dict[str, Any]]:
 
 
 # The package and its context
+
 
 def test_the_context_ships_inside_the_package_and_is_written_next_to_the_document(fixture_export: Path) -> None:
     shipped = REPO_ROOT / "toolkit" / "context" / CONTEXT_NAME
@@ -188,9 +197,11 @@ def test_every_field_of_every_schema_has_a_row_in_the_mapping_table() -> None:
 
 def test_the_documentation_defines_every_term_of_our_own_vocabulary() -> None:
     docs = DOCS.read_text(encoding="utf-8")
-    own = sorted(value if isinstance(value, str) else value["@id"]
-                 for value in load_context()["@context"].values()
-                 if str(value if isinstance(value, str) else value.get("@id", "")).startswith("eat:"))
+    own = sorted(
+        value if isinstance(value, str) else value["@id"]
+        for value in load_context()["@context"].values()
+        if str(value if isinstance(value, str) else value.get("@id", "")).startswith("eat:")
+    )
     assert own, "the context defines no term of our own"
     missing = [term for term in own if f"`{term}`" not in docs]
     assert not missing, f"docs/export-jsonld.md does not define {missing}"
@@ -198,9 +209,11 @@ def test_the_documentation_defines_every_term_of_our_own_vocabulary() -> None:
 
 # JSON-LD processors read it without loss
 
+
 @pytest.mark.parametrize("export_name", ["fixture_export", "real_export"])
 def test_pyld_expands_the_document_offline_without_dropping_any_property(
-        export_name: str, request: pytest.FixtureRequest) -> None:
+    export_name: str, request: pytest.FixtureRequest
+) -> None:
     expanded, dropped = _expand(_document(request.getfixturevalue(export_name)))
     assert dropped == []
     assert len(expanded) > 0
@@ -234,6 +247,7 @@ def test_rdflib_parses_the_same_graph_as_pyld(export_name: str, request: pytest.
 
 # The model
 
+
 def test_dates_are_typed_by_their_precision(fixture_graph: rdflib.Graph) -> None:
     def datatype(record: str, prop: rdflib.URIRef) -> tuple[str, str]:
         value = fixture_graph.value(rdflib.URIRef(ID_BASE + record), prop)
@@ -251,7 +265,8 @@ def test_dates_are_typed_by_their_precision(fixture_graph: rdflib.Graph) -> None
 
 @pytest.mark.parametrize("corpus, export_name", [(FIXTURE_CORPUS, "fixture_export"), (REAL_CORPUS, "real_export")])
 def test_every_evidence_annotation_selects_its_quote_in_the_article(
-        corpus: Path, export_name: str, request: pytest.FixtureRequest) -> None:
+    corpus: Path, export_name: str, request: pytest.FixtureRequest
+) -> None:
     document = _document(request.getfixturevalue(export_name))
     # Read as written (no newline translation): a selector's prefix or suffix may hold a "\r".
     texts = {path.stem: path.read_bytes().decode("utf-8") for path in (corpus / "sources").glob("*.txt")}
@@ -262,9 +277,9 @@ def test_every_evidence_annotation_selects_its_quote_in_the_article(
         text = texts[target["hasSource"].removeprefix(ID_BASE)]
         quote, position = sorted(target["hasSelector"], key=lambda s: s["@type"], reverse=True)
         assert (quote["@type"], position["@type"]) == ("TextQuoteSelector", "TextPositionSelector")
-        assert text[position["start"]:position["end"]] == quote["exact"]
-        assert text[:position["start"]].endswith(quote.get("prefix", ""))
-        assert text[position["end"]:].startswith(quote.get("suffix", ""))
+        assert text[position["start"] : position["end"]] == quote["exact"]
+        assert text[: position["start"]].endswith(quote.get("prefix", ""))
+        assert text[position["end"] :].startswith(quote.get("suffix", ""))
         assert find_quote(quote["exact"], text) is not None
 
 
@@ -272,28 +287,44 @@ def test_each_annotation_identifies_the_record_it_proves(fixture_graph: rdflib.G
     advisory = rdflib.URIRef(ID_BASE + "adv-nsc-istanbul-level-4-2022-06")
     annotations = set(fixture_graph.subjects(OA.hasBody, advisory))
     assert {a.removeprefix(ID_BASE) for a in annotations} == {
-        "adv-nsc-istanbul-level-4-2022-06#evidence-0", "adv-nsc-istanbul-level-4-2022-06#evidence-1"}
+        "adv-nsc-istanbul-level-4-2022-06#evidence-0",
+        "adv-nsc-istanbul-level-4-2022-06#evidence-1",
+    }
     for annotation in annotations:
         assert fixture_graph.value(annotation, OA.motivatedBy) == OA.identifying
 
 
 # SPARQL answers questions of the corpus
 
+
 def test_sparql_finds_the_actors_of_events_located_in_istanbul(fixture_graph: rdflib.Graph) -> None:
     answer = _ids(fixture_graph.query(ACTORS_IN_EVENTS_IN_ISTANBUL), 0)
     assert answer == {
-        ("act-fixture-iranian-cell",), ("act-fixture-israeli-businessman",), ("act-fixture-wire",), ("act-iran",),
-        ("act-iran-intelligence-ministry",), ("act-iranian-agents",), ("act-israeli-tourists",), ("act-israelis",),
-        ("act-israelis-in-istanbul",), ("act-plot-cell",), ("act-police-spokesperson",), ("act-turkey",),
-        ("act-turkish-police",), ("act-yair-lapid",),
+        ("act-fixture-iranian-cell",),
+        ("act-fixture-israeli-businessman",),
+        ("act-fixture-wire",),
+        ("act-iran",),
+        ("act-iran-intelligence-ministry",),
+        ("act-iranian-agents",),
+        ("act-israeli-tourists",),
+        ("act-israelis",),
+        ("act-israelis-in-istanbul",),
+        ("act-plot-cell",),
+        ("act-police-spokesperson",),
+        ("act-turkey",),
+        ("act-turkish-police",),
+        ("act-yair-lapid",),
     }
 
 
 def test_sparql_finds_advisories_covering_istanbul_at_the_top_of_their_scale(fixture_graph: rdflib.Graph) -> None:
     answer = _ids(fixture_graph.query(ADVISORIES_AT_THE_TOP_OF_THEIR_SCALE_FOR_ISTANBUL), 0, 1)
     # The one for Turkey covers Istanbul too: the query follows containedInPlace.
-    assert answer == {("adv-fixture-nsc-istanbul-level-4", "4"), ("adv-il-nsc-turkey-level-4", "4"),
-                      ("adv-nsc-istanbul-level-4-2022-06", "4")}
+    assert answer == {
+        ("adv-fixture-nsc-istanbul-level-4", "4"),
+        ("adv-il-nsc-turkey-level-4", "4"),
+        ("adv-nsc-istanbul-level-4-2022-06", "4"),
+    }
 
 
 def test_sparql_lists_same_as_links_with_their_certainty(fixture_graph: rdflib.Graph) -> None:
@@ -301,8 +332,11 @@ def test_sparql_lists_same_as_links_with_their_certainty(fixture_graph: rdflib.G
     assert answer == {
         ("evt-fixture-review-abduction-plot", "evt-fixture-istanbul-kidnap-plot", "probable"),
         ("evt-iran-denies-plot", "evt-istanbul-plot", "possible"),
-        ("evt-iranian-plot-kidnap-kill-israelis-istanbul-2022", "evt-iranian-assassination-plot-israelis-istanbul-2022",
-         "probable"),
+        (
+            "evt-iranian-plot-kidnap-kill-israelis-istanbul-2022",
+            "evt-iranian-assassination-plot-israelis-istanbul-2022",
+            "probable",
+        ),
         ("evt-lapid-talks-ankara-2022-06-23", "evt-lapid-visit-turkey-planned-2022-06-23", "certain"),
     }
 
@@ -329,17 +363,23 @@ def test_sparql_on_the_real_corpus_finds_the_nsc_level_4_warning_for_istanbul(re
 
 
 def test_sparql_on_the_real_corpus_lists_the_two_accounts_of_the_istanbul_plot_as_probably_the_same(
-        real_graph: rdflib.Graph) -> None:
+    real_graph: rdflib.Graph,
+) -> None:
     answer = _ids(real_graph.query(SAME_AS_LINKS_WITH_CERTAINTY), 0, 1, 2)
-    assert ("evt-iranian-plot-kidnap-kill-israelis-istanbul-2022",
-            "evt-iranian-assassination-plot-israelis-istanbul-2022", "probable") in answer
+    assert (
+        "evt-iranian-plot-kidnap-kill-israelis-istanbul-2022",
+        "evt-iranian-assassination-plot-israelis-istanbul-2022",
+        "probable",
+    ) in answer
 
 
 # Snapshots and the command line
 
+
 def test_the_fixture_corpus_export_matches_its_snapshot(fixture_export: Path, file_regression: Any) -> None:
-    file_regression.check((fixture_export / DOCUMENT_NAME).read_text(encoding="utf-8"),
-                          fullpath=SNAPSHOTS / "fixture-corpus.jsonld")
+    file_regression.check(
+        (fixture_export / DOCUMENT_NAME).read_text(encoding="utf-8"), fullpath=SNAPSHOTS / "fixture-corpus.jsonld"
+    )
 
 
 def test_the_cli_exports_jsonld(run_toolkit: Any, tmp_path: Path) -> None:

@@ -47,12 +47,16 @@ def generate_corpus(root: Path, people: int) -> Path:
         "id: src-meetings\ntitle: A generated record of meetings\n"
         "published:\n  start: '2022-06'\n  precision: month\n  note: Generated for a test.\n"
         f"language: en\ntext: src-meetings.txt\nsha256: {hashlib.sha256(text.encode()).hexdigest()}\n"
-        "evidence:\n  - source: src-meetings\n    quote: Person 0 met person 1\n", encoding="utf-8")
+        "evidence:\n  - source: src-meetings\n    quote: Person 0 met person 1\n",
+        encoding="utf-8",
+    )
     for i in range(people + 1):
         quote = f"Person {i} met" if i == 0 else f"person {i} in Istanbul"
         (root / "actors" / f"act-person-{i}.yaml").write_text(
             f"id: act-person-{i}\ntype: person\nname: Person {i}\n"
-            f"evidence:\n  - source: src-meetings\n    quote: {quote}\n", encoding="utf-8")
+            f"evidence:\n  - source: src-meetings\n    quote: {quote}\n",
+            encoding="utf-8",
+        )
     for i in range(people):
         (root / "events" / f"evt-meeting-{i}.yaml").write_text(
             f"id: evt-meeting-{i}\ntype: CONSULT\nstatus: reported\nsummary: Person {i} met person {i + 1}.\n"
@@ -60,7 +64,8 @@ def generate_corpus(root: Path, people: int) -> Path:
             f"participants:\n  - actor: act-person-{i}\n    role: initiator\n"
             f"  - actor: act-person-{i + 1}\n    role: target\n"
             f"evidence:\n  - source: src-meetings\n    quote: Person {i} met person {i + 1} in Istanbul\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     return root
 
 
@@ -71,9 +76,11 @@ def large_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def snapshot(out: Path) -> dict[str, bytes]:
     """Every file of the format folders of an export and its bytes (not what a run left)."""
-    return {path.relative_to(out).as_posix(): path.read_bytes()
-            for path in sorted(out.glob("*/**/*"))
-            if path.is_file() and not path.relative_to(out).parts[0].startswith(".")}
+    return {
+        path.relative_to(out).as_posix(): path.read_bytes()
+        for path in sorted(out.glob("*/**/*"))
+        if path.is_file() and not path.relative_to(out).parts[0].startswith(".")
+    }
 
 
 def leftovers(out: Path) -> list[str]:
@@ -81,8 +88,12 @@ def leftovers(out: Path) -> list[str]:
 
 
 def toolkit_export(corpus: Path, out: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "toolkit", "export", "--corpus", str(corpus), "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "toolkit", "export", "--corpus", str(corpus), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +106,8 @@ def reference_exports(tmp_path_factory: pytest.TempPathFactory, large_corpus: Pa
 
 
 def test_an_export_killed_while_writing_leaves_the_previous_export_as_it_was(
-        tmp_path: Path, large_corpus: Path, reference_exports: dict[str, dict[str, bytes]]) -> None:
+    tmp_path: Path, large_corpus: Path, reference_exports: dict[str, dict[str, bytes]]
+) -> None:
     out = tmp_path / "exports"
     export(["all"], out, SMALL)
     before = snapshot(out)
@@ -116,7 +128,8 @@ def test_an_export_killed_while_writing_leaves_the_previous_export_as_it_was(
 
 
 def test_the_next_export_removes_what_a_killed_run_left(
-        tmp_path: Path, reference_exports: dict[str, dict[str, bytes]]) -> None:
+    tmp_path: Path, reference_exports: dict[str, dict[str, bytes]]
+) -> None:
     out = tmp_path / "exports"
     export(["all"], out, SMALL)
     # What a run killed while writing leaves, and what one killed between the two
@@ -127,7 +140,7 @@ def test_the_next_export_removes_what_a_killed_run_left(
     os.rename(out / "stix", out / ".old-stix-00004242")
     # A run names each folder in its journal before making it.
     journal = out / JOURNAL_NAME
-    state = json.loads(journal.read_bytes()[len(JOURNAL_TEXT.encode()):])
+    state = json.loads(journal.read_bytes()[len(JOURNAL_TEXT.encode()) :])
     state["made"] += [".tmp-csv-0badc0de", ".old-stix-00004242"]
     journal.write_bytes(JOURNAL_TEXT.encode() + json.dumps(state).encode())
     mine = out / ".tmp-not-from-the-toolkit"
@@ -140,7 +153,8 @@ def test_the_next_export_removes_what_a_killed_run_left(
 
 
 def test_formats_written_side_by_side_are_the_bytes_written_one_after_another(
-        tmp_path: Path, large_corpus: Path, reference_exports: dict[str, dict[str, bytes]]) -> None:
+    tmp_path: Path, large_corpus: Path, reference_exports: dict[str, dict[str, bytes]]
+) -> None:
     export(["all"], tmp_path / "one-by-one", large_corpus, jobs=1)
     export(["all"], tmp_path / "three-at-once", large_corpus, jobs=3)
     assert snapshot(tmp_path / "one-by-one") == reference_exports["large"]
@@ -149,8 +163,8 @@ def test_formats_written_side_by_side_are_the_bytes_written_one_after_another(
 
 @pytest.mark.parametrize("failing", list(FORMATS))
 def test_a_writer_failing_in_any_process_fails_the_export_and_changes_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str,
-        reference_exports: dict[str, dict[str, bytes]]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str, reference_exports: dict[str, dict[str, bytes]]
+) -> None:
     out = tmp_path / "exports"
     export(["all"], out, SMALL)
 
@@ -166,7 +180,8 @@ def test_a_writer_failing_in_any_process_fails_the_export_and_changes_nothing(
 
 
 def test_two_exports_into_one_folder_at_once_do_not_interleave(
-        tmp_path: Path, large_corpus: Path, reference_exports: dict[str, dict[str, bytes]]) -> None:
+    tmp_path: Path, large_corpus: Path, reference_exports: dict[str, dict[str, bytes]]
+) -> None:
     out = tmp_path / "exports"
     first, second = toolkit_export(SMALL, out), toolkit_export(large_corpus, out)
     results = [process.communicate(timeout=120) + (process.returncode,) for process in (first, second)]
@@ -177,7 +192,8 @@ def test_two_exports_into_one_folder_at_once_do_not_interleave(
 
 
 def test_an_export_waits_while_another_holds_the_folder(
-        tmp_path: Path, reference_exports: dict[str, dict[str, bytes]]) -> None:
+    tmp_path: Path, reference_exports: dict[str, dict[str, bytes]]
+) -> None:
     out = tmp_path / "exports"
     out.mkdir()
     with open(out / LOCK_NAME, "w") as lock:
@@ -201,8 +217,13 @@ def test_a_corpus_with_errors_is_not_exported_and_the_previous_export_stays(tmp_
     shutil.copytree(SMALL, corpus)
     shutil.copy(HOSTILE / "files" / "yaml-alias" / "billion-laughs.yaml", corpus / "actors" / "act-lol.yaml")
 
-    result = subprocess.run([sys.executable, "-m", "toolkit", "export", "--corpus", str(corpus), "--out", str(out)],
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "toolkit", "export", "--corpus", str(corpus), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
     assert result.returncode == 1
     assert "[yaml-alias]" in result.stderr and "nothing was exported" in result.stderr
@@ -230,7 +251,8 @@ def test_a_file_where_the_output_folder_should_be_is_an_error(run_toolkit, tmp_p
 
 
 def test_a_file_where_a_format_folder_should_be_is_an_error_before_anything_is_written(
-        run_toolkit, tmp_path: Path) -> None:
+    run_toolkit, tmp_path: Path
+) -> None:
     out = tmp_path / "exports"
     out.mkdir()
     (out / "stix").write_text("not a folder\n", encoding="utf-8")
@@ -267,7 +289,8 @@ def test_a_folder_the_export_wrote_is_replaced_by_the_next_export(run_toolkit, t
 
 @pytest.mark.parametrize("where", ["file/exports", "/proc/toolkit-exports", "/dev/null/exports", "lock-is-a-folder"])
 def test_an_output_folder_that_cannot_be_made_or_written_is_an_error_even_for_root(
-        run_toolkit, tmp_path: Path, where: str) -> None:
+    run_toolkit, tmp_path: Path, where: str
+) -> None:
     # chmod does not stop root, who runs these tests in CI containers: these places
     # cannot be written by anyone.
     (tmp_path / "file").write_text("a file, not a folder\n", encoding="utf-8")
@@ -336,8 +359,11 @@ def test_no_csv_cell_starts_with_a_formula_and_every_cell_reads_back_as_written(
 
     assert {"=", "+", "-", "@", "\t", "\r"} <= {text[0] for text in planted}
     assert any(text.startswith("=HYPERLINK(") for text in planted)
-    unsafe = [(table, column, cell) for table, column, kind, cell in cells
-              if kind == "string" and cell.startswith(tuple(FORMULA_TRIGGERS))]
+    unsafe = [
+        (table, column, cell)
+        for table, column, kind, cell in cells
+        if kind == "string" and cell.startswith(tuple(FORMULA_TRIGGERS))
+    ]
     assert unsafe == []
     numbers = [cell for _table, _column, kind, cell in cells if kind in ("number", "integer") and cell]
     assert all(float(cell) == float(cell) for cell in numbers)  # typed numbers are numbers, not formulas

@@ -35,30 +35,60 @@ ACCEPTED_WARNINGS = {"103": "uuid-check"}
 
 # The Event SDO's properties, from the Incident Extension Suite (section 2.2).
 EVENT_PROPERTIES = {
-    "type", "spec_version", "id", "created", "modified", "created_by_ref", "revoked", "labels", "confidence",
-    "lang", "external_references", "object_marking_refs", "granular_markings", "extensions",
-    "changed_objects", "description", "end_time", "end_time_fidelity", "event_types", "goal", "name", "status",
-    "sighting_refs", "start_time", "start_time_fidelity", "subevents",
+    "type",
+    "spec_version",
+    "id",
+    "created",
+    "modified",
+    "created_by_ref",
+    "revoked",
+    "labels",
+    "confidence",
+    "lang",
+    "external_references",
+    "object_marking_refs",
+    "granular_markings",
+    "extensions",
+    "changed_objects",
+    "description",
+    "end_time",
+    "end_time_fidelity",
+    "event_types",
+    "goal",
+    "name",
+    "status",
+    "sighting_refs",
+    "start_time",
+    "start_time_fidelity",
+    "subevents",
 }
 EVENT_STATUS_ENUM = {"ongoing", "occurred", "not-occurred", "pending", "undetermined"}
 SCO_NAMESPACE = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")
 
 
-@stix2.v21.CustomObject(m.ADVISORY_TYPE, [
-    ("name", StringProperty(required=True)),
-    ("description", StringProperty()),
-    ("issuer_ref", ReferenceProperty(valid_types=["identity", "threat-actor", "intrusion-set"], spec_version="2.1",
-                                     required=True)),
-    ("area_refs", ListProperty(ReferenceProperty(valid_types="location", spec_version="2.1"), required=True)),
-    ("audience", StringProperty(required=True)),
-    ("guidance", StringProperty(required=True)),
-    ("level", DictionaryProperty()),
-    ("issued", TimestampProperty(required=True, precision="millisecond", precision_constraint="min")),
-    ("issued_fidelity", StringProperty(required=True)),
-    ("issued_end", TimestampProperty(precision="millisecond", precision_constraint="min")),
-    ("issued_end_fidelity", StringProperty()),
-    ("supersedes_refs", ListProperty(ReferenceProperty(valid_types=m.ADVISORY_TYPE, spec_version="2.1"))),
-], extension_name=m.ADVISORY_EXTENSION_ID)
+@stix2.v21.CustomObject(
+    m.ADVISORY_TYPE,
+    [
+        ("name", StringProperty(required=True)),
+        ("description", StringProperty()),
+        (
+            "issuer_ref",
+            ReferenceProperty(
+                valid_types=["identity", "threat-actor", "intrusion-set"], spec_version="2.1", required=True
+            ),
+        ),
+        ("area_refs", ListProperty(ReferenceProperty(valid_types="location", spec_version="2.1"), required=True)),
+        ("audience", StringProperty(required=True)),
+        ("guidance", StringProperty(required=True)),
+        ("level", DictionaryProperty()),
+        ("issued", TimestampProperty(required=True, precision="millisecond", precision_constraint="min")),
+        ("issued_fidelity", StringProperty(required=True)),
+        ("issued_end", TimestampProperty(precision="millisecond", precision_constraint="min")),
+        ("issued_end_fidelity", StringProperty()),
+        ("supersedes_refs", ListProperty(ReferenceProperty(valid_types=m.ADVISORY_TYPE, spec_version="2.1"))),
+    ],
+    extension_name=m.ADVISORY_EXTENSION_ID,
+)
 class Advisory:
     """The advisory SDO taught to stix2, as a consumer that reads our schema would."""
 
@@ -108,8 +138,11 @@ def _of(bundle: dict[str, Any], annotation_id: str, stix_type: str) -> dict[str,
 
 
 def _relationships(bundle: dict[str, Any], source: str, target: str) -> list[dict[str, Any]]:
-    return [obj for obj in bundle["objects"] if obj["type"] == "relationship"
-            and obj["source_ref"] == source and obj["target_ref"] == target]
+    return [
+        obj
+        for obj in bundle["objects"]
+        if obj["type"] == "relationship" and obj["source_ref"] == source and obj["target_ref"] == target
+    ]
 
 
 # -- the real validators ----------------------------------------------------
@@ -189,15 +222,18 @@ def test_the_cli_exports_stix(run_toolkit, tmp_path: Path) -> None:
 # -- the mapping ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "table"), [
-    ("actor_type", m.ACTOR_TYPES),
-    ("event_status", m.EVENT_STATUS),
-    ("participant_role", m.PARTICIPANT_EDGES),
-    ("affiliation_relation", m.AFFILIATION_EDGES),
-    ("link_relation", m.LINK_EDGES),
-    ("certainty", m.CERTAINTY_CONFIDENCE),
-    ("location_type", m.LOCATION_NAME_FIELD),
-])
+@pytest.mark.parametrize(
+    ("name", "table"),
+    [
+        ("actor_type", m.ACTOR_TYPES),
+        ("event_status", m.EVENT_STATUS),
+        ("participant_role", m.PARTICIPANT_EDGES),
+        ("affiliation_relation", m.AFFILIATION_EDGES),
+        ("link_relation", m.LINK_EDGES),
+        ("certainty", m.CERTAINTY_CONFIDENCE),
+        ("location_type", m.LOCATION_NAME_FIELD),
+    ],
+)
 def test_every_vocabulary_value_has_a_row_in_its_table(name: str, table: dict) -> None:
     assert set(table) == set(vocabulary(name))
 
@@ -238,8 +274,10 @@ def test_perpetrators_of_hostile_events_become_threat_actors_or_intrusion_sets(b
     assert _of(bundle, "act-iran", "threat-actor")["threat_actor_types"] == ["nation-state"]
     # The police initiate the arrests, a hostile act, but perpetrate nothing: they stay an identity.
     assert _of(bundle, "act-turkish-police", "identity")["identity_class"] == "organization"
-    cell, businessman = (_of(bundle, "act-fixture-iranian-cell", "intrusion-set")["id"],
-                         _of(bundle, "act-fixture-israeli-businessman", "identity")["id"])
+    cell, businessman = (
+        _of(bundle, "act-fixture-iranian-cell", "intrusion-set")["id"],
+        _of(bundle, "act-fixture-israeli-businessman", "identity")["id"],
+    )
     assert [r["relationship_type"] for r in _relationships(bundle, cell, businessman)] == ["targets"]
 
 
@@ -265,7 +303,10 @@ def test_events_carry_the_incident_extension_status_and_dates(bundle: dict[str, 
     assert plot["extensions"] == {m.EVENT_EXTENSION_ID: {"extension_type": "new-sdo"}}
     visit = _of(bundle, "evt-fixture-levi-visit-ankara", "event")
     assert (visit["status"], visit["end_time"], visit["end_time_fidelity"]) == (
-        "pending", "2022-06-26T00:00:00.000Z", "day")
+        "pending",
+        "2022-06-26T00:00:00.000Z",
+        "day",
+    )
     events = [obj for obj in bundle["objects"] if obj["type"] == "event"]
     assert all(set(event) <= EVENT_PROPERTIES for event in events)
 
@@ -279,9 +320,11 @@ def test_created_and_modified_come_from_the_sources_a_record_cites(bundle: dict[
 def test_each_source_becomes_a_report_of_the_objects_that_cite_it(bundle: dict[str, Any]) -> None:
     review = _by_id(bundle)[f"report--{uuid.uuid5(m.NAMESPACE, 'src-fixture-weekly-review')}"]
     assert review["published"] == "2022-06-30T00:00:00.000Z"
-    cited = {_of(bundle, "act-fixture-iranian-cell", "intrusion-set")["id"],
-             _of(bundle, "loc-istanbul", "location")["id"],
-             _of(bundle, "evt-fixture-review-abduction-plot", "event")["id"]}
+    cited = {
+        _of(bundle, "act-fixture-iranian-cell", "intrusion-set")["id"],
+        _of(bundle, "loc-istanbul", "location")["id"],
+        _of(bundle, "evt-fixture-review-abduction-plot", "event")["id"],
+    }
     assert cited <= set(review["object_refs"])
     assert _of(bundle, "act-turkey", "identity")["id"] not in review["object_refs"]
     wire = _by_id(bundle)[f"report--{uuid.uuid5(m.NAMESPACE, 'src-fixture-wire-istanbul-cell')}"]
@@ -290,8 +333,11 @@ def test_each_source_becomes_a_report_of_the_objects_that_cite_it(bundle: dict[s
 
 def test_evidence_quotes_are_external_references_to_their_source(bundle: dict[str, Any]) -> None:
     istanbul = _of(bundle, "loc-istanbul", "location")
-    assert {"source_name": "Weekly Security Review, June 2022", "external_id": "src-fixture-weekly-review",
-            "description": "Israelis in Istanbul"} in istanbul["external_references"]
+    assert {
+        "source_name": "Weekly Security Review, June 2022",
+        "external_id": "src-fixture-weekly-review",
+        "description": "Israelis in Istanbul",
+    } in istanbul["external_references"]
     assert {"source_name": "geonames", "external_id": "745044"} in istanbul["external_references"]
     assert (istanbul["latitude"], istanbul["longitude"]) == (41.01384, 28.94966)
     assert "latitude" not in _of(bundle, "loc-ankara", "location")

@@ -70,8 +70,14 @@ def test_validation_finds_the_same_with_and_without_the_fast_path(
 def test_the_example_corpora_include_schema_errors_of_every_kind(rule_corpora: Path) -> None:
     # The comparison above means something only if the slow path has work to do.
     rules = {f.rule for corpus in CORPORA for f in validate([full_corpus(corpus, rule_corpora)]).findings}
-    assert {"schema-required", "schema-unknown-field", "schema-type", "schema-vocabulary",
-            "schema-format", "schema-invalid"} <= rules
+    assert {
+        "schema-required",
+        "schema-unknown-field",
+        "schema-type",
+        "schema-vocabulary",
+        "schema-format",
+        "schema-invalid",
+    } <= rules
 
 
 def test_the_shipped_schemas_take_the_fast_path() -> None:
@@ -82,8 +88,10 @@ def test_a_clean_corpus_never_loads_python_jsonschema() -> None:
     # Importing it costs more than validating a thousand records; a clean run needs only jsonschema-rs.
     import subprocess
 
-    code = ("import sys, toolkit; r = toolkit.validate(['tests/corpora/clean']); "
-            "assert not r.findings, r.findings; print('jsonschema' in sys.modules)")
+    code = (
+        "import sys, toolkit; r = toolkit.validate(['tests/corpora/clean']); "
+        "assert not r.findings, r.findings; print('jsonschema' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 
@@ -126,15 +134,36 @@ def test_a_value_json_cannot_hold_takes_the_slow_path() -> None:
 
 # -- property: jsonschema-rs never passes what python-jsonschema fails -------------
 
-_AWKWARD_TEXT = ["", " ", "\x1c", "\x85", "\ufeff", "x\n", "2022-06-23\n", "act-iran\n", "\ud800", "NO",
-                 "2022-02-30", "day", "CONSULT/visit", "act-iran", "loc-turkey", "src-x"]
-_NUMBERS = st.one_of(st.integers(), st.integers(min_value=-(10**40), max_value=10**40),
-                     st.floats(allow_nan=True, allow_infinity=True))
+_AWKWARD_TEXT = [
+    "",
+    " ",
+    "\x1c",
+    "\x85",
+    "\ufeff",
+    "x\n",
+    "2022-06-23\n",
+    "act-iran\n",
+    "\ud800",
+    "NO",
+    "2022-02-30",
+    "day",
+    "CONSULT/visit",
+    "act-iran",
+    "loc-turkey",
+    "src-x",
+]
+_NUMBERS = st.one_of(
+    st.integers(), st.integers(min_value=-(10**40), max_value=10**40), st.floats(allow_nan=True, allow_infinity=True)
+)
 _LEAVES = st.one_of(st.none(), st.booleans(), _NUMBERS, st.text(max_size=6), st.sampled_from(_AWKWARD_TEXT))
-_VALUES = st.recursive(_LEAVES, lambda inner: st.one_of(
-                           st.lists(inner, max_size=3),
-                           st.dictionaries(st.sampled_from(_AWKWARD_TEXT + ["note", "start"]), inner, max_size=3)),
-                       max_leaves=6)
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(_AWKWARD_TEXT + ["note", "start"]), inner, max_size=3),
+    ),
+    max_leaves=6,
+)
 
 
 @functools.cache
@@ -172,11 +201,16 @@ def _mutated(data: dict, path: tuple, value: Any, remove: bool) -> dict:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(kind=st.sampled_from(["source", "actor", "location", "event", "advisory"]), pick=st.integers(0, 10**6),
-       where=st.integers(0, 10**6), value=st.one_of(st.sampled_from(_AWKWARD_TEXT), _VALUES),
-       remove=st.booleans())
+@given(
+    kind=st.sampled_from(["source", "actor", "location", "event", "advisory"]),
+    pick=st.integers(0, 10**6),
+    where=st.integers(0, 10**6),
+    value=st.one_of(st.sampled_from(_AWKWARD_TEXT), _VALUES),
+    remove=st.booleans(),
+)
 def test_jsonschema_rs_never_passes_a_record_that_python_jsonschema_fails(
-        kind: str, pick: int, where: int, value: Any, remove: bool) -> None:
+    kind: str, pick: int, where: int, value: Any, remove: bool
+) -> None:
     records = _records()[kind]
     original = records[pick % len(records)]
     places = list(_places(original))

@@ -33,8 +33,11 @@ LIVE = TESTS.parent / "annotations"
 # are kept): every file of tests/ but code, records, docs and the articles' texts.
 NOT_SNAPSHOTS = {".py", ".pyc", ".yaml", ".yml", ".md"}
 SNAPSHOT_FILES = sorted(
-    path for path in TESTS.rglob("*")
-    if path.is_file() and not path.is_symlink() and path.suffix not in NOT_SNAPSHOTS
+    path
+    for path in TESTS.rglob("*")
+    if path.is_file()
+    and not path.is_symlink()
+    and path.suffix not in NOT_SNAPSHOTS
     and "__pycache__" not in path.parts
     and not (path.suffix == ".txt" and (path.parent.name == "sources" or path.name == DELETE_LIST))
 )
@@ -52,9 +55,12 @@ def test_no_snapshot_holds_a_record_found_only_in_the_live_corpus() -> None:
     assert live_only, "every live record has a fixture namesake: this test would prove nothing"
     pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(live_only))) + r")\b")
 
-    pinned = {path.relative_to(TESTS).as_posix(): match.group()
-              for path in SNAPSHOT_FILES
-              for match in [pattern.search(path.read_bytes().decode("utf-8", "replace"))] if match}
+    pinned = {
+        path.relative_to(TESTS).as_posix(): match.group()
+        for path in SNAPSHOT_FILES
+        for match in [pattern.search(path.read_bytes().decode("utf-8", "replace"))]
+        if match
+    }
 
     assert pinned == {}, "snapshot these from a fixture corpus, not from annotations/"
 
@@ -86,7 +92,8 @@ def test_a_new_article_in_the_live_corpus_passes_the_checks_the_live_corpus_gets
 
     assert after.records == before.records + len(_record_ids(BASE))
     assert [(f.rule, Path(f.file).name, f.message) for f in after.findings] == [
-        (f.rule, Path(f.file).name, f.message) for f in before.findings]
+        (f.rule, Path(f.file).name, f.message) for f in before.findings
+    ]
     written = export(["all"], tmp_path / "out", grown, jobs=1).folders
     assert sorted(written) == ["csv", "jsonld", "stix"]
 
@@ -129,23 +136,30 @@ def test_the_short_form_of_evidence_is_written_out_as_the_records_evidence() -> 
     short = 'id: act-x\nname: X\n# quote src-a: Foreign Minister\n# quote src-b: "a \\"quoted\\" one"\n'
 
     assert expand_quotes(short) == (
-        'id: act-x\nname: X\nevidence:\n  - source: src-a\n    quote: Foreign Minister\n'
-        '  - source: src-b\n    quote: "a \\"quoted\\" one"\n')
+        "id: act-x\nname: X\nevidence:\n  - source: src-a\n    quote: Foreign Minister\n"
+        '  - source: src-b\n    quote: "a \\"quoted\\" one"\n'
+    )
     # Only a run of such lines that ends the file is the short form.
     assert expand_quotes("# quote src-a: x\nid: act-x\n") == "# quote src-a: x\nid: act-x\n"
 
 
 def test_fixtures_whose_evidence_is_beside_the_point_use_the_short_form() -> None:
     # When evidence changes shape, expand_quotes changes, not these files.
-    spelled_out = [path.relative_to(TESTS).as_posix()
-                   for folder in (RULES_DIR, REPORT_FIXTURE) for path in sorted(folder.rglob("*.y*ml"))
-                   if not path.is_symlink() and b"\nevidence:" in path.read_bytes()]
+    spelled_out = [
+        path.relative_to(TESTS).as_posix()
+        for folder in (RULES_DIR, REPORT_FIXTURE)
+        for path in sorted(folder.rglob("*.y*ml"))
+        if not path.is_symlink() and b"\nevidence:" in path.read_bytes()
+    ]
     assert len(spelled_out) <= 15, spelled_out
 
 
 def test_the_rule_examples_hold_the_article_text_once() -> None:
     # Each case holds only what differs from the base; a copy of the base's text is a copy too many.
     text = (BASE / "sources" / "src-lapid-visit.txt").read_bytes()
-    copies = [path for path in RULES_DIR.rglob("*.txt")
-              if path.is_file() and not path.is_symlink() and path.read_bytes() == text]
+    copies = [
+        path
+        for path in RULES_DIR.rglob("*.txt")
+        if path.is_file() and not path.is_symlink() and path.read_bytes() == text
+    ]
     assert copies == [BASE / "sources" / "src-lapid-visit.txt"]

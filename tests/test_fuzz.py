@@ -30,25 +30,108 @@ TESTS = Path(__file__).resolve().parent
 CORPUS = TESTS / "hostile" / "corpus"
 # Every fixture corpus of the suite is a seed: files written by other hands, in
 # every kind and shape the project knows (the rule examples break one rule each).
-SEEDS = sorted({*CORPUS.rglob("*.yaml"), *(TESTS / "hostile" / "formula-corpus").rglob("*.yaml"),
-                *TESTS.glob("corpora/*/*/*.yaml"), *TESTS.glob("rules/*/*/*/*.yaml"),
-                *TESTS.glob("rules/_base/*/*.yaml")})
+SEEDS = sorted(
+    {
+        *CORPUS.rglob("*.yaml"),
+        *(TESTS / "hostile" / "formula-corpus").rglob("*.yaml"),
+        *TESTS.glob("corpora/*/*/*.yaml"),
+        *TESTS.glob("rules/*/*/*/*.yaml"),
+        *TESTS.glob("rules/_base/*/*.yaml"),
+    }
+)
 SEED_TEXTS = {path: path.read_bytes() for path in SEEDS}
 
-FUZZ = settings(max_examples=200, deadline=timedelta(seconds=2), derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=200,
+    deadline=timedelta(seconds=2),
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 # Pieces of YAML syntax, of the records' vocabulary, and of what hostile files hold.
 TOKENS = [
-    "\n", "  ", "    ", "- ", ": ", "? ", "[", "]", "{", "}", ", ", "'", '"', "# ", "|\n", ">-\n", "---\n",
-    "...\n", "%YAML 1.1\n", "%TAG ! tag:evil.example,2022:\n", "&a ", "*a", "<<: *a\n",
+    "\n",
+    "  ",
+    "    ",
+    "- ",
+    ": ",
+    "? ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ", ",
+    "'",
+    '"',
+    "# ",
+    "|\n",
+    ">-\n",
+    "---\n",
+    "...\n",
+    "%YAML 1.1\n",
+    "%TAG ! tag:evil.example,2022:\n",
+    "&a ",
+    "*a",
+    "<<: *a\n",
     "!!python/object/apply:os.system ",
-    "!!binary ", "!!set ", "!!omap ", "!local ", "!<tag:yaml.org,2002:str> ", "\t", "\\", "\\x00", "\\u202e", "\x00",
-    "\ufeff", "\u2028", "\x85", "\r", "~", "null", "yes", "NO", "on", "010", "0x1F", "1:20", "1e999", "-.inf", ".nan",
-    "9" * 5000, "2022-06-23", "2022-02-30", "id: ", "act-yair-lapid", "evt-x", "src-lapid-visit", "type: ", "person",
-    "name: ", "evidence:\n", "  - source: ", "    quote: ", "participants:\n", "  - actor: ", "    role: ",
-    "date:\n", "  start: ", "  precision: ", "day", "range", "text: ", "../../etc/hostname", "/etc/passwd",
-    "sha256: ", "level:\n", "  scale: ", "  value: ", "supersedes: ", "links:\n", "  - relation: ", "    target: ",
+    "!!binary ",
+    "!!set ",
+    "!!omap ",
+    "!local ",
+    "!<tag:yaml.org,2002:str> ",
+    "\t",
+    "\\",
+    "\\x00",
+    "\\u202e",
+    "\x00",
+    "\ufeff",
+    "\u2028",
+    "\x85",
+    "\r",
+    "~",
+    "null",
+    "yes",
+    "NO",
+    "on",
+    "010",
+    "0x1F",
+    "1:20",
+    "1e999",
+    "-.inf",
+    ".nan",
+    "9" * 5000,
+    "2022-06-23",
+    "2022-02-30",
+    "id: ",
+    "act-yair-lapid",
+    "evt-x",
+    "src-lapid-visit",
+    "type: ",
+    "person",
+    "name: ",
+    "evidence:\n",
+    "  - source: ",
+    "    quote: ",
+    "participants:\n",
+    "  - actor: ",
+    "    role: ",
+    "date:\n",
+    "  start: ",
+    "  precision: ",
+    "day",
+    "range",
+    "text: ",
+    "../../etc/hostname",
+    "/etc/passwd",
+    "sha256: ",
+    "level:\n",
+    "  scale: ",
+    "  value: ",
+    "supersedes: ",
+    "links:\n",
+    "  - relation: ",
+    "    target: ",
 ]
 
 
@@ -99,7 +182,7 @@ def mutated_seed(draw: st.DrawFn) -> tuple[Path, bytes]:
     data = text.encode("utf-8", "surrogatepass")
     if draw(st.booleans()) and data:  # sometimes a byte that breaks the encoding
         index = draw(st.integers(0, len(data) - 1))
-        data = data[:index] + bytes([draw(st.integers(0x80, 0xFF))]) + data[index + 1:]
+        data = data[:index] + bytes([draw(st.integers(0x80, 0xFF))]) + data[index + 1 :]
     return path, data
 
 
@@ -138,8 +221,9 @@ def test_yaml_like_text_gives_data_or_findings_never_an_exception(text: str) -> 
 
 @FUZZ
 @given(mutation=mutated_seed())
-def test_mutated_annotation_files_are_validated_without_an_exception(mutation: tuple[Path, bytes], schemas,
-                                                                      workspace: Path) -> None:
+def test_mutated_annotation_files_are_validated_without_an_exception(
+    mutation: tuple[Path, bytes], schemas, workspace: Path
+) -> None:
     seed, data = mutation
     seed_corpus = seed.parent.parent
     corpus = workspace / "-".join(seed_corpus.relative_to(TESTS).parts)

@@ -36,16 +36,20 @@ def corpus(tmp_path: Path) -> Path:
 def write_actor(corpus: Path, actor_id: str, source_id: str = SOURCE_ID, quote: str = QUOTE) -> None:
     (corpus / "actors" / f"{actor_id}.yaml").write_text(
         f"id: {actor_id}\ntype: person\nname: Someone\ncountries: [IR]\n"
-        f"evidence:\n  - source: {source_id}\n    quote: \"{quote}\"\n", encoding="utf-8")
+        f'evidence:\n  - source: {source_id}\n    quote: "{quote}"\n',
+        encoding="utf-8",
+    )
 
 
 def write_event(corpus: Path, event_id: str, actor_ids: list[str]) -> None:
     participants = "".join(f"  - actor: {actor_id}\n    role: participant\n" for actor_id in actor_ids)
     (corpus / "events" / f"{event_id}.yaml").write_text(
         f"id: {event_id}\ntype: CONSULT/visit\nstatus: planned\nsummary: A visit.\n"
-        f"date:\n  start: \"2022-06\"\n  precision: month\n"
+        f'date:\n  start: "2022-06"\n  precision: month\n'
         f"participants:\n{participants}"
-        f"evidence:\n  - source: {SOURCE_ID}\n    quote: {QUOTE}\n", encoding="utf-8")
+        f"evidence:\n  - source: {SOURCE_ID}\n    quote: {QUOTE}\n",
+        encoding="utf-8",
+    )
 
 
 def write_source(corpus: Path, source_id: str, text: str) -> None:
@@ -54,8 +58,11 @@ def write_source(corpus: Path, source_id: str, text: str) -> None:
     template = (corpus / "sources" / f"{SOURCE_ID}.yaml").read_text(encoding="utf-8")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     (corpus / "sources" / f"{source_id}.yaml").write_text(
-        template.replace(SOURCE_ID, source_id)
-        .replace("e608a24f4048cbc6d874ed64cb50e57945bb6f457f3f3f1b9c2cceec5b1e27b3", digest), encoding="utf-8")
+        template.replace(SOURCE_ID, source_id).replace(
+            "e608a24f4048cbc6d874ed64cb50e57945bb6f457f3f3f1b9c2cceec5b1e27b3", digest
+        ),
+        encoding="utf-8",
+    )
 
 
 def hints(report: toolkit.Report, rule: str) -> list[str | None]:
@@ -74,8 +81,10 @@ def test_deleting_an_actor_that_thousands_of_events_name_is_reported_promptly(co
 
     report = toolkit.validate([corpus])
 
-    assert hints(report, "ref-unresolved") == [
-        "add a record 'act-the-central-figure-of-the-whole-story' under actors/"] * 5_000
+    assert (
+        hints(report, "ref-unresolved")
+        == ["add a record 'act-the-central-figure-of-the-whole-story' under actors/"] * 5_000
+    )
 
 
 @pytest.mark.timeout(20)
@@ -83,8 +92,9 @@ def test_thousands_of_distinct_dangling_references_are_reported_promptly(corpus:
     # Each event names ten actors that are not there, each close to one that is.
     for i in range(500):
         write_actor(corpus, f"act-someone-with-a-rather-long-name-{i:05d}")
-        write_event(corpus, f"evt-visit-{i:05d}",
-                    [f"act-someone-with-a-rather-long-name-{i:05d}-{n}" for n in range(10)])
+        write_event(
+            corpus, f"evt-visit-{i:05d}", [f"act-someone-with-a-rather-long-name-{i:05d}-{n}" for n in range(10)]
+        )
 
     report = toolkit.validate([corpus])
 
@@ -113,8 +123,7 @@ def test_a_valid_corpus_with_many_large_sources_normalises_each_text_once(corpus
 
 
 @pytest.mark.timeout(20)
-def test_a_huge_quote_missing_from_its_text_gets_the_plain_hint_and_leaves_the_budget_to_others(
-        corpus: Path) -> None:
+def test_a_huge_quote_missing_from_its_text_gets_the_plain_hint_and_leaves_the_budget_to_others(corpus: Path) -> None:
     # 26,000 characters of words of the article in another order: comparing it with
     # every passage of a 30,000-character text is some 10^13 character pairs.
     text = ARTICLE * 10
@@ -124,13 +133,15 @@ def test_a_huge_quote_missing_from_its_text_gets_the_plain_hint_and_leaves_the_b
     (corpus / "actors" / "act-huge.yaml").write_text(
         "id: act-huge\ntype: person\nname: Huge\nevidence:\n"
         f"  - source: src-long-article\n    quote: |-\n      {huge}\n"
-        "  - source: src-long-article\n    quote: Iran's top diplomat Hossein Amir-Abdolahian\n", encoding="utf-8")
+        "  - source: src-long-article\n    quote: Iran's top diplomat Hossein Amir-Abdolahian\n",
+        encoding="utf-8",
+    )
 
     report = toolkit.validate([corpus])
 
     assert hints(report, "evidence-quote-not-found") == [
         "copy the words verbatim from src-long-article",
-        "closest passage in src-long-article: \"Iran's top diplomat Hossein Amir-Abdollahian\"",
+        'closest passage in src-long-article: "Iran\'s top diplomat Hossein Amir-Abdollahian"',
     ]
 
 
@@ -164,9 +175,9 @@ def test_a_bare_text_uses_the_normalised_form_held_for_it_mapped_back_to_the_ori
 
     start, end = find_quote("“It is done,” the minister said.", held.text)  # type: ignore[misc]
 
-    assert held._flat == "Said: \"It is done,\" the minister said. "  # built by that call, for the held one
+    assert held._flat == 'Said: "It is done," the minister said. '  # built by that call, for the held one
     assert held.text[start:end] == "“It is   done,”\n\tthe  minister  said."
-    start, end = find_quote("Said:  \"It", held.text)  # type: ignore[misc]
+    start, end = find_quote('Said:  "It', held.text)  # type: ignore[misc]
     assert held.text[start:end] == "Said: “It"
 
 
@@ -186,7 +197,8 @@ def test_a_long_supersedes_chain_with_links_back_is_one_cycle_reported_once(tmp_
         advisory_id = f"adv-chain-{i:05d}"
         older = ([f"adv-chain-{i + 1:05d}"] if i + 1 < count else []) + (["adv-chain-00000"] if i else [])
         record = template.replace("adv-istanbul-level-4", advisory_id).replace(
-            "supersedes: [adv-istanbul-before-level-4]", f"supersedes: [{', '.join(older)}]")
+            "supersedes: [adv-istanbul-before-level-4]", f"supersedes: [{', '.join(older)}]"
+        )
         (corpus / "advisories" / f"{advisory_id}.yaml").write_text(record, encoding="utf-8")
 
     report = toolkit.validate([corpus])

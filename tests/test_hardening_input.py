@@ -41,8 +41,9 @@ SECRET = "NOT-FOR-THE-REPORT-5b1e"
 
 def run_toolkit_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
     """The real command in a child process; output kept as bytes, to check it is UTF-8."""
-    return subprocess.run([sys.executable, "-m", "toolkit", *args], cwd=cwd, capture_output=True, timeout=120,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "toolkit", *args], cwd=cwd, capture_output=True, timeout=120, check=False
+    )
 
 
 @pytest.fixture
@@ -55,8 +56,10 @@ def corpus(tmp_path: Path) -> Path:
 @pytest.fixture
 def secret_file(tmp_path: Path) -> Path:
     secret = tmp_path / "secret.yaml"
-    secret.write_text(f"id: src-secret\ntype: person\nname: {SECRET}\ntext: src-amir-abdollahian-to-visit-turkey.txt\n",
-                      encoding="utf-8")
+    secret.write_text(
+        f"id: src-secret\ntype: person\nname: {SECRET}\ntext: src-amir-abdollahian-to-visit-turkey.txt\n",
+        encoding="utf-8",
+    )
     return secret
 
 
@@ -96,21 +99,25 @@ HIDING = {
 
 def test_a_field_hidden_behind_a_line_separator_in_a_comment_is_refused_where_it_is(corpus: Path) -> None:
     # git diff, grep and editors show one line ending in a comment; libyaml reads two.
-    write_actor(corpus,
-                'id: act-extra\ntype: state\nname: "Extra" # unchanged\u2028aliases: [Hidden]\ncountries: [TR]\n',
-                name="act-extra.yaml")
+    write_actor(
+        corpus,
+        'id: act-extra\ntype: state\nname: "Extra" # unchanged\u2028aliases: [Hidden]\ncountries: [TR]\n',
+        name="act-extra.yaml",
+    )
 
     report = toolkit.validate([corpus])
 
     assert [(Path(f.file).name, f.line, f.column, f.rule) for f in report.findings] == [
-        ("act-extra.yaml", 3, 26, "yaml-unsafe-character")]
+        ("act-extra.yaml", 3, 26, "yaml-unsafe-character")
+    ]
     assert "LINE SEPARATOR" in report.findings[0].message
     assert report.records == 4  # the file with the hidden field gives no record
 
 
 @pytest.mark.parametrize("char", HIDING.values(), ids=HIDING.keys())
 def test_a_character_that_shows_otherwise_than_it_parses_is_refused_at_its_line_and_column(
-        corpus: Path, char: str) -> None:
+    corpus: Path, char: str
+) -> None:
     write_actor(corpus, f"id: act-extra\ntype: state\nname: Tur{char}key\ncountries: [TR]\n", name="act-extra.yaml")
 
     report = toolkit.validate([corpus])
@@ -125,8 +132,9 @@ def test_characters_that_scripts_need_are_allowed_and_crlf_line_ends_too(corpus:
     # a variation selector (emoji), and CRLF: none hides anything from review.
     from toolkit.unsafe_text import UNSAFE_CHARACTER
 
-    aliases = ('["می\u200cخواهم", "\U0001F468\u200d\U0001F4BC", "לפיד 2022\u200f", "x\u200e", "عربي\u061c 1", '
-               '"\u2764\ufe0f"]')
+    aliases = (
+        '["می\u200cخواهم", "\U0001f468\u200d\U0001f4bc", "לפיד 2022\u200f", "x\u200e", "عربي\u061c 1", "\u2764\ufe0f"]'
+    )
     text = ACTOR.replace("\n", "\r\n") + f"aliases: {aliases}\r\n"
     write_actor(corpus, text)
 
@@ -134,15 +142,25 @@ def test_characters_that_scripts_need_are_allowed_and_crlf_line_ends_too(corpus:
     assert toolkit.validate([corpus]).findings == ()
 
 
-def test_the_scan_refuses_every_control_separator_and_surrogate_and_every_format_character_but_the_allowed_ones(
-) -> None:
+def test_the_scan_refuses_every_control_separator_and_surrogate_and_every_format_character_but_the_allowed_ones() -> (
+    None
+):
     # Pins the decision against the Unicode database of the running Python: a new
     # format character (category Cf) in a later Unicode version must be decided on.
     from toolkit.unsafe_text import UNSAFE_CHARACTER, first_unsafe
 
     allowed_format = {0x200C, 0x200D, 0x200E, 0x200F, 0x061C, *range(0x180B, 0x1810)}
-    visible_format = {*range(0x0600, 0x0606), 0x06DD, 0x070F, 0x0890, 0x0891, 0x08E2, 0x110BD, 0x110CD,
-                      *range(0x13430, 0x13456)}  # number signs and hieroglyph format controls: seen, not hidden
+    visible_format = {
+        *range(0x0600, 0x0606),
+        0x06DD,
+        0x070F,
+        0x0890,
+        0x0891,
+        0x08E2,
+        0x110BD,
+        0x110CD,
+        *range(0x13430, 0x13456),
+    }  # number signs and hieroglyph format controls: seen, not hidden
     wrong = []
     for code in range(0x110000):
         char = chr(code)
@@ -152,8 +170,9 @@ def test_the_scan_refuses_every_control_separator_and_surrogate_and_every_format
             wrong.append(f"fast scan U+{code:04X}")
         if char in "\t\n":
             expected = False
-        elif (char == "\r" or category in ("Cc", "Zl", "Zp", "Cs") or 0xFDD0 <= code <= 0xFDEF
-              or code & 0xFFFE == 0xFFFE):
+        elif (
+            char == "\r" or category in ("Cc", "Zl", "Zp", "Cs") or 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+        ):
             expected = True
         elif category == "Cf":
             expected = code not in allowed_format | visible_format
@@ -195,7 +214,8 @@ def checkout_under_sources(tmp_path: Path) -> Path:
 
 
 def test_validate_dot_in_a_checkout_under_a_folder_named_sources_reads_only_the_checkout(
-        checkout_under_sources: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    checkout_under_sources: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(checkout_under_sources)
 
     report = toolkit.validate(["."])
@@ -206,16 +226,18 @@ def test_validate_dot_in_a_checkout_under_a_folder_named_sources_reads_only_the_
     assert not any(SECRET in f.message or "unrelated" in f.file for f in report.findings)
 
 
-def test_validate_dot_at_the_top_of_a_repository_checks_the_corpus_in_it(tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_dot_at_the_top_of_a_repository_checks_the_corpus_in_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = annotations_repo(tmp_path / "repo")
     monkeypatch.chdir(repo)
 
     assert toolkit.validate(["."]) == toolkit.validate([])
 
 
-def test_a_repository_named_like_a_kind_folder_is_not_a_kind_folder(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_repository_named_like_a_kind_folder_is_not_a_kind_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # git clone .../sources.git: the checkout's top is named sources/ and holds annotations/.
     (tmp_path / "unrelated.yaml").write_text(f"secret: {SECRET}\n", encoding="utf-8")
     repo = annotations_repo(tmp_path / "sources")
@@ -228,7 +250,8 @@ def test_a_repository_named_like_a_kind_folder_is_not_a_kind_folder(tmp_path: Pa
 
 
 def test_a_file_given_alone_in_a_folder_that_is_not_a_kind_folder_is_the_only_file_read(
-        checkout_under_sources: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    checkout_under_sources: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(checkout_under_sources.parent)
     read = []
     real_read_text = loading.read_text
@@ -246,7 +269,8 @@ def test_a_file_given_alone_in_a_folder_that_is_not_a_kind_folder_is_the_only_fi
 
 
 def test_export_of_a_corpus_folder_under_a_folder_named_sources_reads_nothing_around_it(
-        checkout_under_sources: Path, tmp_path: Path) -> None:
+    checkout_under_sources: Path, tmp_path: Path
+) -> None:
     empty = checkout_under_sources / "drafts"  # a corpus with no kind folder yet
     empty.mkdir()
 
@@ -257,7 +281,8 @@ def test_export_of_a_corpus_folder_under_a_folder_named_sources_reads_nothing_ar
 
 
 def test_changed_since_in_a_checkout_under_a_folder_named_sources_ignores_yaml_outside_the_corpus(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = annotations_repo(tmp_path / "sources" / "checkout")
     git(repo, "checkout", "--quiet", "-b", "edits")
     (repo / "mkdocs.yml").write_text("site_name: Notes\n", encoding="utf-8")
@@ -321,10 +346,14 @@ def test_a_kind_folder_that_is_a_symlink_is_an_error_and_the_export_is_refused(c
         export(["csv"], tmp_path / "out", corpus, jobs=1)
 
 
-@pytest.mark.parametrize("error", [PermissionError(13, "Permission denied"), FileNotFoundError(2, "No such file")],
-                         ids=["no permission", "vanished"])
+@pytest.mark.parametrize(
+    "error",
+    [PermissionError(13, "Permission denied"), FileNotFoundError(2, "No such file")],
+    ids=["no permission", "vanished"],
+)
 def test_a_kind_folder_that_cannot_be_listed_is_an_error_not_an_empty_folder(
-        corpus: Path, monkeypatch: pytest.MonkeyPatch, error: OSError) -> None:
+    corpus: Path, monkeypatch: pytest.MonkeyPatch, error: OSError
+) -> None:
     # The tests may run as root, who lists any folder: the refusal is simulated.
     real_scandir = os.scandir
 
@@ -338,12 +367,14 @@ def test_a_kind_folder_that_cannot_be_listed_is_an_error_not_an_empty_folder(
     report = toolkit.validate([corpus])
 
     assert [(Path(f.file).name, f.rule) for f in report.findings if f.rule == "file-unreadable"] == [
-        ("events", "file-unreadable")]
+        ("events", "file-unreadable")
+    ]
     assert report.failed()
 
 
-def test_a_folder_problem_is_reported_also_when_one_file_of_the_corpus_is_validated(corpus: Path,
-                                                                                     tmp_path: Path) -> None:
+def test_a_folder_problem_is_reported_also_when_one_file_of_the_corpus_is_validated(
+    corpus: Path, tmp_path: Path
+) -> None:
     shutil.move(corpus / "events", tmp_path / "elsewhere")
     (corpus / "events").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
 
@@ -383,7 +414,8 @@ def test_a_record_whose_suffix_differs_only_in_case_is_read_not_skipped(corpus: 
 
 
 def test_a_link_swapped_out_of_the_corpus_between_the_check_and_the_open_is_not_read(
-        corpus: Path, secret_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus: Path, secret_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     link = corpus / "actors" / "act-link.yaml"
     link.symlink_to(corpus / "actors" / "act-turkey.yaml")
     real_open = os.open
@@ -418,7 +450,8 @@ def test_a_position_follows_an_edit_of_the_file_between_two_calls(corpus: Path) 
 
 
 def test_the_records_beside_an_edited_text_are_read_within_the_corpus(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = annotations_repo(tmp_path / "repo")
     secret = tmp_path / "secret.yaml"
     secret.write_text(f"id: src-secret\nname: {SECRET}\ntext: src-lapid-to-visit-turkey.txt\n", encoding="utf-8")
@@ -438,7 +471,8 @@ def test_the_records_beside_an_edited_text_are_read_within_the_corpus(
 
 
 def test_a_yaml_file_found_in_a_folder_outside_any_corpus_is_not_read_through_a_link_out_of_it(
-        tmp_path: Path, secret_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, secret_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     drafts = tmp_path / "drafts"
     drafts.mkdir()
     (drafts / "evt-draft.yaml").symlink_to(secret_file)

@@ -25,12 +25,20 @@ FORMATS = ("csv", "jsonld", "stix")
 pytestmark = pytest.mark.timeout(120)
 
 
-def toolkit(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            **streams: object) -> subprocess.CompletedProcess[str]:
+def toolkit(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, **streams: object
+) -> subprocess.CompletedProcess[str]:
     """Run the real entry point in a child process, as a shell would."""
     options: dict[str, object] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **streams}
-    return subprocess.run([sys.executable, "-m", "toolkit", *args], text=True, timeout=100, check=False,
-                          cwd=cwd, env={**os.environ, **(env or {})}, **options)  # type: ignore[call-overload]
+    return subprocess.run(
+        [sys.executable, "-m", "toolkit", *args],
+        text=True,
+        timeout=100,
+        check=False,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        **options,
+    )  # type: ignore[call-overload]
 
 
 def one_error_line(stderr: str) -> str:
@@ -133,12 +141,16 @@ def test_an_output_folder_inside_the_corpus_is_refused(tmp_path: Path) -> None:
 
 
 def _snapshot(out: Path) -> dict[str, bytes]:
-    return {path.relative_to(out).as_posix(): path.read_bytes() for path in sorted(out.glob("*/*"))
-            if path.is_file() and not path.relative_to(out).parts[0].startswith(".")}
+    return {
+        path.relative_to(out).as_posix(): path.read_bytes()
+        for path in sorted(out.glob("*/*"))
+        if path.is_file() and not path.relative_to(out).parts[0].startswith(".")
+    }
 
 
 def test_a_format_that_cannot_be_moved_into_place_leaves_every_format_of_the_previous_export(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from toolkit.errors import ToolkitError
     from toolkit.exporting import export as run_export
 
@@ -229,8 +241,9 @@ def _assert_io_error(result: subprocess.CompletedProcess[str]) -> None:
     assert "Exception ignored" not in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("command", [["validate", str(SMALL)], ["validate", str(SMALL), "--format", "json"],
-                                     ["--help"]])
+@pytest.mark.parametrize(
+    "command", [["validate", str(SMALL)], ["validate", str(SMALL), "--format", "json"], ["--help"]]
+)
 def test_a_full_standard_output_is_an_io_error_not_a_bug(command: list[str]) -> None:
     with open("/dev/full", "w") as full:
         _assert_io_error(toolkit(*command, stdout=full))
@@ -238,9 +251,18 @@ def test_a_full_standard_output_is_an_io_error_not_a_bug(command: list[str]) -> 
 
 def test_a_closed_standard_output_is_an_io_error_not_a_bug() -> None:
     # Closing descriptor 1 in the child is what the shell's `>&-` does.
-    result = subprocess.run([sys.executable, "-c", "import os, runpy, sys; os.close(1); sys.argv = ['toolkit', "
-                             f"'validate', {str(SMALL)!r}]; runpy.run_module('toolkit', run_name='__main__')"],
-                            stderr=subprocess.PIPE, text=True, timeout=100, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, runpy, sys; os.close(1); sys.argv = ['toolkit', "
+            f"'validate', {str(SMALL)!r}]; runpy.run_module('toolkit', run_name='__main__')",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=100,
+        check=False,
+    )
     _assert_io_error(result)
 
 
@@ -272,18 +294,31 @@ def corpus_with_hebrew(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return corpus
 
 
-@pytest.mark.parametrize(("environment", "encoding"), [
-    ({"PYTHONIOENCODING": "ascii"}, "ascii"),
-    ({"PYTHONIOENCODING": "latin-1"}, "latin-1"),
-    ({"LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}, "ascii"),  # the C locale, uncoerced
-], ids=["ascii", "latin-1", "C-locale"])
+@pytest.mark.parametrize(
+    ("environment", "encoding"),
+    [
+        ({"PYTHONIOENCODING": "ascii"}, "ascii"),
+        ({"PYTHONIOENCODING": "latin-1"}, "latin-1"),
+        ({"LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}, "ascii"),  # the C locale, uncoerced
+    ],
+    ids=["ascii", "latin-1", "C-locale"],
+)
 @pytest.mark.parametrize("report_format", ["text", "json"])
 def test_text_the_output_encoding_cannot_take_is_escaped_in_that_encoding_not_a_crash(
-        corpus_with_hebrew: Path, environment: dict[str, str], encoding: str, report_format: str) -> None:
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("PYTHONIOENCODING", "LC_ALL", "LANG", "PYTHONUTF8", "PYTHONCOERCECLOCALE")}
-    result = subprocess.run([sys.executable, "-m", "toolkit", "validate", str(corpus_with_hebrew), "--format",
-                             report_format], capture_output=True, timeout=100, check=False, env={**env, **environment})
+    corpus_with_hebrew: Path, environment: dict[str, str], encoding: str, report_format: str
+) -> None:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PYTHONIOENCODING", "LC_ALL", "LANG", "PYTHONUTF8", "PYTHONCOERCECLOCALE")
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "toolkit", "validate", str(corpus_with_hebrew), "--format", report_format],
+        capture_output=True,
+        timeout=100,
+        check=False,
+        env={**env, **environment},
+    )
 
     assert result.returncode == 1, result.stderr
     text = result.stdout.decode(encoding)  # only what the stream's encoding can hold was written
@@ -299,9 +334,13 @@ def test_a_file_name_that_is_not_utf8_is_reported_not_a_crash(tmp_path: Path) ->
     (corpus / "actors").joinpath(os.fsdecode(b"act-\xff.yaml")).write_text("id: act-x\n", encoding="utf-8")
 
     for report_format in ("text", "json"):
-        result = subprocess.run([sys.executable, "-m", "toolkit", "validate", str(corpus), "--format", report_format],
-                                capture_output=True, timeout=100, check=False,
-                                env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+        result = subprocess.run(
+            [sys.executable, "-m", "toolkit", "validate", str(corpus), "--format", report_format],
+            capture_output=True,
+            timeout=100,
+            check=False,
+            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        )
         assert result.returncode == 1, result.stderr
         # Shown escaped as git shows it (toolkit.loading.display_path), in valid UTF-8.
         shown = result.stdout.decode("utf-8")

@@ -72,6 +72,7 @@ def _rules(report: Any) -> list[str]:
 
 # -- the reported case: a value with a final newline ----------------------------------
 
+
 def test_a_wikidata_id_ending_in_a_newline_is_refused_on_both_paths() -> None:
     record = _record("actor", external_ids={"wikidata": "Q312567\n"})
     findings = _both_paths(record)
@@ -81,8 +82,9 @@ def test_a_wikidata_id_ending_in_a_newline_is_refused_on_both_paths() -> None:
 
 def test_a_date_written_as_a_block_scalar_is_refused(tmp_path: Path) -> None:
     # `start: |` keeps the final newline: "2022-06-23\n" is not a calendar date.
-    corpus = _corpus_with(tmp_path, "events/evt-lapid-visits-turkey.yaml",
-                          'start: "2022-06-23"', "start: |\n    2022-06-23")
+    corpus = _corpus_with(
+        tmp_path, "events/evt-lapid-visits-turkey.yaml", 'start: "2022-06-23"', "start: |\n    2022-06-23"
+    )
     report = toolkit.validate([corpus])
     assert "schema-format" in _rules(report)
 
@@ -98,14 +100,18 @@ def test_a_newline_before_the_end_does_not_pass_any_anchored_pattern_of_the_sche
 
 # -- patterns read as ECMA-262 by python-jsonschema ------------------------------------
 
-@pytest.mark.parametrize(("pattern", "text"), [
-    (r"^a$", "a\n"),           # $ is the end of the text
-    (r"^\d+$", "\u0663\u0664"),  # Arabic-Indic digits are not \d
-    (r"^\d$", "\uff11"),       # nor a fullwidth one
-    (r"^\w+$", "é"),           # \w is [A-Za-z0-9_]
-    (r"\s", "\x1c"),           # U+001C is not white space to ECMA-262
-    (r"^\S$", "\ufeff"),       # and U+FEFF is
-])
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (r"^a$", "a\n"),  # $ is the end of the text
+        (r"^\d+$", "\u0663\u0664"),  # Arabic-Indic digits are not \d
+        (r"^\d$", "\uff11"),  # nor a fullwidth one
+        (r"^\w+$", "é"),  # \w is [A-Za-z0-9_]
+        (r"\s", "\x1c"),  # U+001C is not white space to ECMA-262
+        (r"^\S$", "\ufeff"),  # and U+FEFF is
+    ],
+)
 def test_python_jsonschema_reads_a_pattern_as_ecma_262(pattern: str, text: str) -> None:
     slow = load_schemas().validators["actor"].__class__({"pattern": pattern})
     fast = jsonschema_rs.validator_for({"pattern": pattern})
@@ -114,6 +120,7 @@ def test_python_jsonschema_reads_a_pattern_as_ecma_262(pattern: str, text: str) 
 
 
 # -- numbers ---------------------------------------------------------------------------
+
 
 def test_an_integer_written_with_a_decimal_point_is_refused(tmp_path: Path) -> None:
     corpus = _corpus_with(tmp_path, "advisories/adv-il-nsc-istanbul-level-4.yaml", "value: 4", "value: 4.0")
@@ -138,16 +145,32 @@ def test_a_number_too_large_for_a_double_is_refused_as_a_number(tmp_path: Path) 
     corpus = tmp_path / "corpus"
     shutil.copytree(CLEAN, corpus)
     path = corpus / "locations" / "loc-istanbul.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "coordinates:\n  latitude: 1e400\n  longitude: 28.97\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "coordinates:\n  latitude: 1e400\n  longitude: 28.97\n", encoding="utf-8"
+    )
     report = toolkit.validate([corpus])
     assert [(f.rule, f.path) for f in report.findings] == [("schema-type", "$.coordinates.latitude")]
 
 
 # -- not blank -------------------------------------------------------------------------
 
-_INVISIBLE = ["\u200b", "\u200b\u200c\u200d", "\u2060", "\u00ad", "\u3164", "\u115f", "\uffa0", "\u2800",
-              "\ufe0f", "\u034f", "\u180e", "\u202e", "\x01", "\x7f", "\ufeff"]
+_INVISIBLE = [
+    "\u200b",
+    "\u200b\u200c\u200d",
+    "\u2060",
+    "\u00ad",
+    "\u3164",
+    "\u115f",
+    "\uffa0",
+    "\u2800",
+    "\ufe0f",
+    "\u034f",
+    "\u180e",
+    "\u202e",
+    "\x01",
+    "\x7f",
+    "\ufeff",
+]
 _VISIBLE = ["é", "日本", "😀", "\u0663", "-", "\U0001f1f9\U0001f1f7"]
 
 
@@ -161,6 +184,7 @@ def test_text_is_blank_when_none_of_its_characters_is_visible(text: str) -> None
 
 
 # -- other values ----------------------------------------------------------------------
+
 
 def test_a_lone_surrogate_is_not_text() -> None:
     # No file can hold one (the YAML reader refuses the escape), but the library takes data from callers.
@@ -176,6 +200,7 @@ def test_names_that_are_the_same_text_in_unicode_are_a_repeat() -> None:
 
 
 # -- one verdict -----------------------------------------------------------------------
+
 
 def test_a_record_the_two_validators_disagree_on_is_refused_not_passed() -> None:
     # Should jsonschema-rs ever refuse what python-jsonschema passes, its verdict stands.
@@ -198,17 +223,28 @@ def _walk(schema: Any) -> Iterator[dict[str, Any]]:
 
 
 def _shipped(keyword: str) -> list[Any]:
-    found = {json.dumps(node[keyword]) for schema in load_schemas().schemas.values()
-             for node in _walk(schema) if keyword in node}
+    found = {
+        json.dumps(node[keyword])
+        for schema in load_schemas().schemas.values()
+        for node in _walk(schema)
+        if keyword in node
+    }
     return [json.loads(each) for each in sorted(found)]
 
 
 def _anchored_patterns_with_examples() -> list[tuple[str, str]]:
     examples = {"src": "src-a-1", "act": "act-a-1", "loc": "loc-a-1", "evt": "evt-a-1", "adv": "adv-a-1"}
-    known = {r"^Q[1-9][0-9]*$": "Q42", r"^[1-9][0-9]*$": "745044", r"^[0-9a-f]{64}$": "0" * 64,
-             r"^[A-Za-z0-9][A-Za-z0-9._-]*\.txt$": "a.txt", r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-[A-Z]{2})?$": "en",
-             r"^[0-9]{4}$": "2022", r"^[0-9]{4}-[0-9]{2}$": "2022-06", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "2022-06-23",
-             r"^[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?)?$": "2022-06-23"}
+    known = {
+        r"^Q[1-9][0-9]*$": "Q42",
+        r"^[1-9][0-9]*$": "745044",
+        r"^[0-9a-f]{64}$": "0" * 64,
+        r"^[A-Za-z0-9][A-Za-z0-9._-]*\.txt$": "a.txt",
+        r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-[A-Z]{2})?$": "en",
+        r"^[0-9]{4}$": "2022",
+        r"^[0-9]{4}-[0-9]{2}$": "2022-06",
+        r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "2022-06-23",
+        r"^[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?)?$": "2022-06-23",
+    }
     pairs = []
     for pattern in _shipped("pattern"):
         if pattern.startswith("^") and pattern.endswith("$"):
@@ -229,8 +265,9 @@ def test_the_free_text_pattern_means_the_same_to_both_validators_on_every_charac
             assert fast.is_valid(char) == slow.is_valid(char), (pattern, f"U+{code:04X}")
 
 
-_AWKWARD = ("0123456789-Qaz_.AZ\n\r\t \u00a0\u0663\uff11\u00e9\u200b\u2028\u2029\x1c\x85\ufeff\u0130\u212a"
-            "\U0001d7ce\U0001f600")
+_AWKWARD = (
+    "0123456789-Qaz_.AZ\n\r\t \u00a0\u0663\uff11\u00e9\u200b\u2028\u2029\x1c\x85\ufeff\u0130\u212a\U0001d7ce\U0001f600"
+)
 _TEXT = st.text(alphabet=st.sampled_from(_AWKWARD), max_size=12)
 
 
@@ -246,14 +283,20 @@ def test_both_validators_give_one_verdict_on_each_pattern_of_the_schemas(text: s
         assert fast.is_valid(value) == slow.is_valid(value), (pattern, value)
 
 
-_NUMBERS = st.one_of(st.integers(), st.integers(min_value=-(10**40), max_value=10**40),
-                     st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
-                     st.sampled_from([0.0, -0.0, 4.0, 1e300, 2.0**63, float(2**53)]))
+_NUMBERS = st.one_of(
+    st.integers(),
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.sampled_from([0.0, -0.0, 4.0, 1e300, 2.0**63, float(2**53)]),
+)
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
-@given(value=st.one_of(_NUMBERS, _TEXT, st.none(), st.lists(_NUMBERS, max_size=2)),
-       name=st.sampled_from(["integer", "number", "string", "boolean", "null", "array", "object"]))
+@given(
+    value=st.one_of(_NUMBERS, _TEXT, st.none(), st.lists(_NUMBERS, max_size=2)),
+    name=st.sampled_from(["integer", "number", "string", "boolean", "null", "array", "object"]),
+)
 def test_both_validators_give_one_verdict_on_each_type(value: Any, name: str) -> None:
     from toolkit.schema_semantics import FAST_KEYWORDS, fast_schemas
 
@@ -270,12 +313,21 @@ def test_both_validators_give_one_verdict_on_each_type(value: Any, name: str) ->
         assert fast_says == slow.is_valid(value), (name, value)
 
 
-_LEAVES = st.one_of(st.none(), _NUMBERS, _TEXT,
-                    st.sampled_from(["act-turkey", "2022-06-23", "day", "state", "TR", "act-turkey\n",
-                                     "2022-06-23\n", "\u200b", "\u3164"]))
-_VALUES = st.recursive(_LEAVES, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                        st.dictionaries(st.sampled_from(["start", "value", "name"]),
-                                                                        inner, max_size=2)), max_leaves=5)
+_LEAVES = st.one_of(
+    st.none(),
+    _NUMBERS,
+    _TEXT,
+    st.sampled_from(
+        ["act-turkey", "2022-06-23", "day", "state", "TR", "act-turkey\n", "2022-06-23\n", "\u200b", "\u3164"]
+    ),
+)
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(["start", "value", "name"]), inner, max_size=2)
+    ),
+    max_leaves=5,
+)
 
 
 def _places(data: Any, path: tuple = ()) -> Iterator[tuple]:
@@ -289,11 +341,16 @@ def _places(data: Any, path: tuple = ()) -> Iterator[tuple]:
 
 
 @settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(kind=st.sampled_from(sorted(KIND)), where=st.integers(0, 10**6), value=_VALUES,
-       how=st.sampled_from(["replace", "append", "prepend"]),
-       around=st.one_of(st.sampled_from(["\n", "\r\n", "\u2028", "\u0663", "\u200b", "\x85"]), _TEXT))
-def test_both_validators_give_one_verdict_on_whole_records(kind: str, where: int, value: Any, how: str,
-                                                           around: str) -> None:
+@given(
+    kind=st.sampled_from(sorted(KIND)),
+    where=st.integers(0, 10**6),
+    value=_VALUES,
+    how=st.sampled_from(["replace", "append", "prepend"]),
+    around=st.one_of(st.sampled_from(["\n", "\r\n", "\u2028", "\u0663", "\u200b", "\x85"]), _TEXT),
+)
+def test_both_validators_give_one_verdict_on_whole_records(
+    kind: str, where: int, value: Any, how: str, around: str
+) -> None:
     # A value replaced, or awkward text put around a valid one (where the anchors are tested).
     data = copy.deepcopy(_clean_records()[kind])
     places = [place for place in _places(data) if place]

@@ -45,8 +45,9 @@ def file_id(path: Path) -> str:
 def run_toolkit_process(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """The real command (``main()``, exit codes and all) in a child process: a crash
     of the interpreter or a hang fails the test instead of ending the session."""
-    return subprocess.run([sys.executable, "-m", "toolkit", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "toolkit", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 @pytest.fixture
@@ -89,7 +90,8 @@ def test_every_hostile_file_is_refused_with_the_rule_its_folder_names(path: Path
 
 
 def test_a_corpus_full_of_hostile_files_is_reported_by_the_command_without_a_crash(
-        corpus: Path, secret_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus: Path, secret_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     actors = corpus / "actors"
     expected = {}
     for path in FILES:
@@ -105,9 +107,13 @@ def test_a_corpus_full_of_hostile_files_is_reported_by_the_command_without_a_cra
     (actors / "dev-zero.yaml").symlink_to("/dev/zero")  # endless bytes
     (actors / "dangling.yaml").symlink_to(corpus / "deleted.yaml")
     expected |= {
-        "nested-100000-levels.yaml": "yaml-too-deep", "over-the-size-cap.yaml": "file-too-large",
-        "too-many-values.yaml": "file-too-large", "named-pipe.yaml": "file-unreadable",
-        "folder.yaml": "file-unreadable", "link-out.yaml": "file-unreadable", "dev-zero.yaml": "file-unreadable",
+        "nested-100000-levels.yaml": "yaml-too-deep",
+        "over-the-size-cap.yaml": "file-too-large",
+        "too-many-values.yaml": "file-too-large",
+        "named-pipe.yaml": "file-unreadable",
+        "folder.yaml": "file-unreadable",
+        "link-out.yaml": "file-unreadable",
+        "dev-zero.yaml": "file-unreadable",
         "dangling.yaml": "file-unreadable",
     }
 
@@ -157,15 +163,20 @@ print([f.rule for f in findings], time.perf_counter() - started,
     assert int(peak_mib) < 50
 
 
-@pytest.mark.parametrize("line", [
-    "type: !!python/name:os.system ''",  # on a scalar
-    'name: !!python/object/apply:os.system ["touch {marker}"]',  # on a sequence
-    "note: !!python/object/new:subprocess.Popen {{args: [touch, '{marker}']}}",  # on a mapping
-], ids=["scalar", "sequence", "mapping"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "type: !!python/name:os.system ''",  # on a scalar
+        'name: !!python/object/apply:os.system ["touch {marker}"]',  # on a sequence
+        "note: !!python/object/new:subprocess.Popen {{args: [touch, '{marker}']}}",  # on a mapping
+    ],
+    ids=["scalar", "sequence", "mapping"],
+)
 def test_yaml_tags_that_would_run_code_are_refused_and_never_run(corpus: Path, tmp_path: Path, line: str) -> None:
     marker = tmp_path / "pwned"  # what PyYAML's unsafe loaders would create
     (corpus / "actors" / "act-tagged.yaml").write_text(
-        f"id: act-tagged\n{line.format(marker=marker)}\n", encoding="utf-8")
+        f"id: act-tagged\n{line.format(marker=marker)}\n", encoding="utf-8"
+    )
 
     report = toolkit.validate([corpus])
 
@@ -177,7 +188,8 @@ def test_yaml_tags_that_would_run_code_are_refused_and_never_run(corpus: Path, t
 def test_a_file_with_more_values_than_any_record_needs_is_refused_where_it_crosses_the_cap(corpus: Path) -> None:
     aliases = "".join(f"  - Alias {i}\n" for i in range(MAX_VALUES))
     (corpus / "actors" / "act-alias-flood.yaml").write_text(
-        f"id: act-alias-flood\ntype: person\nname: Flood\naliases:\n{aliases}", encoding="utf-8")
+        f"id: act-alias-flood\ntype: person\nname: Flood\naliases:\n{aliases}", encoding="utf-8"
+    )
 
     report = toolkit.validate([corpus])
 
@@ -194,12 +206,18 @@ def test_thousands_of_findings_in_one_file_take_seconds_not_minutes(corpus: Path
     text_path.write_text(article * 100, encoding="utf-8")
     source = corpus / "sources" / f"{SOURCE_ID}.yaml"
     digest = hashlib.sha256(text_path.read_bytes()).hexdigest()
-    source.write_text(source.read_text(encoding="utf-8").replace(
-        "e608a24f4048cbc6d874ed64cb50e57945bb6f457f3f3f1b9c2cceec5b1e27b3", digest), encoding="utf-8")
-    quotes = "".join(f"  - source: {SOURCE_ID}\n    quote: Made-up quote number {i}, never printed\n"
-                     for i in range(3_000))
+    source.write_text(
+        source.read_text(encoding="utf-8").replace(
+            "e608a24f4048cbc6d874ed64cb50e57945bb6f457f3f3f1b9c2cceec5b1e27b3", digest
+        ),
+        encoding="utf-8",
+    )
+    quotes = "".join(
+        f"  - source: {SOURCE_ID}\n    quote: Made-up quote number {i}, never printed\n" for i in range(3_000)
+    )
     (corpus / "actors" / "act-made-up.yaml").write_text(
-        f"id: act-made-up\ntype: person\nname: Made Up\nevidence:\n{quotes}", encoding="utf-8")
+        f"id: act-made-up\ntype: person\nname: Made Up\nevidence:\n{quotes}", encoding="utf-8"
+    )
 
     started = time.monotonic()
     report = toolkit.validate([corpus])
@@ -237,13 +255,15 @@ def test_placing_the_findings_of_a_file_takes_time_in_proportion_to_their_number
 
 def _set_text(corpus: Path, name: str) -> None:
     source = corpus / "sources" / f"{SOURCE_ID}.yaml"
-    source.write_text(source.read_text(encoding="utf-8").replace(f"text: {SOURCE_ID}.txt", f"text: '{name}'"),
-                      encoding="utf-8")
+    source.write_text(
+        source.read_text(encoding="utf-8").replace(f"text: {SOURCE_ID}.txt", f"text: '{name}'"), encoding="utf-8"
+    )
 
 
 @pytest.mark.parametrize("name", ["/etc/hostname", "../secret.yaml", "../../../../../../etc/hostname"])
 def test_a_text_path_out_of_the_corpus_is_refused_by_the_schema_and_by_the_check(
-        corpus: Path, secret_file: Path, name: str) -> None:
+    corpus: Path, secret_file: Path, name: str
+) -> None:
     _set_text(corpus, name)
 
     report = toolkit.validate([corpus])
@@ -255,11 +275,13 @@ def test_a_text_path_out_of_the_corpus_is_refused_by_the_schema_and_by_the_check
 
 @pytest.mark.parametrize("name", ["/etc/hostname", "../secret.yaml", "sub/../../secret.yaml", "..", "/"])
 def test_the_text_check_refuses_paths_out_of_the_corpus_without_the_schema(
-        corpus: Path, secret_file: Path, name: str) -> None:
+    corpus: Path, secret_file: Path, name: str
+) -> None:
     # The record is built by hand, as a library user or a future schema might let it through.
     schemas = load_schemas()
-    source = Record(KIND_BY_NAME["source"], {"id": SOURCE_ID, "text": name}, "source.yaml",
-                    corpus / "sources" / f"{SOURCE_ID}.yaml")
+    source = Record(
+        KIND_BY_NAME["source"], {"id": SOURCE_ID, "text": name}, "source.yaml", corpus / "sources" / f"{SOURCE_ID}.yaml"
+    )
 
     loaded = CorpusIndex(corpus, [source], schemas).source_text(source)
 
@@ -364,7 +386,8 @@ def _crash_validation(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_an_internal_error_ends_with_one_line_and_an_exit_code_of_its_own(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], corpus: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], corpus: Path
+) -> None:
     _crash_validation(monkeypatch)
     monkeypatch.setattr(sys, "argv", ["toolkit", "validate", str(corpus)])
 
@@ -380,7 +403,8 @@ def test_an_internal_error_ends_with_one_line_and_an_exit_code_of_its_own(
 
 
 def test_debug_shows_the_traceback_of_an_internal_error(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], corpus: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], corpus: Path
+) -> None:
     _crash_validation(monkeypatch)
     monkeypatch.setattr(sys, "argv", ["toolkit", "--debug", "validate", str(corpus)])
 
@@ -399,8 +423,15 @@ def test_a_reader_that_goes_away_is_not_a_traceback(corpus: Path) -> None:
     for i in range(2_000):  # enough findings that the report fills the pipe
         (corpus / "actors" / f"act-empty-{i}.yaml").write_text("# nothing yet\n", encoding="utf-8")
 
-    result = subprocess.run(f"'{sys.executable}' -m toolkit validate corpus | head -n 1", shell=True,
-                            cwd=corpus.parent, capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        f"'{sys.executable}' -m toolkit validate corpus | head -n 1",
+        shell=True,
+        cwd=corpus.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
     assert result.stdout.count("\n") == 1
     # One line that says so (exit 2, an I/O error), where it used to be a silent exit 1, the

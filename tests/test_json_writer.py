@@ -38,22 +38,27 @@ def test_the_real_corpus_bundle_is_the_bytes_the_standard_library_writes(real_co
     assert text == _stdlib_text(json.loads(text)).encode("utf-8")
 
 
-@pytest.mark.parametrize("items", [
-    [{"b": "line\nbreak", "a": [1, {}], "c": "ça"}, [], "text", 2**70],
-    [{"one": 1}],
-    [],
-], ids=["several", "one", "none"])
+@pytest.mark.parametrize(
+    "items",
+    [
+        [{"b": "line\nbreak", "a": [1, {}], "c": "ça"}, [], "text", 2**70],
+        [{"one": 1}],
+        [],
+    ],
+    ids=["several", "one", "none"],
+)
 def test_a_document_written_item_by_item_is_the_document_written_whole(items: list) -> None:
     stream = io.BytesIO()
     digest = json_writer.write_streamed(stream, {"type": "list", "id": "x"}, "items", iter(items))
     text = stream.getvalue().decode("utf-8")
     assert text == _stdlib_text({"type": "list", "id": "x", "items": items})
-    listed = text[text.index('"items": ') + len('"items": '):text.rindex("]") + 1]
+    listed = text[text.index('"items": ') + len('"items": ') : text.rindex("]") + 1]
     assert digest == hashlib.sha256(listed.encode("utf-8")).hexdigest()
 
 
 def test_the_real_corpus_document_file_is_the_bytes_the_standard_library_writes(
-        real_corpus_index: CorpusIndex, tmp_path) -> None:
+    real_corpus_index: CorpusIndex, tmp_path
+) -> None:
     jsonld.write(real_corpus_index, tmp_path)
     document = jsonld.build_document(real_corpus_index)
     assert (tmp_path / jsonld.DOCUMENT_NAME).read_bytes() == _stdlib_text(document).encode("utf-8")

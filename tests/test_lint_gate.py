@@ -40,8 +40,13 @@ def _ci_run(tmp_path: Path, **failing: int) -> tuple[int, list[str]]:
     work = tmp_path / "checkout"
     (work / ".ci").mkdir(parents=True)
     shutil.copy2(REPO_ROOT / ".ci" / "run", work / ".ci" / "run")
-    bins = {"python3": tmp_path / "bin", "pip": work / ".venv" / "bin", "ruff": work / ".venv" / "bin",
-            "mypy": work / ".venv" / "bin", "python": work / ".venv" / "bin"}
+    bins = {
+        "python3": tmp_path / "bin",
+        "pip": work / ".venv" / "bin",
+        "ruff": work / ".venv" / "bin",
+        "mypy": work / ".venv" / "bin",
+        "python": work / ".venv" / "bin",
+    }
     for name, folder in bins.items():
         folder.mkdir(parents=True, exist_ok=True)
         stub = folder / name
@@ -49,10 +54,15 @@ def _ci_run(tmp_path: Path, **failing: int) -> tuple[int, list[str]]:
         stub.chmod(stub.stat().st_mode | stat.S_IXUSR)
     calls = tmp_path / "calls"
     calls.touch()
-    environ = {**os.environ, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}", "CALLS": str(calls),
-               **{f"FAIL_{name.upper()}": str(code) for name, code in failing.items()}}
-    result = subprocess.run(["bash", str(work / ".ci" / "run")], env=environ, capture_output=True, text=True,
-                            timeout=60, check=False)
+    environ = {
+        **os.environ,
+        "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "CALLS": str(calls),
+        **{f"FAIL_{name.upper()}": str(code) for name, code in failing.items()},
+    }
+    result = subprocess.run(
+        ["bash", str(work / ".ci" / "run")], env=environ, capture_output=True, text=True, timeout=60, check=False
+    )
     return result.returncode, calls.read_text(encoding="utf-8").splitlines()
 
 
@@ -88,8 +98,10 @@ def test_ci_runs_the_readme_test_command_after_the_gate() -> None:
 
 def test_the_test_extra_installs_the_gate_and_the_stubs_it_needs() -> None:
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    test_extra = {re.split(r"[<>=~!\[ ]", requirement, maxsplit=1)[0].lower()
-                  for requirement in project["project"]["optional-dependencies"]["test"]}
+    test_extra = {
+        re.split(r"[<>=~!\[ ]", requirement, maxsplit=1)[0].lower()
+        for requirement in project["project"]["optional-dependencies"]["test"]
+    }
 
     assert {"ruff", "mypy", "types-pyyaml", "types-jsonschema"} <= test_extra
     assert project["tool"]["mypy"]["strict"] is True
@@ -109,8 +121,10 @@ def test_pre_commit_runs_ruff_and_mypy_of_the_active_environment() -> None:
 
 
 # A suppression comment, the codes it names, and what follows it on the line.
-_SUPPRESSION = re.compile(r"#\s*(?P<kind>noqa|type:\s*ignore)(?P<codes>:\s*[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*"
-                          r"|\[[a-z-]+(?:\s*,\s*[a-z-]+)*\])?(?P<rest>.*)$")
+_SUPPRESSION = re.compile(
+    r"#\s*(?P<kind>noqa|type:\s*ignore)(?P<codes>:\s*[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*"
+    r"|\[[a-z-]+(?:\s*,\s*[a-z-]+)*\])?(?P<rest>.*)$"
+)
 
 
 def unexplained_suppressions(source: str, *, kinds: tuple[str, ...] = ("noqa", "type")) -> list[int]:
@@ -120,10 +134,16 @@ def unexplained_suppressions(source: str, *, kinds: tuple[str, ...] = ("noqa", "
     comment above it, possibly above a run of lines suppressed alike.
     """
     lines = source.splitlines()
-    comments = {token.start[0]: token.string for token in tokenize.generate_tokens(io.StringIO(source).readline)
-                if token.type == tokenize.COMMENT}
-    suppressed = {number: match for number, text in comments.items()
-                  if (match := _SUPPRESSION.search(text)) and match["kind"].startswith(kinds)}
+    comments = {
+        token.start[0]: token.string
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT
+    }
+    suppressed = {
+        number: match
+        for number, text in comments.items()
+        if (match := _SUPPRESSION.search(text)) and match["kind"].startswith(kinds)
+    }
     found = []
     for number, match in sorted(suppressed.items()):
         above = number - 1
@@ -177,8 +197,9 @@ cli.main()
 
 
 def test_a_typer_error_that_is_not_clicks_is_said_in_one_line_as_a_usage_error() -> None:
-    result = subprocess.run([sys.executable, "-c", _RAISE_TYPER_EXCEPTION], capture_output=True, text=True,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", _RAISE_TYPER_EXCEPTION], capture_output=True, text=True, timeout=60, check=False
+    )
 
     assert result.returncode == 2
     assert result.stderr == "Error: the option --colour is not known\n"

@@ -16,26 +16,59 @@ from toolkit.yaml_strict import parse_yaml
 # What an annotator types into the empty fields of each kind, by field name; a
 # bare "-" is the first item of a list of values.
 FILLED_IN: dict[str, dict[str, str]] = {
-    "source": {"title": "Lapid to visit Turkey", "start": '"2022-06"', "precision": "month",
-               "note": "Inferred from the visit it announces.", "language": "en",
-               "text": "src-lapid-to-visit-turkey.txt",
-               "sha256": "ce0c45d0b8b34b7cf1a19f563a9179f56f296803a6ffb6582b7b293e03128941",
-               "source": "src-lapid-to-visit-turkey", "quote": "Follow Israel Hayom"},
-    "actor": {"type": "person", "name": "Mevlut Cavusoglu", "source": "src-lapid-to-visit-turkey",
-              "quote": "Turkish counterpart Mevlut Cavusoglu"},
-    "location": {"type": "country", "name": "Israel", "country": "IL", "source": "src-lapid-to-visit-turkey",
-                 "quote": "visited Israel"},
-    "event": {"type": "CONSULT/phone", "status": "reported",
-              "summary": "Israel's President Herzog spoke on the phone with Turkey's President Erdogan.",
-              "start": '"2022-06"', "precision": "month", "actor": "act-israel", "role": "initiator",
-              "source": "src-lapid-to-visit-turkey",
-              "quote": "President Isaac Herzog spoke on the phone with his Turkish counterpart"},
-    "advisory": {"issuer": "act-israel-nsc-counterterrorism-bureau", "-": "loc-istanbul", "audience": "Israelis",
-                 "guidance": "Avoid going to Turkey.", "start": '"2022-06"', "precision": "month",
-                 "source": "src-lapid-to-visit-turkey", "quote": "avoid going to Turkey, particularly to Istanbul"},
+    "source": {
+        "title": "Lapid to visit Turkey",
+        "start": '"2022-06"',
+        "precision": "month",
+        "note": "Inferred from the visit it announces.",
+        "language": "en",
+        "text": "src-lapid-to-visit-turkey.txt",
+        "sha256": "ce0c45d0b8b34b7cf1a19f563a9179f56f296803a6ffb6582b7b293e03128941",
+        "source": "src-lapid-to-visit-turkey",
+        "quote": "Follow Israel Hayom",
+    },
+    "actor": {
+        "type": "person",
+        "name": "Mevlut Cavusoglu",
+        "source": "src-lapid-to-visit-turkey",
+        "quote": "Turkish counterpart Mevlut Cavusoglu",
+    },
+    "location": {
+        "type": "country",
+        "name": "Israel",
+        "country": "IL",
+        "source": "src-lapid-to-visit-turkey",
+        "quote": "visited Israel",
+    },
+    "event": {
+        "type": "CONSULT/phone",
+        "status": "reported",
+        "summary": "Israel's President Herzog spoke on the phone with Turkey's President Erdogan.",
+        "start": '"2022-06"',
+        "precision": "month",
+        "actor": "act-israel",
+        "role": "initiator",
+        "source": "src-lapid-to-visit-turkey",
+        "quote": "President Isaac Herzog spoke on the phone with his Turkish counterpart",
+    },
+    "advisory": {
+        "issuer": "act-israel-nsc-counterterrorism-bureau",
+        "-": "loc-istanbul",
+        "audience": "Israelis",
+        "guidance": "Avoid going to Turkey.",
+        "start": '"2022-06"',
+        "precision": "month",
+        "source": "src-lapid-to-visit-turkey",
+        "quote": "avoid going to Turkey, particularly to Istanbul",
+    },
 }
-NEW_IDS = {"source": "src-lapid-to-visit-turkey-again", "actor": "act-mevlut-cavusoglu",
-           "location": "loc-israel", "event": "evt-herzog-erdogan-call", "advisory": "adv-avoid-turkey"}
+NEW_IDS = {
+    "source": "src-lapid-to-visit-turkey-again",
+    "actor": "act-mevlut-cavusoglu",
+    "location": "loc-israel",
+    "event": "evt-herzog-erdogan-call",
+    "advisory": "adv-avoid-turkey",
+}
 
 
 @pytest.fixture
@@ -54,8 +87,9 @@ def fill_in(text: str, values: dict[str, str]) -> str:
         return f"{lead}{key}: {values[key]}" if key in values else match.group(0)
 
     text = re.sub(r"^(\s*(?:- )?)([a-z_0-9]+):$", value_for, text, flags=re.M)
-    return re.sub(r"^(\s*)-$", lambda m: f"{m.group(1)}- {values['-']}" if "-" in values else m.group(0),
-                  text, flags=re.M)
+    return re.sub(
+        r"^(\s*)-$", lambda m: f"{m.group(1)}- {values['-']}" if "-" in values else m.group(0), text, flags=re.M
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.name)
@@ -74,8 +108,11 @@ def test_new_writes_a_parseable_skeleton_into_the_kind_folder(kind, corpus: Path
 def test_an_event_skeleton_reads_like_this(corpus: Path, run_toolkit, file_regression) -> None:
     run_toolkit(["new", "event", "evt-herzog-erdogan-call"])
 
-    file_regression.check((corpus / "events/evt-herzog-erdogan-call.yaml").read_text(encoding="utf-8"),
-                          basename="new_event_skeleton", extension=".yaml")
+    file_regression.check(
+        (corpus / "events/evt-herzog-erdogan-call.yaml").read_text(encoding="utf-8"),
+        basename="new_event_skeleton",
+        extension=".yaml",
+    )
 
 
 def test_validate_names_each_empty_field_of_an_unfilled_skeleton_by_its_line(corpus: Path, run_toolkit) -> None:
@@ -86,8 +123,12 @@ def test_validate_names_each_empty_field_of_an_unfilled_skeleton_by_its_line(cor
     report = validate([path])
 
     errors = [finding for finding in report.findings if finding.severity.value == "error"]
-    placeholders = {"$.type": "type:", "$.name": "name:", "$.evidence[0].source": "  - source:",
-                    "$.evidence[0].quote": "    quote:"}
+    placeholders = {
+        "$.type": "type:",
+        "$.name": "name:",
+        "$.evidence[0].source": "  - source:",
+        "$.evidence[0].quote": "    quote:",
+    }
     assert {finding.path for finding in errors} == set(placeholders)
     for finding in errors:
         assert lines[finding.line - 1] == placeholders[finding.path]
@@ -126,8 +167,10 @@ def test_new_never_overwrites_a_record(corpus: Path, run_toolkit) -> None:
 
     result = run_toolkit(["new", "actor", "act-turkey"], expect=2)
 
-    assert result.stderr == ("Error: annotations/actors/act-turkey.yaml already exists; toolkit new never "
-                             "overwrites a record: edit it, or choose another id\n")
+    assert result.stderr == (
+        "Error: annotations/actors/act-turkey.yaml already exists; toolkit new never "
+        "overwrites a record: edit it, or choose another id\n"
+    )
     assert path.read_bytes() == before
 
 
@@ -140,8 +183,9 @@ def test_new_refuses_a_record_whose_id_is_taken_by_a_yml_file(corpus: Path, run_
     assert not (corpus / "actors/act-turkey.yaml").exists()
 
 
-@pytest.mark.parametrize("bad_id", ["evt-lapid", "act-Yair-Lapid", "act-yair_lapid", "act-", "act-yair--lapid",
-                                    "act-yair-lapid\n"])
+@pytest.mark.parametrize(
+    "bad_id", ["evt-lapid", "act-Yair-Lapid", "act-yair_lapid", "act-", "act-yair--lapid", "act-yair-lapid\n"]
+)
 def test_new_refuses_an_id_that_does_not_have_the_kinds_form(bad_id: str, corpus: Path, run_toolkit) -> None:
     before = sorted((corpus / "actors").iterdir())
 
@@ -151,8 +195,9 @@ def test_new_refuses_an_id_that_does_not_have_the_kinds_form(bad_id: str, corpus
     assert sorted((corpus / "actors").iterdir()) == before
 
 
-def test_new_refuses_to_start_a_corpus_where_there_is_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          run_toolkit) -> None:
+def test_new_refuses_to_start_a_corpus_where_there_is_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_toolkit
+) -> None:
     monkeypatch.chdir(tmp_path)
 
     result = run_toolkit(["new", "actor", "act-yair-lapid"], expect=2)
@@ -162,7 +207,8 @@ def test_new_refuses_to_start_a_corpus_where_there_is_none(tmp_path: Path, monke
 
 
 def test_new_creates_a_missing_kind_folder_and_its_modeline_finds_the_schemas_written_beside(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_toolkit) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_toolkit
+) -> None:
     (tmp_path / "data/corpus").mkdir(parents=True)
     monkeypatch.chdir(tmp_path)
 

@@ -26,7 +26,8 @@ def _contents(root: Path, jobs: int) -> tuple:
 
 @pytest.mark.parametrize("root", [REPORT_FIXTURE, HOSTILE, REAL], ids=["report-fixture", "hostile", "real"])
 def test_several_processes_find_the_same_records_and_findings_in_the_same_order(
-        root: Path | str, rule_corpora: Path) -> None:
+    root: Path | str, rule_corpora: Path
+) -> None:
     root = rule_corpora / root if root == REPORT_FIXTURE else root
     one = _contents(root, jobs=1)
     assert one[0], "the corpus has files"

@@ -57,8 +57,9 @@ def pre_commit(repo: Path, home: Path, *args: str, path_first: Path | None = Non
     environ = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
     if path_first is not None:
         environ["PATH"] = f"{path_first}{os.pathsep}{environ['PATH']}"
-    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=repo, env=environ,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args], cwd=repo, env=environ, capture_output=True, text=True, check=False
+    )
 
 
 @pytest.fixture
@@ -66,8 +67,15 @@ def repo(tmp_path: Path, hook_repo: tuple[Path, str]) -> Path:
     """A repository of annotations whose .pre-commit-config.yaml uses the project's hooks."""
     repo = annotations_repo(tmp_path / "repo")
     hook_path, rev = hook_repo
-    config = {"repos": [{"repo": str(hook_path), "rev": rev,
-                         "hooks": [{"id": "toolkit-validate"}, {"id": "toolkit-validate-corpus"}]}]}
+    config = {
+        "repos": [
+            {
+                "repo": str(hook_path),
+                "rev": rev,
+                "hooks": [{"id": "toolkit-validate"}, {"id": "toolkit-validate-corpus"}],
+            }
+        ]
+    }
     (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     commit_all(repo, "Check annotations before each commit")
     return repo
@@ -103,9 +111,14 @@ def test_the_installed_hook_refuses_the_commit(repo: Path, pre_commit_home: Path
     misspell_event_type(repo)
     git(repo, "add", EVENT)
 
-    commit = subprocess.run(["git", "commit", "-m", "Misspell an event type"], cwd=repo, capture_output=True,
-                            text=True, check=False,
-                            env={**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(pre_commit_home)})
+    commit = subprocess.run(
+        ["git", "commit", "-m", "Misspell an event type"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(pre_commit_home)},
+    )
 
     assert commit.returncode == 1
     assert LOCATED_MESSAGE in commit.stdout + commit.stderr
@@ -113,7 +126,8 @@ def test_the_installed_hook_refuses_the_commit(repo: Path, pre_commit_home: Path
 
 
 def test_both_hooks_catch_a_reference_broken_in_a_file_the_commit_does_not_touch(
-        repo: Path, pre_commit_home: Path) -> None:
+    repo: Path, pre_commit_home: Path
+) -> None:
     git(repo, "mv", "annotations/actors/act-turkey.yaml", "annotations/actors/act-turkiye.yaml")
     renamed = repo / "annotations/actors/act-turkiye.yaml"
     renamed.write_text(renamed.read_text(encoding="utf-8").replace("id: act-turkey", "id: act-turkiye"), "utf-8")

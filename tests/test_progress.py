@@ -84,7 +84,8 @@ def large_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     template = (corpus / "locations/loc-istanbul.yaml").read_text(encoding="utf-8")
     for number in range(MIN_FILES):
         (corpus / f"locations/loc-istanbul-{number}.yaml").write_text(
-            template.replace("id: loc-istanbul", f"id: loc-istanbul-{number}"), encoding="utf-8")
+            template.replace("id: loc-istanbul", f"id: loc-istanbul-{number}"), encoding="utf-8"
+        )
     return corpus
 
 
@@ -93,8 +94,13 @@ def run_on_a_terminal(args: list[str], environ: dict[str, str], tmp_path: Path) 
     controller, terminal = pty.openpty()
     # stdout goes to a file: a pipe nobody reads while the terminal is read would fill up and block.
     with (tmp_path / "stdout").open("wb") as stdout:
-        process = subprocess.Popen([sys.executable, "-m", "toolkit", *args], stdout=stdout,
-                                   stderr=terminal, stdin=subprocess.DEVNULL, env=environ)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "toolkit", *args],
+            stdout=stdout,
+            stderr=terminal,
+            stdin=subprocess.DEVNULL,
+            env=environ,
+        )
     os.close(terminal)
     seen = b""
     deadline = time.monotonic() + 60
@@ -132,7 +138,8 @@ def test_a_person_at_a_terminal_sees_progress_then_a_clean_report(large_corpus: 
 
 
 def test_in_ci_the_same_run_shows_no_progress(large_corpus: Path, tmp_path: Path) -> None:
-    _code, _stdout, terminal = run_on_a_terminal(["validate", str(large_corpus)], {**os.environ, "CI": "true"},
-                                                 tmp_path)
+    _code, _stdout, terminal = run_on_a_terminal(
+        ["validate", str(large_corpus)], {**os.environ, "CI": "true"}, tmp_path
+    )
 
     assert terminal == ""

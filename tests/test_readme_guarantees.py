@@ -24,8 +24,11 @@ def test_every_promise_names_at_least_one_test() -> None:
 
 def test_every_test_the_guarantees_name_exists() -> None:
     named = set(re.findall(r"`(?:test_\w+\.py::)?(test_\w+)`", guarantees_section()))
-    defined = {match for path in (REPO / "tests").glob("test_*.py")
-               for match in re.findall(r"^def (test_\w+)\(", path.read_text(encoding="utf-8"), re.M)}
+    defined = {
+        match
+        for path in (REPO / "tests").glob("test_*.py")
+        for match in re.findall(r"^def (test_\w+)\(", path.read_text(encoding="utf-8"), re.M)
+    }
 
     assert named, "the section names no test"
     assert sorted(named - defined) == []

@@ -25,7 +25,8 @@ def test_the_broken_corpus_fails_from_its_own_folder(broken: Path) -> None:
 
 @pytest.mark.timeout(60)
 def test_a_file_of_a_corpus_outside_the_working_directory_named_by_a_relative_path_gets_its_findings(
-        broken: Path) -> None:
+    broken: Path,
+) -> None:
     # From a sibling folder, or from one kind folder about a file in another: the
     # corpus's findings are named by absolute paths, the file asked for by a relative
     # one, so none of its findings is kept and the run passes.
@@ -40,8 +41,7 @@ def test_a_file_of_a_corpus_outside_the_working_directory_named_by_a_relative_pa
 
 
 @pytest.mark.timeout(60)
-def test_a_kind_folder_named_by_a_relative_path_out_of_the_working_directory_gets_its_findings(
-        broken: Path) -> None:
+def test_a_kind_folder_named_by_a_relative_path_out_of_the_working_directory_gets_its_findings(broken: Path) -> None:
     result = run_process("validate", "../advisories", cwd=broken / "events")
 
     assert result.returncode == 1, result.stdout
@@ -49,7 +49,8 @@ def test_a_kind_folder_named_by_a_relative_path_out_of_the_working_directory_get
 
 @pytest.mark.timeout(60)
 def test_a_record_that_is_a_symlink_out_of_the_corpus_fails_also_when_named_alone(
-        corpus: Path, secret_yaml: Path) -> None:
+    corpus: Path, secret_yaml: Path
+) -> None:
     link = corpus / "events" / "evt-x.yaml"
     link.symlink_to(secret_yaml)
 
@@ -62,8 +63,7 @@ def test_a_record_that_is_a_symlink_out_of_the_corpus_fails_also_when_named_alon
 
 
 @pytest.mark.timeout(60)
-def test_changed_since_fails_a_record_added_as_a_symlink_out_of_the_corpus(tmp_path: Path,
-                                                                           secret_yaml: Path) -> None:
+def test_changed_since_fails_a_record_added_as_a_symlink_out_of_the_corpus(tmp_path: Path, secret_yaml: Path) -> None:
     repo = annotations_repo(tmp_path / "repo")
     git(repo, "checkout", "--quiet", "-b", "feature")
     (repo / "annotations" / "events" / "evt-x.yaml").symlink_to(secret_yaml)
@@ -105,7 +105,8 @@ def test_a_stray_yaml_file_at_the_top_of_the_corpus_fails_the_whole_corpus(corpu
 
 @pytest.mark.timeout(60)
 def test_a_file_named_alone_below_a_kind_folder_is_not_read_through_a_link_out_of_the_corpus(
-        corpus: Path, secret_yaml: Path) -> None:
+    corpus: Path, secret_yaml: Path
+) -> None:
     # What the toolkit-validate hook passes for annotations/events/sub/evt-x.yaml
     # (its pattern matches any depth): the link is followed, and a duplicate-key
     # finding quotes a key of the file outside.
@@ -136,7 +137,8 @@ def test_a_corpus_folder_committed_as_a_symlink_out_of_the_repository_is_not_rea
 
 
 def test_a_record_that_is_a_symlink_out_of_the_corpus_is_refused_in_the_whole_corpus(
-        corpus: Path, secret_yaml: Path) -> None:
+    corpus: Path, secret_yaml: Path
+) -> None:
     (corpus / "events" / "evt-x.yaml").symlink_to(secret_yaml)
 
     report = toolkit.validate([corpus])
@@ -149,7 +151,8 @@ def test_a_record_that_is_a_symlink_out_of_the_corpus_is_refused_in_the_whole_co
 
 
 def test_the_findings_of_a_symlinked_record_name_the_link_not_the_file_it_leads_to(
-        corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A link annotations/locations/loc-x.yaml -> ../actors/act-turkey.yaml is read as a
     # location; its five errors are all reported in act-turkey.yaml, a valid actor
     # the link never changed, and the link is named nowhere.
@@ -171,7 +174,8 @@ def test_the_findings_of_a_symlinked_record_name_the_link_not_the_file_it_leads_
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("folder", ["annotations", "annotations/actors"])
 def test_a_file_in_a_folder_that_cannot_be_searched_is_a_finding_or_an_error_not_a_bug(
-        corpus: Path, folder: str) -> None:
+    corpus: Path, folder: str
+) -> None:
     prefix = unprivileged()
     locked = corpus.parent / folder
     locked.chmod(0)
@@ -202,26 +206,37 @@ def test_changed_since_with_an_edit_in_a_folder_that_cannot_be_searched_is_not_a
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("command", [["validate", "{corpus}"], ["export", "--corpus", "{corpus}", "--out", "{out}"],
-                                     ["new", "actor", "act-new", "--corpus", "{corpus}"]],
-                         ids=["validate", "export", "new"])
-def test_a_deleted_working_directory_with_absolute_paths_is_not_a_bug(corpus: Path, tmp_path: Path,
-                                                                     command: list[str]) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate", "{corpus}"],
+        ["export", "--corpus", "{corpus}", "--out", "{out}"],
+        ["new", "actor", "act-new", "--corpus", "{corpus}"],
+    ],
+    ids=["validate", "export", "new"],
+)
+def test_a_deleted_working_directory_with_absolute_paths_is_not_a_bug(
+    corpus: Path, tmp_path: Path, command: list[str]
+) -> None:
     gone = tmp_path / "gone"
     gone.mkdir()
     args = [part.format(corpus=corpus, out=tmp_path / "out") for part in command]
     script = 'cd "$1" && rmdir "$1" && shift && exec "$@"'
-    result = subprocess.run(["sh", "-c", script, "sh", str(gone), sys.executable, "-m", "toolkit", *args],
-                            capture_output=True, text=True, timeout=60, check=False,
-                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    result = subprocess.run(
+        ["sh", "-c", script, "sh", str(gone), sys.executable, "-m", "toolkit", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
 
     assert "internal error" not in result.stderr
     assert result.returncode in (0, 2), result.stderr
 
 
 @pytest.mark.timeout(60)
-def test_an_unreadable_working_directory_does_not_stop_a_run_on_absolute_paths(corpus: Path,
-                                                                              tmp_path: Path) -> None:
+def test_an_unreadable_working_directory_does_not_stop_a_run_on_absolute_paths(corpus: Path, tmp_path: Path) -> None:
     prefix = unprivileged()
     cwd = tmp_path / "closed"
     cwd.mkdir()
@@ -237,9 +252,15 @@ def test_an_unreadable_working_directory_does_not_stop_a_run_on_absolute_paths(c
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("redirect", [">&-", ">/dev/full", ">&- 2>&-", ">/dev/full 2>/dev/full"])
 def test_a_closed_or_full_output_stream_is_an_io_error(corpus: Path, redirect: str) -> None:
-    result = subprocess.run(["sh", "-c", f'exec "$@" {redirect}', "sh", sys.executable, "-m", "toolkit",
-                             "validate", "--format", "json"], cwd=corpus.parent, capture_output=True, text=True,
-                            timeout=60, check=False, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    result = subprocess.run(
+        ["sh", "-c", f'exec "$@" {redirect}', "sh", sys.executable, "-m", "toolkit", "validate", "--format", "json"],
+        cwd=corpus.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
 
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -247,9 +268,15 @@ def test_a_closed_or_full_output_stream_is_an_io_error(corpus: Path, redirect: s
 
 @pytest.mark.timeout(60)
 def test_a_usage_error_with_standard_error_closed_is_exit_2_without_a_traceback(corpus: Path) -> None:
-    result = subprocess.run(["sh", "-c", 'exec "$@" 2>&-', "sh", sys.executable, "-m", "toolkit", "validate",
-                             "--no-such-option"], cwd=corpus.parent, capture_output=True, text=True, timeout=60,
-                            check=False, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    result = subprocess.run(
+        ["sh", "-c", 'exec "$@" 2>&-', "sh", sys.executable, "-m", "toolkit", "validate", "--no-such-option"],
+        cwd=corpus.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
 
     assert result.returncode == 2
 
@@ -258,8 +285,9 @@ def test_a_usage_error_with_standard_error_closed_is_exit_2_without_a_traceback(
 def test_jobs_far_beyond_the_cores_ends_promptly_with_the_same_verdict(corpus: Path) -> None:
     for number in range(200):
         text = (corpus / "actors" / "act-turkey.yaml").read_text(encoding="utf-8")
-        (corpus / "actors" / f"act-t{number}.yaml").write_text(text.replace("act-turkey", f"act-t{number}"),
-                                                               encoding="utf-8")
+        (corpus / "actors" / f"act-t{number}.yaml").write_text(
+            text.replace("act-turkey", f"act-t{number}"), encoding="utf-8"
+        )
 
     result = run_process("validate", "--jobs", "100000", cwd=corpus.parent)
 

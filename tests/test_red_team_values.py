@@ -22,8 +22,9 @@ def test_an_integer_field_refuses_every_look_alike_of_an_integer(corpus: Path, v
     assert report.failed(), value
 
 
-@pytest.mark.parametrize("value", ['!!int "\u0664"', '!!int "0_4"', '!!int " 4 "'],
-                         ids=["arabic-indic digit", "underscore", "spaces"])
+@pytest.mark.parametrize(
+    "value", ['!!int "\u0664"', '!!int "0_4"', '!!int " 4 "'], ids=["arabic-indic digit", "underscore", "spaces"]
+)
 def test_an_int_tag_does_not_turn_text_that_is_no_yaml_integer_into_a_number(corpus: Path, value: str) -> None:
     # The tag is handed to Python's int(), which takes Unicode digits, underscores and
     # surrounding spaces: the quoted text "\u0664" (ARABIC-INDIC DIGIT FOUR) passes as level 4.
@@ -35,12 +36,16 @@ def test_an_int_tag_does_not_turn_text_that_is_no_yaml_integer_into_a_number(cor
     assert report.failed(), value
 
 
-@pytest.mark.parametrize("value", ['!!float "4\u0661"', '!!float "4_1"', '!!float " 41 "'],
-                         ids=["arabic-indic digit", "underscore", "spaces"])
+@pytest.mark.parametrize(
+    "value",
+    ['!!float "4\u0661"', '!!float "4_1"', '!!float " 41 "'],
+    ids=["arabic-indic digit", "underscore", "spaces"],
+)
 def test_a_float_tag_does_not_turn_text_that_is_no_yaml_number_into_a_number(corpus: Path, value: str) -> None:
     path = corpus / LOCATION
     text = path.read_text(encoding="utf-8").replace(
-        "within: loc-turkey\n", f"within: loc-turkey\ncoordinates:\n  latitude: {value}\n  longitude: 28.97\n")
+        "within: loc-turkey\n", f"within: loc-turkey\ncoordinates:\n  latitude: {value}\n  longitude: 28.97\n"
+    )
     path.write_text(text, encoding="utf-8")
 
     report = toolkit.validate([path])
@@ -60,12 +65,16 @@ def test_a_bool_tag_does_not_read_yes_as_false(corpus: Path) -> None:
     assert not any("false" in f.message for f in report.findings), [f.message for f in report.findings]
 
 
-@pytest.mark.parametrize("edit", [
-    ("id: act-turkey", "--- !!map\nid: act-turkey"),
-    ("name: Turkey", "name: !!str Turkey"),
-    ("name: Turkey", "name: &turkey Turkey"),
-    ("id: act-turkey", "--- &record\nid: act-turkey"),
-], ids=["tag on the document", "str tag", "anchor on a value", "anchor on the document"])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ("id: act-turkey", "--- !!map\nid: act-turkey"),
+        ("name: Turkey", "name: !!str Turkey"),
+        ("name: Turkey", "name: &turkey Turkey"),
+        ("id: act-turkey", "--- &record\nid: act-turkey"),
+    ],
+    ids=["tag on the document", "str tag", "anchor on a value", "anchor on the document"],
+)
 def test_no_tag_and_no_anchor_is_accepted_as_the_readme_says(corpus: Path, edit: tuple[str, str]) -> None:
     # README: "No tags ..., no anchors, aliases or merge keys".
     path = corpus / "actors" / "act-turkey.yaml"
@@ -79,8 +88,9 @@ def test_no_tag_and_no_anchor_is_accepted_as_the_readme_says(corpus: Path, edit:
 @pytest.mark.parametrize("start", ['"2022-02-29"', '"2022-06-31"', '"0000-01-01"', '"2022-13"', '"2022-6-23"'])
 def test_a_date_that_is_not_in_the_calendar_is_refused(corpus: Path, start: str) -> None:
     path = corpus / "events" / "evt-lapid-visits-turkey.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace('start: "2022-06-23"', f"start: {start}"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('start: "2022-06-23"', f"start: {start}"), encoding="utf-8"
+    )
 
     report = toolkit.validate([path])
 
@@ -97,8 +107,10 @@ def test_a_source_text_with_a_byte_order_mark_or_nul_bytes_is_refused(corpus: Pa
     data = prefix + text.read_bytes() + (b"" if prefix else b"\x00")
     text.write_bytes(data)
     record = corpus / "sources" / "src-lapid-to-visit-turkey.yaml"
-    lines = [f"sha256: {hashlib.sha256(data).hexdigest()}" if line.startswith("sha256:") else line
-             for line in record.read_text(encoding="utf-8").splitlines()]
+    lines = [
+        f"sha256: {hashlib.sha256(data).hexdigest()}" if line.startswith("sha256:") else line
+        for line in record.read_text(encoding="utf-8").splitlines()
+    ]
     record.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     report = toolkit.validate([corpus])
@@ -110,20 +122,23 @@ def test_a_source_text_with_a_byte_order_mark_or_nul_bytes_is_refused(corpus: Pa
 
 
 def test_a_file_the_user_put_in_an_exported_format_folder_is_not_deleted_by_the_next_export(
-        corpus: Path, tmp_path: Path, run_toolkit) -> None:
+    corpus: Path, tmp_path: Path, run_toolkit
+) -> None:
     out = tmp_path / "exports"
     run_toolkit(["export", "--corpus", str(corpus), "--out", str(out), "--format", "csv", "--jobs", "1"])
     notes = out / "csv" / "NOTES.md"
     notes.write_text("my own notes about this export\n", encoding="utf-8")
 
-    result = run_toolkit(["export", "--corpus", str(corpus), "--out", str(out), "--format", "csv", "--jobs", "1"],
-                         expect=None)
+    result = run_toolkit(
+        ["export", "--corpus", str(corpus), "--out", str(out), "--format", "csv", "--jobs", "1"], expect=None
+    )
 
     assert notes.exists() or result.exit_code == 2
 
 
-def test_a_users_copy_of_an_export_named_like_a_set_aside_one_is_not_deleted(corpus: Path, tmp_path: Path,
-                                                                             run_toolkit) -> None:
+def test_a_users_copy_of_an_export_named_like_a_set_aside_one_is_not_deleted(
+    corpus: Path, tmp_path: Path, run_toolkit
+) -> None:
     out = tmp_path / "exports"
     args = ["export", "--corpus", str(corpus), "--out", str(out), "--format", "stix", "--jobs", "1"]
     run_toolkit(args)
@@ -139,8 +154,7 @@ def test_a_users_copy_of_an_export_named_like_a_set_aside_one_is_not_deleted(cor
 # --- new ------------------------------------------------------------------------------
 
 
-def test_new_does_not_write_a_second_record_beside_one_whose_suffix_differs_in_case(corpus: Path,
-                                                                                    run_toolkit) -> None:
+def test_new_does_not_write_a_second_record_beside_one_whose_suffix_differs_in_case(corpus: Path, run_toolkit) -> None:
     (corpus / "actors" / "act-turkey.yaml").rename(corpus / "actors" / "act-turkey.YAML")
 
     result = run_toolkit(["new", "actor", "act-turkey", "--corpus", str(corpus)], expect=None)
@@ -149,8 +163,9 @@ def test_new_does_not_write_a_second_record_beside_one_whose_suffix_differs_in_c
     assert not (corpus / "actors" / "act-turkey.yaml").exists()
 
 
-def test_new_with_an_empty_corpus_option_writes_no_kind_folder_into_the_working_directory(tmp_path: Path, run_toolkit,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_new_with_an_empty_corpus_option_writes_no_kind_folder_into_the_working_directory(
+    tmp_path: Path, run_toolkit, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # --corpus '' is Path('') == '.': the working directory is taken for the corpus
     # and gets an actors/ folder.
     monkeypatch.chdir(tmp_path)
@@ -167,8 +182,9 @@ def test_a_value_quoted_in_a_finding_is_shortened_whatever_its_length(corpus: Pa
     # A vocabulary value is cut at some 60 characters; an unresolved reference of
     # 900,000 characters is quoted whole, twice (message and hint).
     path = corpus / "events" / "evt-lapid-visits-turkey.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("actor: act-turkey", "actor: act-t" + "u" * 200_000),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("actor: act-turkey", "actor: act-t" + "u" * 200_000), encoding="utf-8"
+    )
 
     report = toolkit.validate([path])
 
@@ -179,8 +195,12 @@ def test_a_value_quoted_in_a_finding_is_shortened_whatever_its_length(corpus: Pa
 @pytest.mark.timeout(60)
 def test_github_annotations_cannot_be_forged_by_a_value_with_newlines_and_colons(corpus: Path) -> None:
     path = corpus / "actors" / "act-turkey.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "type: state", 'type: "x\\n::error file=README.md,line=1::forged\\r\\n::warning ::also"'), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "type: state", 'type: "x\\n::error file=README.md,line=1::forged\\r\\n::warning ::also"'
+        ),
+        encoding="utf-8",
+    )
 
     result = run_process("validate", "--format", "github", cwd=corpus.parent)
 
@@ -191,8 +211,9 @@ def test_github_annotations_cannot_be_forged_by_a_value_with_newlines_and_colons
     assert result.returncode == 1
 
 
-def test_json_and_sarif_reports_parse_whatever_a_file_name_holds(corpus: Path, run_toolkit,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_json_and_sarif_reports_parse_whatever_a_file_name_holds(
+    corpus: Path, run_toolkit, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in ["act-a\nb.yaml", "act-\u202e.yaml", "act-%2e\t#?.yaml", "act-\x1b[2J.yaml"]:
         (corpus / "actors" / name).write_text("id: [\n", encoding="utf-8")
     monkeypatch.chdir(corpus.parent)

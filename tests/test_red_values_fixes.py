@@ -29,15 +29,25 @@ def _edit(path: Path, old: str, new: str) -> None:
 # --- M9/M10: no tags, no anchors -------------------------------------------------------
 
 
-@pytest.mark.parametrize("edit", [
-    ("name: Turkey", "name: ! Turkey"),  # the non-specific tag, resolved like a plain value
-    ("name: Turkey", "!!str name: Turkey"),  # a tag on a key
-    ("countries: [TR]", "countries: [!!str TR]"),  # a tag inside a flow sequence
-    ("countries: [TR]", "countries: [&c TR]"),  # an anchor inside a flow sequence
-    ("name: Turkey", "&n name: Turkey"),  # an anchor on a key
-    ("countries: [TR]", "countries: !<tag:yaml.org,2002:seq> [TR]"),  # a verbatim tag
-], ids=["non-specific tag", "tag on a key", "tag in a flow list", "anchor in a flow list", "anchor on a key",
-        "verbatim tag"])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ("name: Turkey", "name: ! Turkey"),  # the non-specific tag, resolved like a plain value
+        ("name: Turkey", "!!str name: Turkey"),  # a tag on a key
+        ("countries: [TR]", "countries: [!!str TR]"),  # a tag inside a flow sequence
+        ("countries: [TR]", "countries: [&c TR]"),  # an anchor inside a flow sequence
+        ("name: Turkey", "&n name: Turkey"),  # an anchor on a key
+        ("countries: [TR]", "countries: !<tag:yaml.org,2002:seq> [TR]"),  # a verbatim tag
+    ],
+    ids=[
+        "non-specific tag",
+        "tag on a key",
+        "tag in a flow list",
+        "anchor in a flow list",
+        "anchor on a key",
+        "verbatim tag",
+    ],
+)
 def test_every_written_tag_and_anchor_is_refused_wherever_it_stands(corpus: Path, edit: tuple[str, str]) -> None:
     _edit(corpus / ACTOR, *edit)
 
@@ -72,8 +82,10 @@ def test_a_source_text_with_a_byte_order_mark_is_refused_saying_why(corpus: Path
     data = b"\xef\xbb\xbf" + text.read_bytes()
     text.write_bytes(data)
     record = corpus / "sources" / "src-lapid-to-visit-turkey.yaml"
-    lines = [f"sha256: {hashlib.sha256(data).hexdigest()}" if line.startswith("sha256:") else line
-             for line in record.read_text(encoding="utf-8").splitlines()]
+    lines = [
+        f"sha256: {hashlib.sha256(data).hexdigest()}" if line.startswith("sha256:") else line
+        for line in record.read_text(encoding="utf-8").splitlines()
+    ]
     record.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     report = toolkit.validate([corpus])
@@ -88,20 +100,21 @@ def test_a_source_text_with_a_byte_order_mark_is_refused_saying_why(corpus: Path
 
 
 @pytest.mark.parametrize("name", ["act-turkey.Yml", "act-turkey.YAML", "ACT-TURKEY.yaml"])
-def test_new_refuses_an_id_whose_record_exists_under_a_name_in_another_case(corpus: Path, run_toolkit,
-                                                                            name: str) -> None:
+def test_new_refuses_an_id_whose_record_exists_under_a_name_in_another_case(
+    corpus: Path, run_toolkit, name: str
+) -> None:
     (corpus / ACTOR).rename(corpus / "actors" / name)
 
     result = run_toolkit(["new", "actor", "act-turkey", "--corpus", str(corpus)], expect=2)
 
     assert "already exists" in result.output
-    assert [path.name for path in (corpus / "actors").iterdir() if path.name.lower().startswith("act-turkey")] \
-        == [name]
+    assert [path.name for path in (corpus / "actors").iterdir() if path.name.lower().startswith("act-turkey")] == [name]
 
 
 @pytest.mark.parametrize("args", [["export", "--out", ""], ["schema", "--out", ""]], ids=["export", "schema"])
-def test_an_empty_output_path_is_a_usage_error_not_the_working_directory(corpus: Path, tmp_path: Path,
-                                                                           run_toolkit, monkeypatch, args) -> None:
+def test_an_empty_output_path_is_a_usage_error_not_the_working_directory(
+    corpus: Path, tmp_path: Path, run_toolkit, monkeypatch, args
+) -> None:
     monkeypatch.chdir(tmp_path)
     before = sorted(path.name for path in tmp_path.iterdir())
 
@@ -114,12 +127,16 @@ def test_an_empty_output_path_is_a_usage_error_not_the_working_directory(corpus:
 # --- M14: what a finding quotes is short -----------------------------------------------------
 
 
-@pytest.mark.parametrize("edit", [
-    # A key longer than 1,024 characters must be written as an explicit key ("? key").
-    ("type: state", "type: state\n? " + "k" * 100_000 + "\n: 1"),  # an unknown field named by a huge key
-    ("id: act-turkey", "id: act-" + "t" * 100_000),  # an id that differs from the file name
-    ("type: state", "type: state\n? " + "d" * 100_000 + "\n: 1\n? " + "d" * 100_000 + "\n: 2"),
-], ids=["unknown field", "id and file name", "duplicate key"])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        # A key longer than 1,024 characters must be written as an explicit key ("? key").
+        ("type: state", "type: state\n? " + "k" * 100_000 + "\n: 1"),  # an unknown field named by a huge key
+        ("id: act-turkey", "id: act-" + "t" * 100_000),  # an id that differs from the file name
+        ("type: state", "type: state\n? " + "d" * 100_000 + "\n: 1\n? " + "d" * 100_000 + "\n: 2"),
+    ],
+    ids=["unknown field", "id and file name", "duplicate key"],
+)
 def test_no_rule_quotes_a_value_whole_in_its_message_hint_or_path(corpus: Path, edit: tuple[str, str]) -> None:
     _edit(corpus / ACTOR, *edit)
 
@@ -141,12 +158,12 @@ def test_a_finding_bounds_a_message_whoever_wrote_it() -> None:
 
 
 def _export(run_toolkit, corpus: Path, out: Path, expect: int | None = 0):
-    return run_toolkit(["export", "--corpus", str(corpus), "--out", str(out), "--format", "csv", "--jobs", "1"],
-                       expect=expect)
+    return run_toolkit(
+        ["export", "--corpus", str(corpus), "--out", str(out), "--format", "csv", "--jobs", "1"], expect=expect
+    )
 
 
-def test_a_file_of_the_export_that_the_user_edited_is_not_replaced(corpus: Path, tmp_path: Path,
-                                                                    run_toolkit) -> None:
+def test_a_file_of_the_export_that_the_user_edited_is_not_replaced(corpus: Path, tmp_path: Path, run_toolkit) -> None:
     out = tmp_path / "exports"
     _export(run_toolkit, corpus, out)
     edited = out / "csv" / "actors.csv"
@@ -159,7 +176,8 @@ def test_a_file_of_the_export_that_the_user_edited_is_not_replaced(corpus: Path,
 
 
 def test_a_users_copy_of_an_export_named_like_a_staging_folder_is_neither_removed_nor_moved(
-        corpus: Path, tmp_path: Path, run_toolkit) -> None:
+    corpus: Path, tmp_path: Path, run_toolkit
+) -> None:
     out = tmp_path / "exports"
     _export(run_toolkit, corpus, out)
     for copy in (".tmp-csv-x", ".old-csv-0badc0de"):
@@ -173,8 +191,9 @@ def test_a_users_copy_of_an_export_named_like_a_staging_folder_is_neither_remove
     assert (out / "csv" / "actors.csv").is_file()
 
 
-def test_an_export_after_an_export_replaces_it_and_leaves_nothing_behind(corpus: Path, tmp_path: Path,
-                                                                         run_toolkit) -> None:
+def test_an_export_after_an_export_replaces_it_and_leaves_nothing_behind(
+    corpus: Path, tmp_path: Path, run_toolkit
+) -> None:
     out = tmp_path / "exports"
     _export(run_toolkit, corpus, out)
     _edit(corpus / ACTOR, "name: Turkey", "name: Türkiye")

@@ -127,8 +127,12 @@ def test_json_report_has_the_documented_shape(report: Report) -> None:
     document = json.loads(JsonReporter().render(report))
 
     assert document["version"] == 1
-    assert document["summary"] == {"files": report.files, "records": report.records,
-                                   "errors": report.errors, "warnings": report.warnings}
+    assert document["summary"] == {
+        "files": report.files,
+        "records": report.records,
+        "errors": report.errors,
+        "warnings": report.warnings,
+    }
     keys = {"rule", "severity", "file", "line", "column", "path", "message", "hint"}
     assert all(set(item) == keys for item in document["findings"])
     places = [(f["file"], f["line"] or 0, f["column"] or 0, f["rule"]) for f in document["findings"]]

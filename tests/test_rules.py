@@ -70,7 +70,8 @@ def assert_placed(finding: Finding) -> None:
 
 def test_every_rule_has_a_valid_and_an_invalid_example() -> None:
     missing = [
-        rule for rule in RULES
+        rule
+        for rule in RULES
         if rule not in COVERED_ELSEWHERE
         and not ((RULES_DIR / rule / "valid").is_dir() and (RULES_DIR / rule / "invalid").is_dir())
     ]
@@ -183,8 +184,9 @@ def test_nesting_that_would_overflow_the_yaml_parser_is_a_finding_not_a_crash() 
     assert result.stdout.strip() == "[('yaml-too-deep', 1, 42)]"
 
 
-@pytest.mark.parametrize("before", ["name: Deep\t# a tab libyaml allows before a comment\n",
-                                    "tags: [a,\tb]\n", "note: x\n" * 20_000])
+@pytest.mark.parametrize(
+    "before", ["name: Deep\t# a tab libyaml allows before a comment\n", "tags: [a,\tb]\n", "note: x\n" * 20_000]
+)
 def test_nesting_past_libyaml_own_limit_is_placed_at_the_first_level_too_deep(before: str) -> None:
     # libyaml 0.2.6 stops at 1,000 levels by itself, far past the first level too deep;
     # what comes before the nesting must not change where the finding is.
@@ -195,14 +197,16 @@ def test_nesting_past_libyaml_own_limit_is_placed_at_the_first_level_too_deep(be
     assert [(f.rule, f.line, f.column) for f in findings] == [("yaml-too-deep", text.count("\n"), 42)]
 
 
-@pytest.mark.parametrize("value", ["2022-02-30", "2022-06-31", "2022-13-01", "2022-00-10",
-                                   "2022-06-99999999999999999999"])
+@pytest.mark.parametrize(
+    "value", ["2022-02-30", "2022-06-31", "2022-13-01", "2022-00-10", "2022-06-99999999999999999999"]
+)
 def test_a_date_that_is_not_in_the_calendar_is_reported(value: str, tmp_path: Path) -> None:
     # The example folder holds one such date; these are the others a typo gives.
     corpus = build_corpus(RULES_DIR / "date-invalid" / "valid", tmp_path / "corpus")
     event = corpus / "events" / "evt-lapid-visit-turkey.yaml"
-    event.write_text(event.read_text(encoding="utf-8").replace("start: 2022-06-23", f"start: '{value}'"),
-                     encoding="utf-8")
+    event.write_text(
+        event.read_text(encoding="utf-8").replace("start: 2022-06-23", f"start: '{value}'"), encoding="utf-8"
+    )
 
     report = toolkit.validate([corpus])
 

@@ -77,8 +77,12 @@ def test_a_yaml_schema_tool_passes_the_clean_corpus_with_them(kind, editor_schem
 
 def test_a_yaml_schema_tool_rejects_a_broken_record_with_them(editor_schemas: Path, tmp_path: Path) -> None:
     broken = tmp_path / "evt-lapid-visits-turkey.yaml"
-    broken.write_text((CLEAN_CORPUS / "events/evt-lapid-visits-turkey.yaml").read_text(encoding="utf-8")
-                      .replace("role: target", "role: host"), encoding="utf-8")
+    broken.write_text(
+        (CLEAN_CORPUS / "events/evt-lapid-visits-turkey.yaml")
+        .read_text(encoding="utf-8")
+        .replace("role: target", "role: host"),
+        encoding="utf-8",
+    )
 
     result = check_jsonschema("--schemafile", str(editor_schemas / "event.schema.json"), str(broken))
 
@@ -108,11 +112,16 @@ def test_the_editor_schemas_judge_records_as_the_toolkit_does(editor_schemas: Pa
         (corpus / file).with_name(f"{Path(file).stem}-{number}.yaml").write_text(text.replace(old, new), "utf-8")
     toolkit = load_schemas()
     records = load_corpus(corpus).records
-    editor = {kind.name: Draft7Validator(json.loads((editor_schemas / kind.schema_file).read_text()))
-              for kind in KINDS}
+    editor = {kind.name: Draft7Validator(json.loads((editor_schemas / kind.schema_file).read_text())) for kind in KINDS}
 
-    verdicts = [(record.file, toolkit.validators[record.kind.name].is_valid(record.data),
-                 editor[record.kind.name].is_valid(record.data)) for record in records]
+    verdicts = [
+        (
+            record.file,
+            toolkit.validators[record.kind.name].is_valid(record.data),
+            editor[record.kind.name].is_valid(record.data),
+        )
+        for record in records
+    ]
 
     assert [v for v in verdicts if v[1] != v[2]] == []
     assert sum(1 for _file, valid, _ in verdicts if not valid) == len(MUTATIONS)
@@ -139,14 +148,15 @@ def test_the_source_schemas_are_never_overwritten(repo_root: Path, tmp_path: Pat
 
 def test_the_editor_schemas_judge_the_real_corpus_as_the_toolkit_does(editor_schemas: Path, repo_root: Path) -> None:
     toolkit = load_schemas()
-    editor = {kind.name: Draft7Validator(json.loads((editor_schemas / kind.schema_file).read_text()))
-              for kind in KINDS}
+    editor = {kind.name: Draft7Validator(json.loads((editor_schemas / kind.schema_file).read_text())) for kind in KINDS}
     records = load_corpus(repo_root / "annotations").records
     assert len(records) > 50
 
-    disagreements = [record.file for record in records
-                     if toolkit.validators[record.kind.name].is_valid(record.data)
-                     != editor[record.kind.name].is_valid(record.data)]
+    disagreements = [
+        record.file
+        for record in records
+        if toolkit.validators[record.kind.name].is_valid(record.data) != editor[record.kind.name].is_valid(record.data)
+    ]
 
     assert disagreements == []
 

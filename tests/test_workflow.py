@@ -38,8 +38,14 @@ def step(workflow: dict[str, Any], name: str) -> dict[str, Any]:
 def run_step(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run a step's script as GitHub's runner does (bash -e), with this environment's toolkit on PATH."""
     environ = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", command], cwd=cwd,
-                          env=environ, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", command],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_the_workflow_is_valid_for_githubs_workflow_schema() -> None:
@@ -84,8 +90,10 @@ def test_the_validate_step_fails_the_job_and_annotates_the_line(workflow, broken
     result = run_step(step(workflow, "Validate")["run"], broken_checkout)
 
     assert result.returncode == 1
-    assert ("::error file=annotations/events/evt-lapid-visits-turkey.yaml,line=3,col=7,title=schema-vocabulary::"
-            in result.stdout)
+    assert (
+        "::error file=annotations/events/evt-lapid-visits-turkey.yaml,line=3,col=7,title=schema-vocabulary::"
+        in result.stdout
+    )
     # Past GitHub's 10 annotations a step, the plain report in the log still has every finding.
     assert "annotations/events/evt-lapid-visits-turkey.yaml:3:7: error [schema-vocabulary]" in result.stdout
 

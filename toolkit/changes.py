@@ -49,8 +49,10 @@ def _repository(cwd: Path) -> Path:
 
 
 def _merge_base(ref: str, top: Path) -> str:
-    unknown = (f"--changed-since: {ref!r} is not a commit, branch or tag of this repository "
-               "(in a shallow CI checkout, fetch it first: git fetch origin main)")
+    unknown = (
+        f"--changed-since: {ref!r} is not a commit, branch or tag of this repository "
+        "(in a shallow CI checkout, fetch it first: git fetch origin main)"
+    )
     if ref.startswith("-"):  # never let a ref be read as an option of git
         raise ToolkitError(unknown)
     try:
@@ -60,8 +62,10 @@ def _merge_base(ref: str, top: Path) -> str:
     try:
         return _git(["merge-base", ref, "HEAD"], top).strip()
     except subprocess.CalledProcessError:
-        raise ToolkitError(f"--changed-since: {ref!r} and HEAD have no common history "
-                           "(in a shallow CI checkout, fetch more of it: git fetch --unshallow)") from None
+        raise ToolkitError(
+            f"--changed-since: {ref!r} and HEAD have no common history "
+            "(in a shallow CI checkout, fetch more of it: git fetch --unshallow)"
+        ) from None
 
 
 def _is_annotation(path: Path, top: Path) -> bool:
@@ -133,8 +137,11 @@ def _changes(ref: str, scope: Sequence[Path], cwd: Path | None) -> _Changes:
     deleted_in: set[Path] = set()
     for name in deleted:
         path = top / name
-        if (os.path.lexists(path) or not any(is_within_as_named(path, target) for target in targets)
-                or not (_is_annotation(path, top) or _is_source_text(path))):
+        if (
+            os.path.lexists(path)
+            or not any(is_within_as_named(path, target) for target in targets)
+            or not (_is_annotation(path, top) or _is_source_text(path))
+        ):
             continue
         root = find_corpus_root(path)
         if root is not None and root.is_dir():
@@ -146,8 +153,9 @@ def _is_source_text(path: Path) -> bool:
     return path.suffix == ".txt" and path.parent.name == _SOURCE_FOLDER
 
 
-def validate_changed_since(ref: str, scope: Sequence[Path] = (), *,
-                           progress: Callable[[int, int], None] | None = None, jobs: int | None = None) -> Report:
+def validate_changed_since(
+    ref: str, scope: Sequence[Path] = (), *, progress: Callable[[int, int], None] | None = None, jobs: int | None = None
+) -> Report:
     """Validate the annotation files changed since ``ref`` (an empty report when there are none).
 
     Where files were deleted, their corpus is checked too, and the findings of rules

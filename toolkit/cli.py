@@ -74,18 +74,33 @@ def _root(
 
 @app.command()
 def validate(
-    paths: Annotated[list[Path] | None,
-                     typer.Argument(parser=_path, help="Files or folders to check (default: annotations).")] = None,
-    report_format: Annotated[ReportFormat,
-                             typer.Option("--format", "-f", help="How to print findings.")] = ReportFormat["text"],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(parser=_path, help="Files or folders to check (default: annotations).")
+    ] = None,
+    report_format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="How to print findings.")
+    ] = ReportFormat["text"],
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
-    changed_since: Annotated[str | None, typer.Option(
-        "--changed-since", metavar="REF",
-        help="Check only the annotation files changed since the git ref REF (committed since the merge base, "
-             "staged, unstaged or new), within PATHS.")] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, show_default="every usable core",
-                                             help="Processes that parse the corpus (by default one per core "
-                                                  "when the corpus is large); 1 parses it in this one.")] = None,
+    changed_since: Annotated[
+        str | None,
+        typer.Option(
+            "--changed-since",
+            metavar="REF",
+            help="Check only the annotation files changed since the git ref REF (committed since the merge base, "
+            "staged, unstaged or new), within PATHS.",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            show_default="every usable core",
+            help="Processes that parse the corpus (by default one per core "
+            "when the corpus is large); 1 parses it in this one.",
+        ),
+    ] = None,
 ) -> None:
     """Check annotation files: strict YAML, schemas, references, evidence, dates.
 
@@ -118,16 +133,30 @@ def validate(
 
 @app.command()
 def export(
-    export_format: Annotated[list[ExportFormat],
-                             typer.Option("--format", "-f", help="Format to write; repeat for several.")] = [  # noqa: B006 - typer reads the default from the signature and hands each call a list of its own
-                                 ExportFormat["all"]],
-    out: Annotated[Path, typer.Option("--out", "-o", parser=_path, metavar="<path>",
-                                      help="Folder to write into; each format gets a subfolder.")] = Path("exports"),
-    corpus: Annotated[Path, typer.Option("--corpus", parser=_path, metavar="<path>",
-                                         help="The corpus folder.")] = Path("annotations"),
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, show_default="every usable core",
-                                             help="Processes that parse a large corpus and write the formats; "
-                                                  "1 does everything in this one.")] = None,
+    export_format: Annotated[
+        list[ExportFormat], typer.Option("--format", "-f", help="Format to write; repeat for several.")
+    ] = [  # noqa: B006 - typer reads the default from the signature and hands each call a list of its own
+        ExportFormat["all"]
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", parser=_path, metavar="<path>", help="Folder to write into; each format gets a subfolder."
+        ),
+    ] = Path("exports"),
+    corpus: Annotated[Path, typer.Option("--corpus", parser=_path, metavar="<path>", help="The corpus folder.")] = Path(
+        "annotations"
+    ),
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            show_default="every usable core",
+            help="Processes that parse a large corpus and write the formats; 1 does everything in this one.",
+        ),
+    ] = None,
 ) -> None:
     """Export the corpus to CSV (with a Data Package), JSON-LD and STIX 2.1.
 
@@ -158,8 +187,10 @@ def export(
 
 @app.command()
 def schema(
-    out: Annotated[Path, typer.Option("--out", "-o", parser=_path, metavar="<path>",
-                                      help="Folder to write the editor schemas into.")] = Path("schemas"),
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", parser=_path, metavar="<path>", help="Folder to write the editor schemas into."),
+    ] = Path("schemas"),
 ) -> None:
     """Write the schemas in the form editors use for completion and live validation.
 
@@ -189,8 +220,9 @@ def schema(
 def new(
     kind: Annotated[KindName, typer.Argument(help="The kind of record.")],
     record_id: Annotated[str, typer.Argument(metavar="ID", help="The record's id, e.g. act-yair-lapid.")],
-    corpus: Annotated[Path, typer.Option("--corpus", parser=_path, metavar="<path>",
-                                         help="The corpus folder.")] = Path("annotations"),
+    corpus: Annotated[Path, typer.Option("--corpus", parser=_path, metavar="<path>", help="The corpus folder.")] = Path(
+        "annotations"
+    ),
 ) -> None:
     """Write a skeleton record to fill in, in its kind's folder of the corpus.
 
@@ -262,9 +294,14 @@ def _run() -> int:
         # an exit code of its own, so scripts can tell a bug from findings.
         what = " ".join(f"{type(error).__name__}: {error}".split())
         what = what if len(what) <= 300 else what[:297] + "..."
-        _error(f"internal error: {what}. This is a bug in toolkit; "
-               + ("report the traceback above with the command you ran." if _State.debug else
-                  "rerun with --debug and report the traceback with the command you ran."))
+        _error(
+            f"internal error: {what}. This is a bug in toolkit; "
+            + (
+                "report the traceback above with the command you ran."
+                if _State.debug
+                else "rerun with --debug and report the traceback with the command you ran."
+            )
+        )
         return EXIT_INTERNAL
     if status == EXIT_INTERRUPTED:  # typer turns Ctrl-C into this code, silently
         _error("interrupted")

@@ -67,8 +67,9 @@ class CorpusIndex:
             return SourceText(None, None)  # the schema check reports it
         path = source.path.parent / name
         shown = repr(name if len(name) <= 80 else name[:77] + "...")
-        outside = SourceText(None, None,
-                             ("source-text-outside", f"the text path {shown} leads outside the corpus folder"))
+        outside = SourceText(
+            None, None, ("source-text-outside", f"the text path {shown} leads outside the corpus folder")
+        )
         # The schema already refuses a '/' in the name; this layer holds on its own,
         # for names that pass it ('..'), symlinks, and records checked without it.
         if Path(name).is_absolute() or ".." in Path(name).parts:
@@ -80,19 +81,24 @@ class CorpusIndex:
         except OutsideCorpus:
             return outside
         except OSError as error:
-            return SourceText(None, None, ("source-text-missing",
-                                           f"cannot read the text file {shown}: {error.strerror or error}"))
+            return SourceText(
+                None, None, ("source-text-missing", f"cannot read the text file {shown}: {error.strerror or error}")
+            )
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            return SourceText(None, hashlib.sha256(raw).hexdigest(),
-                              ("source-text-missing", f"the text file {shown} is not UTF-8"))
+            return SourceText(
+                None, hashlib.sha256(raw).hexdigest(), ("source-text-missing", f"the text file {shown} is not UTF-8")
+            )
         not_plain = _not_plain_text(text)
         if not_plain is not None:
-            return SourceText(None, hashlib.sha256(raw).hexdigest(),
-                              ("source-text-missing", f"the text file {shown} {not_plain}"),
-                              hint="save the article as plain UTF-8 text, without a byte-order mark or NUL bytes, "
-                                   "and record its new checksum")
+            return SourceText(
+                None,
+                hashlib.sha256(raw).hexdigest(),
+                ("source-text-missing", f"the text file {shown} {not_plain}"),
+                hint="save the article as plain UTF-8 text, without a byte-order mark or NUL bytes, "
+                "and record its new checksum",
+            )
         return SourceText(text, hashlib.sha256(raw).hexdigest(), search=SearchText(text))
 
 
@@ -102,12 +108,14 @@ def _not_plain_text(text: str) -> str | None:
     # file, not an article: either makes the file other than the plain UTF-8 text
     # that annotation files must be too, so neither is searched for quotes.
     if text.startswith("\ufeff"):
-        return ("starts with a byte-order mark (BOM): quotes are matched against plain UTF-8 text, "
-                "and the mark would be an invisible part of its first word")
+        return (
+            "starts with a byte-order mark (BOM): quotes are matched against plain UTF-8 text, "
+            "and the mark would be an invisible part of its first word"
+        )
     nul = text.find("\0")
     if nul >= 0:
         line = text.count("\n", 0, nul) + 1
-        return (f"holds a NUL byte (line {line}): it looks binary, not the plain UTF-8 text that quotes are "
-                "matched against")
+        return (
+            f"holds a NUL byte (line {line}): it looks binary, not the plain UTF-8 text that quotes are matched against"
+        )
     return None
-

@@ -135,9 +135,12 @@ def _not_written_by_the_toolkit(folder: OutputFolder, recorded: object) -> str |
         recorded_files, recorded_folders = record.get("files"), record.get("folders")
         files: dict[str, Any] = recorded_files if isinstance(recorded_files, dict) else {}
         folders: list[Any] = recorded_folders if isinstance(recorded_folders, list) else []
-        unrecorded = [path for path, (kind, size, mtime_ns) in sorted(found.items())
-                      if not (kind == "folder" and path in folders)
-                      and not (kind == "file" and files.get(path) == [size, mtime_ns])]
+        unrecorded = [
+            path
+            for path, (kind, size, mtime_ns) in sorted(found.items())
+            if not (kind == "folder" and path in folders)
+            and not (kind == "file" and files.get(path) == [size, mtime_ns])
+        ]
         if not unrecorded:
             return None
         foreign = unrecorded[0]
@@ -152,20 +155,26 @@ def _check_format_folders(out: OutputFolder, names: Sequence[str], journal: _Jou
         if mode is None:
             continue
         if not stat.S_ISDIR(mode):
-            raise ToolkitError(f"{final}: exists and is not a folder (it is {describe(mode)}); move it away, "
-                               "the export writes a folder there")
+            raise ToolkitError(
+                f"{final}: exists and is not a folder (it is {describe(mode)}); move it away, "
+                "the export writes a folder there"
+            )
         with out.subfolder(name) as folder:
             foreign = _not_written_by_the_toolkit(folder, journal.written.get(name))
             if foreign is not None:
-                raise ToolkitError(f"{final}: holds files that 'toolkit export' did not write, or changed since "
-                                   f"(such as {shown(foreign)}); move them away or choose another --out, the "
-                                   "export would replace the folder")
+                raise ToolkitError(
+                    f"{final}: holds files that 'toolkit export' did not write, or changed since "
+                    f"(such as {shown(foreign)}); move them away or choose another --out, the "
+                    "export would replace the folder"
+                )
 
 
 # Only names of the form a run gives its folders are taken from the journal, so an
 # edited journal cannot point the clean-up at any other folder.
-_RUN_FOLDER = re.compile(rf"^(?:{re.escape(STAGING_PREFIX)}|{re.escape(SET_ASIDE_PREFIX)})"
-                         rf"(?P<format>{'|'.join(map(re.escape, FORMATS))})-[0-9a-f]{{8}}$")
+_RUN_FOLDER = re.compile(
+    rf"^(?:{re.escape(STAGING_PREFIX)}|{re.escape(SET_ASIDE_PREFIX)})"
+    rf"(?P<format>{'|'.join(map(re.escape, FORMATS))})-[0-9a-f]{{8}}$"
+)
 
 
 class _Journal:
@@ -177,13 +186,16 @@ class _Journal:
         state: object = {}
         if text.startswith(JOURNAL_BYTES):
             try:
-                state = json.loads(text[len(JOURNAL_BYTES):].decode("utf-8") or "{}")
+                state = json.loads(text[len(JOURNAL_BYTES) :].decode("utf-8") or "{}")
             except ValueError:  # UnicodeDecodeError is one
                 state = {}
         state = state if isinstance(state, dict) else {}
         made, written = state.get("made"), state.get("written")
-        self.made: list[str] = [name for name in dict.fromkeys(made if isinstance(made, list) else [])
-                                if isinstance(name, str) and _RUN_FOLDER.match(name)]
+        self.made: list[str] = [
+            name
+            for name in dict.fromkeys(made if isinstance(made, list) else [])
+            if isinstance(name, str) and _RUN_FOLDER.match(name)
+        ]
         self.written: dict[str, object] = written if isinstance(written, dict) else {}
 
     def add(self, name: str) -> None:
@@ -200,11 +212,19 @@ class _Journal:
 
     def save(self) -> None:
         """Write the journal whole (a temporary file renamed over the old one)."""
-        data = JOURNAL_BYTES + json.dumps({"made": self.made, "written": self.written},
-                                          ensure_ascii=False).encode("utf-8") + b"\n"
+        data = (
+            JOURNAL_BYTES
+            + json.dumps({"made": self.made, "written": self.written}, ensure_ascii=False).encode("utf-8")
+            + b"\n"
+        )
         # An empty journal is one cut short (a crash before it reached the disk).
-        self.out.write_file(JOURNAL_NAME, data, replaces=lambda old: not old or old.startswith(JOURNAL_BYTES),
-                            limit=len(JOURNAL_BYTES), refusal="move it away, the export keeps its journal there")
+        self.out.write_file(
+            JOURNAL_NAME,
+            data,
+            replaces=lambda old: not old or old.startswith(JOURNAL_BYTES),
+            limit=len(JOURNAL_BYTES),
+            refusal="move it away, the export keeps its journal there",
+        )
 
     def clean_up_after_killed_runs(self) -> None:
         """Remove the staging folders of runs that died; put back an export set aside."""
@@ -227,12 +247,16 @@ def _check_places(out_dir: Path, corpus_root: Path, names: Sequence[str]) -> Non
     """Refuse an output folder inside the corpus, and format folders that hold the corpus."""
     real_out, real_corpus = Path(os.path.realpath(out_dir)), Path(os.path.realpath(corpus_root))
     if real_out.is_relative_to(real_corpus):
-        raise ToolkitError(f"{out_dir}: is inside the corpus {real_corpus}, where exported files would be taken "
-                           "for annotations; choose an --out outside it")
+        raise ToolkitError(
+            f"{out_dir}: is inside the corpus {real_corpus}, where exported files would be taken "
+            "for annotations; choose an --out outside it"
+        )
     for name in names:
         if real_corpus.is_relative_to(real_out / name):
-            raise ToolkitError(f"{out_dir / name}: holds the corpus {real_corpus}, and the export replaces this "
-                               "folder; choose another --out")
+            raise ToolkitError(
+                f"{out_dir / name}: holds the corpus {real_corpus}, and the export replaces this "
+                "folder; choose another --out"
+            )
 
 
 def _check_out_dir(out_dir: Path, names: Sequence[str]) -> None:
@@ -299,8 +323,12 @@ def write_tasks(names: Sequence[str], index: CorpusIndex, staged: dict[str, Path
     in this order, each process taking the next task when free, the processes
     end within about one small part of each other.
     """
-    tasks = [(FORMATS[name].cost / len(format_parts), partial(_write_part, writer, index, staged[name]))
-             for name in names for format_parts in [FORMATS[name].parts()] for _, writer in format_parts]
+    tasks = [
+        (FORMATS[name].cost / len(format_parts), partial(_write_part, writer, index, staged[name]))
+        for name in names
+        for format_parts in [FORMATS[name].parts()]
+        for _, writer in format_parts
+    ]
     return [task for _, task in sorted(tasks, key=lambda costed: -costed[0])]
 
 
@@ -312,8 +340,13 @@ def _write_part(writer: Writer, index: CorpusIndex, out: Path) -> None:
         writer(index, out)
 
 
-def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
-           corpus: Path | str = DEFAULT_CORPUS, *, jobs: int | None = None) -> ExportResult:
+def export(
+    formats: Sequence[str] = ("all",),
+    out_dir: Path | str = DEFAULT_OUT,
+    corpus: Path | str = DEFAULT_CORPUS,
+    *,
+    jobs: int | None = None,
+) -> ExportResult:
     """Validate the corpus, then write each format into ``out_dir/<format>/``.
 
     Large corpora are parsed, and the formats written, side by side in forked
@@ -356,9 +389,12 @@ def export(formats: Sequence[str] = ("all",), out_dir: Path | str = DEFAULT_OUT,
                     staged[name] = out.make_unique_folder(f"{STAGING_PREFIX}{name}-", reserve=journal.add)
                     with out.subfolder(staged[name]) as staging:
                         staging.create_file(MARKER_NAME, MARKER_BYTES)
-                run_queued(write_tasks(names, checked.index, {name: out_dir / staging_name
-                                                              for name, staging_name in staged.items()}),
-                           processes_available(jobs))
+                run_queued(
+                    write_tasks(
+                        names, checked.index, {name: out_dir / staging_name for name, staging_name in staged.items()}
+                    ),
+                    processes_available(jobs),
+                )
                 contents = {}
                 for name, staging_name in staged.items():
                     with out.subfolder(staging_name) as staging:

@@ -60,9 +60,15 @@ def first_link_on_the_way(path: Path | str) -> Path | None:
     absolute = Path(os.path.abspath(path))
     for base in _working_directory_names():
         if absolute.parts[: len(base.parts)] == base.parts and len(absolute.parts) > len(base.parts):
-            below = absolute.parts[len(base.parts):]
-            return next((base.joinpath(*below[: count + 1]) for count in range(len(below))
-                         if os.path.islink(base.joinpath(*below[: count + 1]))), None)
+            below = absolute.parts[len(base.parts) :]
+            return next(
+                (
+                    base.joinpath(*below[: count + 1])
+                    for count in range(len(below))
+                    if os.path.islink(base.joinpath(*below[: count + 1]))
+                ),
+                None,
+            )
     return absolute if os.path.islink(absolute) else None
 
 

@@ -13,16 +13,51 @@ from toolkit.model import Kind
 KINDS: tuple[Kind, ...] = (
     # A source is written as a STIX report of the objects citing it; an actor as an
     # identity, or as the hostile type of its actor type when an event makes it one.
-    Kind("source", "sources", "source.schema.json", "src-",
-         csv_table="sources", jsonld_classes=("NewsArticle", "Entity"), stix_type="report"),
-    Kind("actor", "actors", "actor.schema.json", "act-",
-         csv_table="actors", jsonld_classes=("Entity",), stix_type="identity"),
-    Kind("location", "locations", "location.schema.json", "loc-",
-         csv_table="locations", jsonld_classes=("Entity",), stix_type="location"),
-    Kind("event", "events", "event.schema.json", "evt-",
-         csv_table="events", jsonld_classes=("Event", "Entity"), stix_type="event"),
-    Kind("advisory", "advisories", "advisory.schema.json", "adv-",
-         csv_table="advisories", jsonld_classes=("Advisory", "Entity"), stix_type="eat-advisory"),
+    Kind(
+        "source",
+        "sources",
+        "source.schema.json",
+        "src-",
+        csv_table="sources",
+        jsonld_classes=("NewsArticle", "Entity"),
+        stix_type="report",
+    ),
+    Kind(
+        "actor",
+        "actors",
+        "actor.schema.json",
+        "act-",
+        csv_table="actors",
+        jsonld_classes=("Entity",),
+        stix_type="identity",
+    ),
+    Kind(
+        "location",
+        "locations",
+        "location.schema.json",
+        "loc-",
+        csv_table="locations",
+        jsonld_classes=("Entity",),
+        stix_type="location",
+    ),
+    Kind(
+        "event",
+        "events",
+        "event.schema.json",
+        "evt-",
+        csv_table="events",
+        jsonld_classes=("Event", "Entity"),
+        stix_type="event",
+    ),
+    Kind(
+        "advisory",
+        "advisories",
+        "advisory.schema.json",
+        "adv-",
+        csv_table="advisories",
+        jsonld_classes=("Advisory", "Entity"),
+        stix_type="eat-advisory",
+    ),
 )
 KIND_BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 KIND_BY_FOLDER: dict[str, Kind] = {kind.folder: kind for kind in KINDS}

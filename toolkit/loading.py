@@ -69,7 +69,7 @@ def _display_path(path: Path | str, resolved: dict[str, str] | None) -> str:
             return "."
         inside = cwd if cwd.endswith(os.sep) else cwd + os.sep
         if real.startswith(inside):
-            return real[len(inside):]
+            return real[len(inside) :]
     return Path(real).as_posix()
 
 
@@ -98,8 +98,9 @@ def read_text(path: Path, file: str, corpus_root: Path | None = None) -> tuple[s
     (``yaml-unsafe-character``, see ``toolkit/unsafe_text.py``).
     """
 
-    def fail(rule: str, message: str, line: int | None = None, column: int | None = None,
-             hint: str | None = None) -> tuple[None, list[Finding]]:
+    def fail(
+        rule: str, message: str, line: int | None = None, column: int | None = None, hint: str | None = None
+    ) -> tuple[None, list[Finding]]:
         return None, [finding(file, line, column, rule, message, "", hint)]
 
     try:
@@ -107,11 +108,15 @@ def read_text(path: Path, file: str, corpus_root: Path | None = None) -> tuple[s
         # (performance edit, benchmarks/README.md); see toolkit/input_files.py.
         raw = read_capped(path, MAX_FILE_BYTES, within=corpus_root)
     except FileTooLarge as error:
-        return fail("file-too-large", error.strerror,
-                    hint="one record per file is a few kilobytes; split the file or remove what does not belong")
+        return fail(
+            "file-too-large",
+            error.strerror,
+            hint="one record per file is a few kilobytes; split the file or remove what does not belong",
+        )
     except OutsideCorpus as error:
-        return fail("file-unreadable", error.strerror,
-                    hint="keep the file itself in the corpus folder, not a link to it")
+        return fail(
+            "file-unreadable", error.strerror, hint="keep the file itself in the corpus folder, not a link to it"
+        )
     except NotAFile as error:
         return fail("file-unreadable", error.strerror)
     except FileNotFoundError:
@@ -119,20 +124,34 @@ def read_text(path: Path, file: str, corpus_root: Path | None = None) -> tuple[s
     except OSError as error:
         return fail("file-unreadable", f"cannot read the file: {error.strerror or error}")
     if raw.startswith(b"\xef\xbb\xbf"):
-        return fail("yaml-encoding", "the file starts with a byte-order mark (BOM)", 1, 1,
-                    hint="save the file as UTF-8 without BOM")
+        return fail(
+            "yaml-encoding",
+            "the file starts with a byte-order mark (BOM)",
+            1,
+            1,
+            hint="save the file as UTF-8 without BOM",
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         before = raw[: error.start]
         line = before.count(b"\n") + 1
         column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-        return fail("yaml-encoding", f"byte 0x{raw[error.start]:02x} is not valid UTF-8", line, column,
-                    hint="save the file as UTF-8 text")
+        return fail(
+            "yaml-encoding",
+            f"byte 0x{raw[error.start]:02x} is not valid UTF-8",
+            line,
+            column,
+            hint="save the file as UTF-8 text",
+        )
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        return fail("yaml-encoding", "the file holds NUL bytes: it looks binary, not text", line,
-                    hint="annotation files are UTF-8 YAML text")
+        return fail(
+            "yaml-encoding",
+            "the file holds NUL bytes: it looks binary, not text",
+            line,
+            hint="annotation files are UTF-8 YAML text",
+        )
     unsafe = first_unsafe(text)
     if unsafe is not None:
         return None, [unsafe_character_finding(text, unsafe, file)]
@@ -247,8 +266,9 @@ def yaml_files_under(folder: str, problems: list[tuple[str, str]] | None = None)
             if entry.is_dir(follow_symlinks=False):
                 stack.append(_listing(entry.path, problems))
             elif not record_like and entry.is_symlink() and entry.is_dir() and problems is not None:
-                problems.append((entry.path, "a symlink to a folder is not followed: the records it leads to "
-                                             "are not read"))
+                problems.append(
+                    (entry.path, "a symlink to a folder is not followed: the records it leads to are not read")
+                )
         except OSError as error:
             if problems is not None:
                 problems.append((entry.path, f"cannot read the folder: {error.strerror or error}"))
@@ -310,8 +330,9 @@ def corpora_under(path: Path) -> tuple[list[Path], list[Path], list[tuple[str, s
                     if depth < MAX_SEARCH_DEPTH:
                         below.append((entry.path, depth + 1))
                 elif entry.is_symlink() and entry.is_dir() and not _is_yaml_name(entry.name):
-                    problems.append((entry.path, "a symlink to a folder is not followed: the records it leads to "
-                                                 "are not read"))
+                    problems.append(
+                        (entry.path, "a symlink to a folder is not followed: the records it leads to are not read")
+                    )
             except OSError as error:
                 problems.append((entry.path, f"cannot read the folder: {error.strerror or error}"))
         stack.extend(reversed(below))
@@ -334,21 +355,32 @@ def folder_findings(problems: Iterable[tuple[str, str]], resolved: dict[str, str
         above = _display_path(parent, resolved)
         return shown_name(name if above == "." else f"{above}/{name}")
 
-    return [finding(shown(folder), None, None, "file-unreadable", message,
-                    "", "make the folder readable, or keep the records themselves in the corpus folder")
-            for folder, message in problems]
+    return [
+        finding(
+            shown(folder),
+            None,
+            None,
+            "file-unreadable",
+            message,
+            "",
+            "make the folder readable, or keep the records themselves in the corpus folder",
+        )
+        for folder, message in problems
+    ]
 
 
-def load_file(path: Path, kind: Kind | None, file: str | None = None,
-              corpus_root: Path | None = None) -> tuple[Record | None, list[Finding]]:
+def load_file(
+    path: Path, kind: Kind | None, file: str | None = None, corpus_root: Path | None = None
+) -> tuple[Record | None, list[Finding]]:
     """Read and parse one annotation file (not through a symlink out of ``corpus_root``)."""
     file = file or display_path(path)
     data, findings = parse_file(path, kind, file, corpus_root)
     return (Record(kind, data, file, path) if data is not None and kind is not None else None), findings
 
 
-def parse_file(path: Path, kind: Kind | None, file: str,
-               corpus_root: Path | None = None) -> tuple[dict[str, Any] | None, list[Finding]]:
+def parse_file(
+    path: Path, kind: Kind | None, file: str, corpus_root: Path | None = None
+) -> tuple[dict[str, Any] | None, list[Finding]]:
     """The data of one annotation file, or the findings that say why there is none."""
     text, findings = read_text(path, file, corpus_root)
     if text is None:
@@ -358,9 +390,17 @@ def parse_file(path: Path, kind: Kind | None, file: str,
         return None, result.findings
     if kind is None:
         folders = ", ".join(f"{name}/" for name in KIND_BY_FOLDER)
-        return None, [finding(file, None, None, "file-kind-unknown",
-                              "cannot tell which kind of record this is from its folder",
-                              "", f"put the file in one of the folders {folders}")]
+        return None, [
+            finding(
+                file,
+                None,
+                None,
+                "file-kind-unknown",
+                "cannot tell which kind of record this is from its folder",
+                "",
+                f"put the file in one of the folders {folders}",
+            )
+        ]
     return result.data, []
 
 
@@ -382,8 +422,9 @@ MIN_FILES_PER_PROCESS = 500
 _Loaded = tuple[str, "str | None", "dict[str, Any] | None"]
 
 
-def load_corpus(root: Path, progress: Callable[[int, int], None] | None = None, *,
-                jobs: int | None = None) -> LoadedCorpus:
+def load_corpus(
+    root: Path, progress: Callable[[int, int], None] | None = None, *, jobs: int | None = None
+) -> LoadedCorpus:
     """Load every annotation file under a corpus folder; ``progress(done, total)`` follows the files.
 
     Large corpora are loaded in forked processes, a share of the files each, on
@@ -397,7 +438,8 @@ def load_corpus(root: Path, progress: Callable[[int, int], None] | None = None, 
     corpus.findings.extend(folder_findings(problems))
     corpus.folders.extend(finding.file for finding in corpus.findings)
     work: Callable[[list[Path], bool], tuple[list[_Loaded], dict[int, list[Finding]]]] = partial(
-        _load_share, root=root, progress=progress, total=len(paths))
+        _load_share, root=root, progress=progress, total=len(paths)
+    )
     processes, loaded = map_in_processes(work, paths, jobs=jobs, min_per_process=MIN_FILES_PER_PROCESS)
     for path, (file, kind_name, data), file_findings in loaded:
         corpus.files.append(file)
@@ -410,8 +452,9 @@ def load_corpus(root: Path, progress: Callable[[int, int], None] | None = None, 
     return corpus
 
 
-def _load_share(paths: list[Path], first: bool, *, root: Path, progress: Callable[[int, int], None] | None,
-                total: int) -> tuple[list[_Loaded], dict[int, list[Finding]]]:
+def _load_share(
+    paths: list[Path], first: bool, *, root: Path, progress: Callable[[int, int], None] | None, total: int
+) -> tuple[list[_Loaded], dict[int, list[Finding]]]:
     # Only the share loaded in this process reports progress; the others run as fast,
     # so its fraction done stands for the whole. Kinds go back by name, so that a
     # child sends plain strings, and the records get this process's Kind objects.

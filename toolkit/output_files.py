@@ -48,9 +48,15 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _OPEN_FOLDER = os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _NONBLOCK | _CLOEXEC
 
-_WHAT = {stat.S_IFLNK: "a symbolic link", stat.S_IFDIR: "a folder", stat.S_IFREG: "a file",
-         stat.S_IFIFO: "a named pipe", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device",
-         stat.S_IFSOCK: "a socket"}
+_WHAT = {
+    stat.S_IFLNK: "a symbolic link",
+    stat.S_IFDIR: "a folder",
+    stat.S_IFREG: "a file",
+    stat.S_IFIFO: "a named pipe",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+    stat.S_IFSOCK: "a socket",
+}
 
 
 def describe(mode: int) -> str:
@@ -72,8 +78,11 @@ def _link_error(path: Path, role: str) -> OutputRefused:
         real = os.path.realpath(path)
     except (OSError, ValueError):
         real = "?"
-    return OutputRefused(path, f"is a symbolic link (to {real}); the toolkit does not write through links, "
-                               f"which a commit can point anywhere: {role}")
+    return OutputRefused(
+        path,
+        f"is a symbolic link (to {real}); the toolkit does not write through links, "
+        f"which a commit can point anywhere: {role}",
+    )
 
 
 def _os_error(error: OSError, path: Path) -> OSError:
@@ -92,8 +101,8 @@ def _trusted_start(path: Path) -> tuple[str, tuple[str, ...]]:
     if not path.is_absolute():
         return ".", path.parts
     for base in _working_directory_names():
-        if path.parts[:len(base.parts)] == base.parts and len(path.parts) > len(base.parts):
-            return ".", path.parts[len(base.parts):]
+        if path.parts[: len(base.parts)] == base.parts and len(path.parts) > len(base.parts):
+            return ".", path.parts[len(base.parts) :]
     if path.parent == path:
         return str(path), ()
     return str(path.parent), (path.name,)
@@ -183,8 +192,9 @@ class OutputFolder:
     def __enter__(self) -> OutputFolder:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.close()
 
     # --- Looking ------------------------------------------------------------------
@@ -270,8 +280,9 @@ class OutputFolder:
         except OSError as error:
             raise _os_error(error, self.path / name) from None
 
-    def write_file(self, name: str, data: bytes, *, replaces: Callable[[bytes], bool], limit: int,
-                   refusal: str) -> None:
+    def write_file(
+        self, name: str, data: bytes, *, replaces: Callable[[bytes], bool], limit: int, refusal: str
+    ) -> None:
         """Write ``name`` whole, replacing a file there only if ``replaces`` judges its first ``limit`` bytes its own.
 
         The text goes into a temporary file beside it first and is then moved into
@@ -304,15 +315,17 @@ class OutputFolder:
         try:
             os.link(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd, follow_symlinks=False)
         except FileExistsError:
-            raise OutputRefused(self.path / name, f"appeared while it was being written; it is left alone: "
-                                                  f"{refusal}") from None
+            raise OutputRefused(
+                self.path / name, f"appeared while it was being written; it is left alone: {refusal}"
+            ) from None
         except OSError as error:
             if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
                 raise
             # A file system without hard links: fall back on a rename, checked just before.
             if self.kind(name) is not None:
-                raise OutputRefused(self.path / name, f"appeared while it was being written; it is left alone: "
-                                                      f"{refusal}") from None
+                raise OutputRefused(
+                    self.path / name, f"appeared while it was being written; it is left alone: {refusal}"
+                ) from None
             os.rename(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
 
     def open_lock(self, name: str) -> int:

@@ -50,7 +50,7 @@ def _escape_unencodable(error: UnicodeError) -> tuple[str, int]:
     if not isinstance(error, UnicodeEncodeError):
         raise error
     units: list[int] = []
-    for character in error.object[error.start:error.end]:
+    for character in error.object[error.start : error.end]:
         code = ord(character)
         if code > 0xFFFF:
             code -= 0x10000
@@ -124,9 +124,13 @@ def _guarded(fd: int, name: str, original: TextIO | None, *, was_closed: bool) -
     raw = _GuardedWriter(fd, name, was_closed=was_closed)
     interactive = raw.isatty()
     return io.TextIOWrapper(
-        io.BufferedWriter(raw), encoding=encoding,
+        io.BufferedWriter(raw),
+        encoding=encoding,
         errors=errors if errors in _FORGIVING_ERRORS else ESCAPE_ERRORS,
-        newline="\n", line_buffering=interactive or fd == 2, write_through=fd == 2)
+        newline="\n",
+        line_buffering=interactive or fd == 2,
+        write_through=fd == 2,
+    )
 
 
 def guard_standard_streams() -> None:

@@ -121,8 +121,13 @@ class _Share(Generic[P, X]):
         return marshal.loads(self.plain) if isinstance(self.plain, bytes) else self.plain
 
 
-def map_in_processes(work: Callable[[list[T], bool], tuple[list[P], Mapping[int, X]]], items: Sequence[T], *,
-                     jobs: int | None, min_per_process: int) -> tuple[int, Iterator[tuple[T, P, X | None]]]:
+def map_in_processes(
+    work: Callable[[list[T], bool], tuple[list[P], Mapping[int, X]]],
+    items: Sequence[T],
+    *,
+    jobs: int | None,
+    min_per_process: int,
+) -> tuple[int, Iterator[tuple[T, P, X | None]]]:
     """Run ``work`` over shares of ``items``, one share per process; give back each item's results in item order.
 
     ``work(share, first)`` returns a plain result (marshal-able) per item of its
@@ -136,8 +141,9 @@ def map_in_processes(work: Callable[[list[T], bool], tuple[list[P], Mapping[int,
     """
     wanted = processes_available(jobs)
     processes = max(1, min(wanted, len(items) // min_per_process if jobs is None else len(items)))
-    shares = run_in_processes([partial(_work_on_share, work, list(items[number::processes]), number == 0)
-                               for number in range(processes)])
+    shares = run_in_processes(
+        [partial(_work_on_share, work, list(items[number::processes]), number == 0) for number in range(processes)]
+    )
     unpacked = [share.unpacked() for share in shares]
 
     def in_order() -> Iterator[tuple[T, P, X | None]]:
@@ -148,8 +154,9 @@ def map_in_processes(work: Callable[[list[T], bool], tuple[list[P], Mapping[int,
     return processes, in_order()
 
 
-def _work_on_share(work: Callable[[list[T], bool], tuple[list[P], Mapping[int, X]]], share: list[T],
-                   first: bool) -> _Share[P, X]:
+def _work_on_share(
+    work: Callable[[list[T], bool], tuple[list[P], Mapping[int, X]]], share: list[T], first: bool
+) -> _Share[P, X]:
     plain, extras = work(share, first)
     return _Share(plain if first else marshal.dumps(plain), extras)
 

@@ -45,8 +45,9 @@ def _root_node(path: Path) -> yaml.Node | None:
     return node
 
 
-def locate(path: Path, parts: tuple[str | int, ...] | list[str | int], *,
-           key: bool = False) -> tuple[int, int] | tuple[None, None]:
+def locate(
+    path: Path, parts: tuple[str | int, ...] | list[str | int], *, key: bool = False
+) -> tuple[int, int] | tuple[None, None]:
     """1-based line and column of the value at ``parts`` (or of its key).
 
     When the path leads to a field that is not there, the deepest mapping or list
@@ -98,8 +99,15 @@ def clear_cache() -> None:
     _NODES.clear()
 
 
-def finding_at(record: Record, rule: str, parts: tuple[str | int, ...] | list[str | int], message: str,
-               hint: str | None = None, *, key: bool = False) -> Finding:
+def finding_at(
+    record: Record,
+    rule: str,
+    parts: tuple[str | int, ...] | list[str | int],
+    message: str,
+    hint: str | None = None,
+    *,
+    key: bool = False,
+) -> Finding:
     """The one way to build a finding placed at a path inside a record's file.
 
     The severity is the rule's own (``toolkit/rules.py``); with ``key``, the

@@ -143,15 +143,25 @@ class SearchText:
             # paid for before any passage is cut out of the text.
             # A passage ends at the first space from ``width`` characters on: found by
             # bisection in the word starts, not by scanning (a word can be megabytes long).
-            spans = [(start, words[following] - 1 if (following := bisect_left(words, start + width + 1)) < count
-                      else end_of_text) for start in words[first : first + _BATCH]]
+            spans = [
+                (
+                    start,
+                    words[following] - 1
+                    if (following := bisect_left(words, start + width + 1)) < count
+                    else end_of_text,
+                )
+                for start in words[first : first + _BATCH]
+            ]
             spans = [(start, end) for start, end in spans if end - start <= longest]
             characters = sum(end - start for start, end in spans)
             if not budget.spend(WorkBudget.cost(width, characters, min(_BATCH, count - first), _PER_PASSAGE)):
                 return None
-            found = process.extractOne(wanted, [flat[start:end] for start, end in spans],
-                                       scorer=Indel.normalized_similarity,
-                                       score_cutoff=max(best_ratio, _PASSAGE_CUTOFF))
+            found = process.extractOne(
+                wanted,
+                [flat[start:end] for start, end in spans],
+                scorer=Indel.normalized_similarity,
+                score_cutoff=max(best_ratio, _PASSAGE_CUTOFF),
+            )
             if found is not None and found[1] > best_ratio:
                 best, best_ratio = found[0], found[1]
         return best

@@ -29,8 +29,14 @@ _DEFINITION_LABELS = {
     "calendar_date": "date: `YYYY-MM-DD`, `YYYY-MM` or `YYYY`",
     "linkable_id": "event or advisory id",
 }
-_JSON_TYPES = {"string": "text", "integer": "whole number", "number": "number", "boolean": "true or false",
-               "object": "mapping", "array": "list"}
+_JSON_TYPES = {
+    "string": "text",
+    "integer": "whole number",
+    "number": "number",
+    "boolean": "true or false",
+    "object": "mapping",
+    "array": "list",
+}
 # Columns for the extra keys (x-...) that some vocabulary values carry.
 _EXTRA_COLUMNS = {"x-cameo": "CAMEO"}
 
@@ -48,8 +54,13 @@ def _title(name: str, schema: dict[str, Any]) -> str:
     return schema.get("title") or name.replace("_", " ").capitalize()
 
 
-def _type(field: Field, defs: dict[str, Any], schema: dict[str, Any] | None = None,
-          definition: str | None = None, parent: str | None = None) -> str:
+def _type(
+    field: Field,
+    defs: dict[str, Any],
+    schema: dict[str, Any] | None = None,
+    definition: str | None = None,
+    parent: str | None = None,
+) -> str:
     schema = field.schema if schema is None else schema
     definition = field.definition if definition is None else definition
     if definition in defs and choices(defs[definition]):
@@ -82,8 +93,9 @@ def _variant_title(name: str, schema: dict[str, Any], key: str) -> str:
     return f"{_title(name, schema)} {key}s"
 
 
-def _rows(fields: tuple[Field, ...], defs: dict[str, Any], prefix: str = "",
-          parent: str | None = None) -> Iterator[str]:
+def _rows(
+    fields: tuple[Field, ...], defs: dict[str, Any], prefix: str = "", parent: str | None = None
+) -> Iterator[str]:
     for field in fields:
         path = f"{prefix}{field.name}"
         required = "yes" if field.required else "no"
@@ -156,18 +168,27 @@ def _variant_sections(schemas: SchemaSet, defs: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     for name in sorted(defs):
         variants = defs[name].get("oneOf", [])
-        fixed = [(key, entry) for entry in variants for key, sub in entry.get("properties", {}).items()
-                 if "const" in sub]
+        fixed = [
+            (key, entry) for entry in variants for key, sub in entry.get("properties", {}).items() if "const" in sub
+        ]
         if not fixed:
             continue
         key = fixed[0][0]
-        lines += [f"### {_variant_title(name, defs[name], key)}", "",
-                  f"{_cell(defs[name].get('description', ''))} The values of `{key}`, each with the range of "
-                  "the other fields.", "", f"| {key.capitalize()} | Range | Description |", "| --- | --- | --- |"]
+        lines += [
+            f"### {_variant_title(name, defs[name], key)}",
+            "",
+            f"{_cell(defs[name].get('description', ''))} The values of `{key}`, each with the range of "
+            "the other fields.",
+            "",
+            f"| {key.capitalize()} | Range | Description |",
+            "| --- | --- | --- |",
+        ]
         for _key, entry in fixed:
-            ranges = ", ".join(f"`{other}` {sub['minimum']} to {sub['maximum']}"
-                               for other, sub in entry["properties"].items()
-                               if "minimum" in sub and "maximum" in sub)
+            ranges = ", ".join(
+                f"`{other}` {sub['minimum']} to {sub['maximum']}"
+                for other, sub in entry["properties"].items()
+                if "minimum" in sub and "maximum" in sub
+            )
             sub = entry["properties"][key]
             lines.append(f"| `{sub['const']}` | {ranges} | {_cell(sub.get('description', ''))} |")
         lines.append("")
@@ -193,8 +214,9 @@ def render(schemas: SchemaSet | None = None) -> str:
     ]
     for kind in KINDS:
         title = schemas.schemas[kind.schema_file].get("title", kind.name.capitalize())
-        lines.append(f"| [{title}](#{slug(title)}) | `{kind.folder}/` | `{kind.id_prefix}` | "
-                     f"`schemas/{kind.schema_file}` |")
+        lines.append(
+            f"| [{title}](#{slug(title)}) | `{kind.folder}/` | `{kind.id_prefix}` | `schemas/{kind.schema_file}` |"
+        )
     lines.append("")
     for kind in KINDS:
         lines += _kind_section(kind, schemas, defs)

@@ -31,8 +31,9 @@ class ReferenceField:
     targets: tuple[str, ...]
 
 
-def _walk(schema: dict[str, Any], path: tuple[str, ...], schemas: SchemaSet,
-          depth: int = 0) -> Iterator[tuple[tuple[str, ...], tuple[str, ...]]]:
+def _walk(
+    schema: dict[str, Any], path: tuple[str, ...], schemas: SchemaSet, depth: int = 0
+) -> Iterator[tuple[tuple[str, ...], tuple[str, ...]]]:
     if depth > 10 or not isinstance(schema, dict):
         return
     name = schemas.referenced_definition(schema)
@@ -63,8 +64,9 @@ def reference_fields(schemas: SchemaSet) -> tuple[ReferenceField, ...]:
     return _fields(schemas)
 
 
-def values_at(data: Any, path: tuple[str, ...],
-              prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+def values_at(
+    data: Any, path: tuple[str, ...], prefix: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], Any]]:
     """Each value found at ``path`` in ``data`` (``EACH`` steps into every list item), with its concrete path."""
     if not path:
         yield prefix, data

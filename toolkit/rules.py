@@ -35,15 +35,22 @@ RULES: dict[str, Rule] = {
     rule.id: rule
     for rule in [
         # Reading files
-        Rule("file-unreadable", _E, "The file or folder cannot be read (missing, not a regular file, no permission, "
-                                    "a symlink out of the corpus, a symlinked folder)."),
+        Rule(
+            "file-unreadable",
+            _E,
+            "The file or folder cannot be read (missing, not a regular file, no permission, "
+            "a symlink out of the corpus, a symlinked folder).",
+        ),
         Rule("file-too-large", _E, "The file is larger than the size cap for one annotation file."),
         Rule("file-kind-unknown", _E, "The file is not in a folder that names a kind of record."),
         # Strict YAML
         Rule("yaml-encoding", _E, "The file is not UTF-8 text, or starts with a byte-order mark."),
-        Rule("yaml-unsafe-character", _E,
-             "A character that makes the text shown for review differ from the text "
-             "parsed: a line break only YAML sees, a control, bidi or invisible character."),
+        Rule(
+            "yaml-unsafe-character",
+            _E,
+            "A character that makes the text shown for review differ from the text "
+            "parsed: a line break only YAML sees, a control, bidi or invisible character.",
+        ),
         Rule("yaml-empty", _E, "The file holds no record."),
         Rule("yaml-tab", _E, "A tab is used for indentation."),
         Rule("yaml-syntax", _E, "The file is not well-formed YAML."),
@@ -62,40 +69,53 @@ RULES: dict[str, Rule] = {
         Rule("schema-format", _E, "A value that does not have the required form (id pattern, date, code)."),
         Rule("schema-invalid", _E, "Any other violation of the record's schema."),
         # Corpus-wide rules
-        Rule("id-duplicate", _E, "Two records share one id.",
-             spans_files=True),
+        Rule("id-duplicate", _E, "Two records share one id.", spans_files=True),
         Rule("id-file-name", _E, "A record's id differs from its file name."),
-        Rule("ref-unresolved", _E, "A reference to a record that does not exist.",
-             spans_files=True),
-        Rule("ref-wrong-kind", _E, "A reference to a record of the wrong kind.",
-             spans_files=True),
-        Rule("evidence-quote-not-found", _E, "An evidence quote does not occur in the cited source's text.",
-             spans_files=True),
-        Rule("source-text-missing", _E, "A source's text file is missing, unreadable, or not plain UTF-8 text "
-                                        "(not UTF-8, a byte-order mark, NUL bytes).",
-             spans_files=True),
-        Rule("source-text-outside", _E, "A source's text path leaves the corpus (absolute, '..', or a symlink out).",
-             spans_files=True),
-        Rule("source-sha256-mismatch", _E, "A source's text file does not match its recorded SHA-256.",
-             spans_files=True),
+        Rule("ref-unresolved", _E, "A reference to a record that does not exist.", spans_files=True),
+        Rule("ref-wrong-kind", _E, "A reference to a record of the wrong kind.", spans_files=True),
+        Rule(
+            "evidence-quote-not-found",
+            _E,
+            "An evidence quote does not occur in the cited source's text.",
+            spans_files=True,
+        ),
+        Rule(
+            "source-text-missing",
+            _E,
+            "A source's text file is missing, unreadable, or not plain UTF-8 text "
+            "(not UTF-8, a byte-order mark, NUL bytes).",
+            spans_files=True,
+        ),
+        Rule(
+            "source-text-outside",
+            _E,
+            "A source's text path leaves the corpus (absolute, '..', or a symlink out).",
+            spans_files=True,
+        ),
+        Rule(
+            "source-sha256-mismatch", _E, "A source's text file does not match its recorded SHA-256.", spans_files=True
+        ),
         Rule("date-range-order", _E, "A date range ends before it starts."),
-        Rule("date-after-publication", _E, "A record is dated after its source was published, but is not planned.",
-             spans_files=True),
+        Rule(
+            "date-after-publication",
+            _E,
+            "A record is dated after its source was published, but is not planned.",
+            spans_files=True,
+        ),
         Rule("date-weekday-mismatch", _E, "A date resolved from a weekday expression falls on another weekday."),
         Rule("date-invalid", _E, "A date that does not exist in the calendar (2022-02-30)."),
-        Rule("advisory-supersedes-issuer", _E, "An advisory supersedes one issued by another issuer.",
-             spans_files=True),
-        Rule("advisory-supersedes-cycle", _E, "Advisories supersede each other in a cycle.",
-             spans_files=True),
-        Rule("unreferenced-actor", _W, "No record references this actor.",
-             spans_files=True),
-        Rule("unreferenced-location", _W, "No record references this location.",
-             spans_files=True),
+        Rule(
+            "advisory-supersedes-issuer", _E, "An advisory supersedes one issued by another issuer.", spans_files=True
+        ),
+        Rule("advisory-supersedes-cycle", _E, "Advisories supersede each other in a cycle.", spans_files=True),
+        Rule("unreferenced-actor", _W, "No record references this actor.", spans_files=True),
+        Rule("unreferenced-location", _W, "No record references this location.", spans_files=True),
     ]
 }
 
 
-def finding(file: str, line: int | None, column: int | None, rule: str, message: str, path: str = "",
-            hint: str | None = None) -> Finding:
+def finding(
+    file: str, line: int | None, column: int | None, rule: str, message: str, path: str = "", hint: str | None = None
+) -> Finding:
     """A finding of ``rule``, with the severity this table gives the rule (never passed by hand)."""
     return Finding(file, line, column, rule, RULES[rule].severity, message, path, hint)

@@ -52,12 +52,14 @@ def _comment(field: Field, indent: str) -> list[str]:
         text = f"Optional. {text}".strip()
     if not text:
         return []
-    return textwrap.wrap(text, WIDTH, initial_indent=f"{indent}# ",
-                         subsequent_indent=f"{indent}# ", break_on_hyphens=False)
+    return textwrap.wrap(
+        text, WIDTH, initial_indent=f"{indent}# ", subsequent_indent=f"{indent}# ", break_on_hyphens=False
+    )
 
 
-def _render(fields: tuple[Field, ...], indent: str, values: dict[str, str], *,
-            item: bool = False, optional: bool = False) -> list[str]:
+def _render(
+    fields: tuple[Field, ...], indent: str, values: dict[str, str], *, item: bool = False, optional: bool = False
+) -> list[str]:
     """The lines of some fields; with ``item``, they are the fields of one list item.
 
     Inside an optional (commented-out) field only the required sub-fields are
@@ -101,8 +103,12 @@ def skeleton(kind: Kind, record_id: str, corpus: Path, schemas: SchemaSet | None
     schema = schemas.schemas[kind.schema_file]
     header = [
         modeline(kind, folder, corpus),
-        *textwrap.wrap(f"A new {kind.name}: {schema.get('description', '')}", WIDTH - 2,
-                       initial_indent="# ", subsequent_indent="# "),
+        *textwrap.wrap(
+            f"A new {kind.name}: {schema.get('description', '')}",
+            WIDTH - 2,
+            initial_indent="# ",
+            subsequent_indent="# ",
+        ),
         "# Fill in the empty fields and uncomment the optional ones you need; until then,",
         f"# `toolkit validate {path}` names each empty field.",
         "",
@@ -129,8 +135,10 @@ def new_record(kind_name: str, record_id: str, corpus: Path = Path("annotations"
     text = skeleton(kind, record_id, corpus, schemas)
     role = "toolkit new writes only into real folders of the corpus; pass the real corpus folder as --corpus"
     try:
-        with OutputFolder.open(corpus, create=False, role=role) as root, \
-                root.subfolder(kind.folder, create=True, role=role) as kind_folder:
+        with (
+            OutputFolder.open(corpus, create=False, role=role) as root,
+            root.subfolder(kind.folder, create=True, role=role) as kind_folder,
+        ):
             # The loader takes a YAML suffix in any case (act-x.YAML, act-x.Yml), and a
             # case-insensitive file system any case of the name: a record under any of
             # these names is the same id, and a second one would be a duplicate. A link
@@ -138,8 +146,10 @@ def new_record(kind_name: str, record_id: str, corpus: Path = Path("annotations"
             taken = {f"{record_id}{suffix}".casefold() for suffix in YAML_SUFFIXES}
             for name in kind_folder.names():
                 if name.casefold() in taken:
-                    raise ToolkitError(f"{display_path(folder / name)} already exists; toolkit "
-                                       "new never overwrites a record: edit it, or choose another id")
+                    raise ToolkitError(
+                        f"{display_path(folder / name)} already exists; toolkit "
+                        "new never overwrites a record: edit it, or choose another id"
+                    )
             # Exclusive creation: a file that appeared since the check above is not overwritten either.
             kind_folder.create_file(target.name, text.encode("utf-8"))
     except OutputRefused as refused:

@@ -59,12 +59,14 @@ def _variants(schema: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         for name, sub in entry.get("properties", {}).items():
             if "const" in sub:
                 found.setdefault(name, []).append(
-                    {"const": sub["const"], "description": sub.get("description", entry.get("title", ""))})
+                    {"const": sub["const"], "description": sub.get("description", entry.get("title", ""))}
+                )
     return found
 
 
-def _fields(schema: dict[str, Any], schemas: SchemaSet, depth: int,
-            also_required: set[str] | frozenset[str] = frozenset()) -> tuple[Field, ...]:
+def _fields(
+    schema: dict[str, Any], schemas: SchemaSet, depth: int, also_required: set[str] | frozenset[str] = frozenset()
+) -> tuple[Field, ...]:
     if depth > _MAX_DEPTH:
         return ()
     required = set(schema.get("required", [])) | set(also_required)
@@ -94,5 +96,8 @@ def kind_fields(kind: str, schemas: SchemaSet) -> tuple[Field, ...]:
 
 def choices(schema: dict[str, Any]) -> list[tuple[str, str]]:
     """The values of a controlled vocabulary (``oneOf`` of ``const``), with descriptions."""
-    return [(entry["const"], " ".join(entry.get("description", "").split()))
-            for entry in schema.get("oneOf", []) if "const" in entry]
+    return [
+        (entry["const"], " ".join(entry.get("description", "").split()))
+        for entry in schema.get("oneOf", [])
+        if "const" in entry
+    ]

@@ -154,8 +154,9 @@ class SchemaSet:
             # anything else: a $ref is never fetched over the network.
             registry = jsonschema_rs.Registry([(schema["$id"], schema) for schema in schemas.values()])
             return {
-                kind.name: jsonschema_rs.validator_for(schemas[kind.schema_file], registry=registry, offline=True,
-                                                       keywords=FAST_KEYWORDS)
+                kind.name: jsonschema_rs.validator_for(
+                    schemas[kind.schema_file], registry=registry, offline=True, keywords=FAST_KEYWORDS
+                )
                 for kind in KINDS
             }
         except (ValueError, KeyError, TypeError):
@@ -187,8 +188,9 @@ def load_schemas(folder: Path | None = None) -> SchemaSet:
             status = path.stat()
         except OSError:
             continue  # gone since the listing: read as the folder now is
-        versions.append((path.name, status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns,
-                         status.st_ctime_ns))
+        versions.append(
+            (path.name, status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+        )
     return _load_schemas(folder, tuple(versions))
 
 

@@ -91,6 +91,7 @@ def _all_nfc(items: list[Any]) -> bool:
 
 # -- patterns: ECMA-262, with the u flag ----------------------------------------------
 
+
 @lru_cache(maxsize=256)
 def ecma_regex(pattern: str) -> regress.Regex:
     """``pattern`` compiled as JSON Schema means it: an ECMA-262 regular expression (``u`` flag)."""
@@ -111,6 +112,7 @@ def pattern_matches(pattern: str, text: str) -> bool:
 
 
 # -- python-jsonschema: the slow path, whose errors the messages are written from ------
+
 
 @cache
 def slow_validator_class() -> type[Validator]:
@@ -139,8 +141,9 @@ def slow_validator_class() -> type[Validator]:
             return
         known = schema.get("properties", {})
         patterns = schema.get("patternProperties", {})
-        extras = [key for key in instance
-                  if key not in known and not any(pattern_matches(each, key) for each in patterns)]
+        extras = [
+            key for key in instance if key not in known and not any(pattern_matches(each, key) for each in patterns)
+        ]
         if validator.is_type(additional, "object"):
             for extra in extras:
                 yield from validator.descend(instance[extra], additional, path=extra)
@@ -156,14 +159,20 @@ def slow_validator_class() -> type[Validator]:
         yield from plain_unique_items(validator, unique, instance, schema)
 
     types = Draft202012Validator.TYPE_CHECKER.redefine_many(
-        {name: (lambda type_name: lambda _checker, value: is_json_type(value, type_name))(name)
-         for name in ("integer", "number", "string", "boolean", "null", "array", "object")}
+        {
+            name: (lambda type_name: lambda _checker, value: is_json_type(value, type_name))(name)
+            for name in ("integer", "number", "string", "boolean", "null", "array", "object")
+        }
     )
     # types-jsonschema leaves extend() unannotated: its result is the class it builds.
     dialect: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
         Draft202012Validator,
-        validators={"pattern": pattern, "patternProperties": pattern_properties,
-                    "additionalProperties": additional_properties, "uniqueItems": unique_items},
+        validators={
+            "pattern": pattern,
+            "patternProperties": pattern_properties,
+            "additionalProperties": additional_properties,
+            "uniqueItems": unique_items,
+        },
         type_checker=types,
     )
     return dialect
@@ -216,8 +225,19 @@ class _UniqueText:
 FAST_KEYWORDS: dict[str, type] = {STRICT_TYPE: _StrictType, UNIQUE_TEXT: _UniqueText}
 
 # Where a keyword's value is a schema, a list of schemas, or schemas by name.
-_SUBSCHEMA = {"items", "additionalItems", "additionalProperties", "unevaluatedProperties",
-              "unevaluatedItems", "contains", "propertyNames", "not", "if", "then", "else"}
+_SUBSCHEMA = {
+    "items",
+    "additionalItems",
+    "additionalProperties",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "contains",
+    "propertyNames",
+    "not",
+    "if",
+    "then",
+    "else",
+}
 _SUBSCHEMA_LISTS = {"allOf", "anyOf", "oneOf", "prefixItems"}
 _SUBSCHEMA_MAPS = {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies"}
 # Read differently by the two validators (their own format checks and float
@@ -231,7 +251,8 @@ _NOT_VOUCHED_FOR = {"format", "multipleOf", "$dynamicRef", "$recursiveRef", STRI
 # no lookaround, no backreferences.
 _ESCAPE = r"\\(?:[.\-/+*?()\[\]{}|^$\\]|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]{1,6}\})"
 _CLASS_ITEM = rf"(?:{_ESCAPE}|\\s|[A-Za-z0-9_.,:/ ])"
-_PLAIN_TOKEN = re.compile(rf"""
+_PLAIN_TOKEN = re.compile(
+    rf"""
     {_ESCAPE}                                                    # an escaped character
   | \[\^?(?:{_CLASS_ITEM}-{_CLASS_ITEM}|{_CLASS_ITEM})+-?\]      # a class of characters, ranges and \\s
   | \(\?:|\((?!\?)                                               # a group (no flags, no lookaround)
@@ -239,7 +260,9 @@ _PLAIN_TOKEN = re.compile(rf"""
   | \{{[0-9]+(?:,[0-9]*)?\}}                                     # counted repetition
   | \\S                                                          # not white space
   | [A-Za-z0-9_\-/:,@ '"#%&=<>!~]                                # a literal
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 
 class _NotVouchedFor(Exception):

@@ -100,8 +100,16 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _INVISIBLE_CHARACTER = re.compile(f"[{_INVISIBLE}]")
 
-_NAMES = {"\r": "CARRIAGE RETURN", "\x85": "NEXT LINE (NEL)", "\x1b": "ESCAPE", "\x00": "NUL", "\x08": "BACKSPACE",
-          "\x0b": "LINE TABULATION", "\x0c": "FORM FEED", "\x7f": "DELETE"}
+_NAMES = {
+    "\r": "CARRIAGE RETURN",
+    "\x85": "NEXT LINE (NEL)",
+    "\x1b": "ESCAPE",
+    "\x00": "NUL",
+    "\x08": "BACKSPACE",
+    "\x0b": "LINE TABULATION",
+    "\x0c": "FORM FEED",
+    "\x7f": "DELETE",
+}
 
 
 def label(char: str) -> str:
@@ -114,15 +122,21 @@ def explain(char: str) -> str:
     """Why a character found by ``UNSAFE_CHARACTER`` is refused, in one sentence."""
     what = label(char)
     if char == "\r":
-        return ("a carriage return that is not followed by a line feed is a line break for the YAML parser "
-                "but not for git diff, grep or most editors: what follows it is read as YAML yet shown "
-                "as part of the same line")
+        return (
+            "a carriage return that is not followed by a line feed is a line break for the YAML parser "
+            "but not for git diff, grep or most editors: what follows it is read as YAML yet shown "
+            "as part of the same line"
+        )
     if _LINE_BREAK.fullmatch(char):
-        return (f"{what} is a line break for the YAML parser but not for git diff, grep or most editors: "
-                "what follows it is read as YAML yet shown as part of the same line")
+        return (
+            f"{what} is a line break for the YAML parser but not for git diff, grep or most editors: "
+            "what follows it is read as YAML yet shown as part of the same line"
+        )
     if _BIDI_CONTROL.fullmatch(char):
-        return (f"{what} reorders how the text around it is displayed ('Trojan Source'): "
-                "the text shown for review is not the text that is read")
+        return (
+            f"{what} reorders how the text around it is displayed ('Trojan Source'): "
+            "the text shown for review is not the text that is read"
+        )
     if _CONTROL.fullmatch(char):
         return f"{what} is a control character, not text: it can hide or rewrite what a terminal or editor shows"
     if _SURROGATE.fullmatch(char) or 0xFDD0 <= ord(char) <= 0xFDEF or ord(char) & 0xFFFE == 0xFFFE:
@@ -140,7 +154,7 @@ def hint_for(char: str) -> str:
     # A quote copied from an article may need an invisible character to match it: an
     # escape keeps it, and keeps it visible to a reviewer.
     escape = f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
-    return f"{remove}; a quote that must hold it can spell it as an escape in double quotes, such as \"{escape}\""
+    return f'{remove}; a quote that must hold it can spell it as an escape in double quotes, such as "{escape}"'
 
 
 def _escaped(char: str) -> str:
@@ -153,8 +167,17 @@ def _escaped(char: str) -> str:
     return char
 
 
-_C_ESCAPES = {"\\": "\\\\", '"': '\\"', "\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v",
-              "\f": "\\f", "\r": "\\r"}
+_C_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\a": "\\a",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\v": "\\v",
+    "\f": "\\f",
+    "\r": "\\r",
+}
 
 
 def shown_name(name: str) -> str:

@@ -54,8 +54,13 @@ class CheckedCorpus:
     folders: list[str] = field(default_factory=list)  # folders that could not be read (their findings)
 
 
-def check_corpus(root: Path, schemas: SchemaSet | None = None,
-                 progress: Callable[[int, int], None] | None = None, *, jobs: int | None = None) -> CheckedCorpus:
+def check_corpus(
+    root: Path,
+    schemas: SchemaSet | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    jobs: int | None = None,
+) -> CheckedCorpus:
     """Load a whole corpus folder (on up to ``jobs`` cores, see ``load_corpus``) and run every check on it."""
     schemas = schemas or load_schemas()
     with cycle_collection_paused():
@@ -90,14 +95,21 @@ def refuse_linked_corpus(root: Path) -> None:
     """
     link = first_link_on_the_way(root)
     if link is not None:
-        raise ToolkitError(f"{display_path(link)}: the corpus folder is reached through a symbolic link "
-                           f"(to {os.path.realpath(link)}); the toolkit does not read through links a commit can "
-                           "point anywhere: name the real folder")
+        raise ToolkitError(
+            f"{display_path(link)}: the corpus folder is reached through a symbolic link "
+            f"(to {os.path.realpath(link)}); the toolkit does not read through links a commit can "
+            "point anywhere: name the real folder"
+        )
 
 
-def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None,
-             progress: Callable[[int, int], None] | None = None, jobs: int | None = None,
-             spanning: Sequence[Path] = ()) -> Report:
+def validate(
+    paths: Sequence[Path | str] = (),
+    *,
+    schema_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    jobs: int | None = None,
+    spanning: Sequence[Path] = (),
+) -> Report:
     """Validate annotation files and return every finding.
 
     With no paths, the corpus in ``./annotations`` is checked. With paths, the
@@ -156,7 +168,8 @@ def validate(paths: Sequence[Path | str] = (), *, schema_dir: Path | None = None
         # an id taken twice, an article text edited), and a folder that could not be
         # read concerns every file of its corpus: reported wherever they land, so that
         # a run over some files reaches the verdict of a run over all of them.
-        findings += [f for f in checked.findings
-                     if f.file in wanted or f.file in checked.folders or RULES[f.rule].spans_files]
+        findings += [
+            f for f in checked.findings if f.file in wanted or f.file in checked.folders or RULES[f.rule].spans_files
+        ]
         records += sum(1 for r in checked.index.records if r.file in wanted)
     return Report.of(findings, len(selected), records)

@@ -88,20 +88,14 @@ class StrictLoader(yaml.CSafeLoader):
         pass
 
 
-StrictLoader.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-StrictLoader.add_implicit_resolver(
-    _INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
-)
+StrictLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+StrictLoader.add_implicit_resolver(_INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
 StrictLoader.add_implicit_resolver(
     _FLOAT,
     re.compile(r"^[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
     list("-+0123456789."),
 )
-StrictLoader.add_implicit_resolver(
-    _NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
-)
+StrictLoader.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 
 
 @dataclass(slots=True)
@@ -167,7 +161,7 @@ def _past_libyaml_limit(error: yaml.MarkedYAMLError, text: str) -> TooDeep | Non
     # The text up to libyaml's stop is within its limit and holds the first level
     # too deep (the mark's index counts characters, as str does).
     try:
-        mark = _first_too_deep(text[:error.problem_mark.index])
+        mark = _first_too_deep(text[: error.problem_mark.index])
     except yaml.YAMLError:
         mark = None
     return _too_deep(mark or error.problem_mark)
@@ -225,12 +219,20 @@ def parse_yaml(text: str, file: str) -> ParseResult:
         found("yaml-syntax", None, f"not readable as YAML: {error}")
         return ParseResult(None, findings)
     if root is None:
-        found("yaml-empty", None, "the file holds no record",
-              hint="write one record: a mapping of fields such as 'id: ...'")
+        found(
+            "yaml-empty",
+            None,
+            "the file holds no record",
+            hint="write one record: a mapping of fields such as 'id: ...'",
+        )
         return ParseResult(None, findings)
     if not isinstance(root, yaml.MappingNode):
-        found("yaml-not-mapping", root, "the top level must be a mapping of field names to values",
-              hint="start the file with 'id: ...' and one field per line")
+        found(
+            "yaml-not-mapping",
+            root,
+            "the top level must be a mapping of field names to values",
+            hint="start the file with 'id: ...' and one field per line",
+        )
         return ParseResult(None, findings)
 
     seen_nodes: set[int] = set()
@@ -240,8 +242,13 @@ def parse_yaml(text: str, file: str) -> ParseResult:
 
     def refuse_surrogates(node: yaml.ScalarNode, path: _Path) -> None:
         if may_hold_surrogates and _SURROGATE.search(node.value):
-            found("yaml-unsafe-character", node, "a \\u escape of a lone surrogate (U+D800-DFFF) is not text", path,
-                  hint="escape the character itself, such as \"\\U0001f600\", not the two halves of its UTF-16 form")
+            found(
+                "yaml-unsafe-character",
+                node,
+                "a \\u escape of a lone surrogate (U+D800-DFFF) is not text",
+                path,
+                hint='escape the character itself, such as "\\U0001f600", not the two halves of its UTF-16 form',
+            )
             raise _Stop
 
     def refuse_properties(node: yaml.Node, path: _Path) -> None:
@@ -256,20 +263,35 @@ def parse_yaml(text: str, file: str) -> ParseResult:
             # Named as written (!!int, !, !local), not as resolved: '!' alone resolves
             # to the plain type, and a key's tag would be the mapping's otherwise.
             written = _PROPERTY.match(text, index, index + 200)
-            found("yaml-tag", node, f"the YAML tag {quoted(written.group() if written else first)} is not allowed",
-                  path, hint="remove the tag; a value's type is read from how it is written (4, 4.5, true, 'text')")
+            found(
+                "yaml-tag",
+                node,
+                f"the YAML tag {quoted(written.group() if written else first)} is not allowed",
+                path,
+                hint="remove the tag; a value's type is read from how it is written (4, 4.5, true, 'text')",
+            )
             raise _Stop
         if first == "&":
-            found("yaml-alias", node, "anchors and aliases (&name, *name) are not allowed", path,
-                  hint="write the value out in full where it is used")
+            found(
+                "yaml-alias",
+                node,
+                "anchors and aliases (&name, *name) are not allowed",
+                path,
+                hint="write the value out in full where it is used",
+            )
             raise _Stop
 
     def build(node: yaml.Node, path: _Path, depth: int, holder: yaml.Node) -> Any:
         # ``holder`` is the key or sequence that holds the node: an alias is reported
         # where it is used, not at the anchor it points back to.
         if id(node) in seen_nodes:
-            found("yaml-alias", holder, "anchors and aliases (&name, *name) are not allowed", path,
-                  hint="write the value out in full where it is used")
+            found(
+                "yaml-alias",
+                holder,
+                "anchors and aliases (&name, *name) are not allowed",
+                path,
+                hint="write the value out in full where it is used",
+            )
             raise _Stop
         seen_nodes.add(id(node))
         refuse_properties(node, path)
@@ -279,8 +301,13 @@ def parse_yaml(text: str, file: str) -> ParseResult:
         if isinstance(node, yaml.ScalarNode):
             builder = _SCALAR_BUILDERS.get(node.tag)
             if builder is None:
-                found("yaml-tag", node, f"the YAML tag {quoted(node.tag)} is not allowed", path,
-                      hint="remove the tag; write plain values")
+                found(
+                    "yaml-tag",
+                    node,
+                    f"the YAML tag {quoted(node.tag)} is not allowed",
+                    path,
+                    hint="remove the tag; write plain values",
+                )
                 raise _Stop
             refuse_surrogates(node, path)
             try:
@@ -289,18 +316,26 @@ def parse_yaml(text: str, file: str) -> ParseResult:
                 # Only int() can refuse text its resolver matched: more digits than
                 # Python converts (sys.get_int_max_str_digits, 4,300), a limit that
                 # keeps a huge number from costing quadratic time. No field takes one.
-                found("schema-invalid", node,
-                      f"a whole number of {len(node.value):,} characters is longer than any field takes", path,
-                      hint="write the number the field means, or quote the text")
+                found(
+                    "schema-invalid",
+                    node,
+                    f"a whole number of {len(node.value):,} characters is longer than any field takes",
+                    path,
+                    hint="write the number the field means, or quote the text",
+                )
                 raise _Stop from None
         if len(seen_nodes) + len(node.value) > MAX_VALUES:  # a collection: checked once, not per value
-            found("file-too-large", node, f"the file holds more than {MAX_VALUES:,} values, more than any record needs",
-                  path, hint="one record per file; split the file or remove what does not belong")
+            found(
+                "file-too-large",
+                node,
+                f"the file holds more than {MAX_VALUES:,} values, more than any record needs",
+                path,
+                hint="one record per file; split the file or remove what does not belong",
+            )
             raise _Stop
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
-                found("yaml-tag", node, f"the YAML tag {quoted(node.tag)} is not allowed", path,
-                      hint="remove the tag")
+                found("yaml-tag", node, f"the YAML tag {quoted(node.tag)} is not allowed", path, hint="remove the tag")
                 raise _Stop
             # F821: ruff takes the ``del build`` below for the end of the name; it is called before.
             return [build(item, path + (index,), depth + 1, node) for index, item in enumerate(node.value)]  # noqa: F821
@@ -311,13 +346,23 @@ def parse_yaml(text: str, file: str) -> ParseResult:
         first_key_node: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                found("yaml-non-string-key", key_node, "a mapping key must be a plain name", path,
-                      hint="use a field name such as 'name:' as the key")
+                found(
+                    "yaml-non-string-key",
+                    key_node,
+                    "a mapping key must be a plain name",
+                    path,
+                    hint="use a field name such as 'name:' as the key",
+                )
                 raise _Stop
             refuse_properties(key_node, path)
             if key_node.tag not in _SCALAR_BUILDERS:
-                found("yaml-tag", key_node, f"the YAML tag {quoted(key_node.tag)} is not allowed", path,
-                      hint="remove the tag")
+                found(
+                    "yaml-tag",
+                    key_node,
+                    f"the YAML tag {quoted(key_node.tag)} is not allowed",
+                    path,
+                    hint="remove the tag",
+                )
                 raise _Stop
             refuse_surrogates(key_node, path)
             # The text as written: 'yes:' stays 'yes', '1:' stays '1'. Interned, so that
@@ -326,9 +371,13 @@ def parse_yaml(text: str, file: str) -> ParseResult:
             key = sys.intern(key_node.value)
             if key in mapping:
                 earlier = first_key_node[key].start_mark
-                found("yaml-duplicate-key", key_node,
-                      f"the key {quoted(key)} appears twice in this mapping (first on line {earlier.line + 1})",
-                      path + (key,), hint="keep one of the two; YAML would silently drop the first")
+                found(
+                    "yaml-duplicate-key",
+                    key_node,
+                    f"the key {quoted(key)} appears twice in this mapping (first on line {earlier.line + 1})",
+                    path + (key,),
+                    hint="keep one of the two; YAML would silently drop the first",
+                )
                 continue
             first_key_node[key] = key_node
             mapping[key] = build(value_node, path + (key,), depth + 1, key_node)  # noqa: F821 - as above
@@ -362,16 +411,21 @@ def _syntax_finding(error: yaml.MarkedYAMLError, text: str, found: Callable[...,
     problem = error.problem or "malformed YAML"
     context = error.context or ""
     if _LIBYAML_BAD_ESCAPE in problem:
-        found("yaml-unsafe-character", mark,
-              "a \\u or \\U escape that names no character (a lone surrogate U+D800-DFFF, or past U+10FFFF) "
-              "is not text",
-              hint="escape the character itself, such as \"\\U0001f600\", not the two halves of its UTF-16 form")
+        found(
+            "yaml-unsafe-character",
+            mark,
+            "a \\u or \\U escape that names no character (a lone surrogate U+D800-DFFF, or past U+10FFFF) is not text",
+            hint='escape the character itself, such as "\\U0001f600", not the two halves of its UTF-16 form',
+        )
     elif "expected a single document" in context:
-        found("yaml-multiple-documents", mark, "the file holds more than one YAML document",
-              hint="keep one record per file and remove the '---' separator")
+        found(
+            "yaml-multiple-documents",
+            mark,
+            "the file holds more than one YAML document",
+            hint="keep one record per file and remove the '---' separator",
+        )
     elif _char_at(text, mark) == "\t" or "'\\t'" in problem:
-        found("yaml-tab", mark, "a tab character is used for indentation",
-              hint="indent with spaces (two per level)")
+        found("yaml-tab", mark, "a tab character is used for indentation", hint="indent with spaces (two per level)")
     else:
         message = f"{context}, {problem}" if context else problem
         found("yaml-syntax", mark, f"invalid YAML: {message}")

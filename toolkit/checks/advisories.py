@@ -26,11 +26,16 @@ def check_supersedes(corpus: CorpusIndex) -> list[Finding]:
         for index, older_id in enumerate(_supersedes(record)):
             older = advisories.get(older_id) if isinstance(older_id, str) else None
             if older is not None and older.data.get("issuer") != record.data.get("issuer"):
-                findings.append(finding_at(
-                    record, "advisory-supersedes-issuer", ("supersedes", index),
-                    f"{quoted(older_id)} was issued by {quoted(older.data.get('issuer'))}, "
-                    f"not by {quoted(record.data.get('issuer'))}",
-                    "an advisory can only replace its own issuer's; link others with links: related-to"))
+                findings.append(
+                    finding_at(
+                        record,
+                        "advisory-supersedes-issuer",
+                        ("supersedes", index),
+                        f"{quoted(older_id)} was issued by {quoted(older.data.get('issuer'))}, "
+                        f"not by {quoted(record.data.get('issuer'))}",
+                        "an advisory can only replace its own issuer's; link others with links: related-to",
+                    )
+                )
     findings.extend(_cycles(advisories))
     return findings
 
@@ -54,10 +59,15 @@ def _cycles(advisories: dict[str, Record]) -> list[Finding]:
         cycle = _shortest_cycle(first, set(component), successors)
         if cycle is None:
             continue  # a single advisory that does not supersede itself
-        findings.append(finding_at(
-            advisories[first], "advisory-supersedes-cycle", ("supersedes",),
-            "supersedes forms a cycle: " + _cycle_words(cycle + [first]),
-            "an advisory can only replace older ones: remove one link of the cycle"))
+        findings.append(
+            finding_at(
+                advisories[first],
+                "advisory-supersedes-cycle",
+                ("supersedes",),
+                "supersedes forms a cycle: " + _cycle_words(cycle + [first]),
+                "an advisory can only replace older ones: remove one link of the cycle",
+            )
+        )
     return findings
 
 
@@ -69,8 +79,7 @@ _CYCLE_IDS_SHOWN = 8
 def _cycle_words(ids: list[str]) -> str:
     if len(ids) > _CYCLE_IDS_SHOWN:
         half = _CYCLE_IDS_SHOWN // 2
-        return " -> ".join([*map(shown, ids[:half]), f"... ({len(ids) - 1} advisories)",
-                            *map(shown, ids[-half:])])
+        return " -> ".join([*map(shown, ids[:half]), f"... ({len(ids) - 1} advisories)", *map(shown, ids[-half:])])
     return " -> ".join(map(shown, ids))
 
 

@@ -41,22 +41,31 @@ def _check_one(record: Record, path: _Path, date: dict[str, Any]) -> Iterator[Fi
             try:
                 earliest(value), latest(value)
             except ValueError:
-                yield finding_at(record, "date-invalid", path + (field,),
-                                 f"{quoted(value)} is not a date in the calendar")
+                yield finding_at(
+                    record, "date-invalid", path + (field,), f"{quoted(value)} is not a date in the calendar"
+                )
                 return
     span = bounds(date)
     if span is None:
         return
     if isinstance(date.get("end"), str) and earliest(date["end"]) < earliest(date["start"]):
-        yield finding_at(record, "date-range-order", path + ("end",),
-                         f"the range ends ({shown(date['end'])}) before it starts ({shown(date['start'])})",
-                         "swap start and end")
+        yield finding_at(
+            record,
+            "date-range-order",
+            path + ("end",),
+            f"the range ends ({shown(date['end'])}) before it starts ({shown(date['start'])})",
+            "swap start and end",
+        )
     weekday = named_weekday(date.get("expression"))
     if weekday is not None and date.get("precision") == "day" and span[0].weekday() != weekday:
         actual = WEEKDAYS[span[0].weekday()].capitalize()
-        yield finding_at(record, "date-weekday-mismatch", path + ("start",),
-                         f"{shown(date['start'])} is a {actual}, but the text says {quoted(date['expression'])}",
-                         f"use the {WEEKDAYS[weekday].capitalize()} the text means")
+        yield finding_at(
+            record,
+            "date-weekday-mismatch",
+            path + ("start",),
+            f"{shown(date['start'])} is a {actual}, but the text says {quoted(date['expression'])}",
+            f"use the {WEEKDAYS[weekday].capitalize()} the text means",
+        )
 
 
 def _publication_end(corpus: CorpusIndex, record: Record) -> list[tuple[str, dt.date]]:
@@ -88,9 +97,14 @@ def check_dates(corpus: CorpusIndex) -> list[Finding]:
             continue
         for source_id, published_by in sorted(set(_publication_end(corpus, record))):
             if span[0] > published_by:
-                findings.append(finding_at(
-                    record, "date-after-publication", field + ("start",),
-                    f"dated {shown(record.data[field[0]]['start'])}, after {shown(source_id)} was published "
-                    f"(by {published_by})",
-                    "an article can only report what happened before it: fix the date, or set status: planned"))
+                findings.append(
+                    finding_at(
+                        record,
+                        "date-after-publication",
+                        field + ("start",),
+                        f"dated {shown(record.data[field[0]]['start'])}, after {shown(source_id)} was published "
+                        f"(by {published_by})",
+                        "an article can only report what happened before it: fix the date, or set status: planned",
+                    )
+                )
     return findings

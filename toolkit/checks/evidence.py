@@ -16,15 +16,28 @@ def check_sources(corpus: CorpusIndex) -> list[Finding]:
         loaded = corpus.source_text(source)
         if loaded.problem:
             rule, message = loaded.problem
-            findings.append(finding_at(source, rule, ("text",), message,
-                                       loaded.hint or "keep the text file beside its record, in the corpus folder"))
+            findings.append(
+                finding_at(
+                    source,
+                    rule,
+                    ("text",),
+                    message,
+                    loaded.hint or "keep the text file beside its record, in the corpus folder",
+                )
+            )
             continue
         recorded = source.data.get("sha256")
         if loaded.sha256 and isinstance(recorded, str) and recorded != loaded.sha256:
-            findings.append(finding_at(source, "source-sha256-mismatch", ("sha256",),
-                                       f"the text file's SHA-256 is {loaded.sha256}, not the recorded one",
-                                       "source texts are kept byte for byte: restore the text, or if the change "
-                                       "is deliberate, record the new checksum"))
+            findings.append(
+                finding_at(
+                    source,
+                    "source-sha256-mismatch",
+                    ("sha256",),
+                    f"the text file's SHA-256 is {loaded.sha256}, not the recorded one",
+                    "source texts are kept byte for byte: restore the text, or if the change "
+                    "is deliberate, record the new checksum",
+                )
+            )
     return findings
 
 
@@ -61,8 +74,18 @@ def check_quotes(corpus: CorpusIndex) -> list[Finding]:
                 continue
             passage = text.closest_passage(quote, budget)
             cited = shown(source.id or "")
-            hint = (f"closest passage in {cited}: \"{shortened(passage, _PASSAGE_SHOWN)}\"" if passage
-                    else f"copy the words verbatim from {cited}")
-            findings.append(finding_at(record, "evidence-quote-not-found", ("evidence", index, "quote"),
-                                       f"the quote is not in the text of {cited}", hint))
+            hint = (
+                f'closest passage in {cited}: "{shortened(passage, _PASSAGE_SHOWN)}"'
+                if passage
+                else f"copy the words verbatim from {cited}"
+            )
+            findings.append(
+                finding_at(
+                    record,
+                    "evidence-quote-not-found",
+                    ("evidence", index, "quote"),
+                    f"the quote is not in the text of {cited}",
+                    hint,
+                )
+            )
     return findings

@@ -19,15 +19,26 @@ def check_ids(corpus: CorpusIndex) -> list[Finding]:
         if record_id is None:
             continue
         if record_id in first:
-            findings.append(finding_at(record, "id-duplicate", ("id",),
-                                       f"the id {quoted(record_id)} is already used by {first[record_id]}",
-                                       "give each record an id of its own"))
+            findings.append(
+                finding_at(
+                    record,
+                    "id-duplicate",
+                    ("id",),
+                    f"the id {quoted(record_id)} is already used by {first[record_id]}",
+                    "give each record an id of its own",
+                )
+            )
         else:
             first[record_id] = record.file
         stem = Path(record.file).stem
         if stem != record_id:
-            findings.append(finding_at(record, "id-file-name", ("id",),
-                                       f"the id {quoted(record_id)} differs from the file name {quoted(stem)}",
-                                       f"rename the file to {shown(record_id + Path(record.file).suffix)} "
-                                       "or fix the id"))
+            findings.append(
+                finding_at(
+                    record,
+                    "id-file-name",
+                    ("id",),
+                    f"the id {quoted(record_id)} differs from the file name {quoted(stem)}",
+                    f"rename the file to {shown(record_id + Path(record.file).suffix)} or fix the id",
+                )
+            )
     return findings

@@ -76,25 +76,40 @@ def check_references(corpus: CorpusIndex) -> list[Finding]:
                 if target is None:
                     wanted = kind_of_id(value)
                     close = suggestions.closest(value, field.targets)
-                    hint = f"did you mean {quoted(close)}?" if close else (
-                        f"add a record {quoted(value)} under {wanted.folder}/" if wanted else None)
-                    findings.append(finding_at(record, "ref-unresolved", parts,
-                                               f"no record has the id {quoted(value)}", hint))
+                    hint = (
+                        f"did you mean {quoted(close)}?"
+                        if close
+                        else (f"add a record {quoted(value)} under {wanted.folder}/" if wanted else None)
+                    )
+                    findings.append(
+                        finding_at(record, "ref-unresolved", parts, f"no record has the id {quoted(value)}", hint)
+                    )
                     continue
                 if target.kind.name not in field.targets:
                     expected = " or ".join(field.targets)
-                    findings.append(finding_at(record, "ref-wrong-kind", parts,
-                                               f"{quoted(value)} is a {target.kind.name}, "
-                                               f"but this field takes {_article(expected)}"))
+                    findings.append(
+                        finding_at(
+                            record,
+                            "ref-wrong-kind",
+                            parts,
+                            f"{quoted(value)} is a {target.kind.name}, but this field takes {_article(expected)}",
+                        )
+                    )
                     continue
                 if target is not record:
                     referenced.add(value)
     for record in corpus.records:
         rule = _REFERENCED_KINDS.get(record.kind.name)
         if rule and record.id and record.id not in referenced and corpus.by_id.get(record.id) is record:
-            findings.append(finding_at(record, rule, ("id",),
-                                       f"no record refers to the {record.kind.name} {quoted(record.id)}",
-                                       "refer to it from an event, advisory or other record, or remove it"))
+            findings.append(
+                finding_at(
+                    record,
+                    rule,
+                    ("id",),
+                    f"no record refers to the {record.kind.name} {quoted(record.id)}",
+                    "refer to it from an event, advisory or other record, or remove it",
+                )
+            )
     return findings
 
 

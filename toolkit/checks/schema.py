@@ -44,8 +44,14 @@ def _type_of(value: Any) -> str:
         return "a number beyond what a file can write" if not math.isnan(value) else "something that is not a number"
     if isinstance(value, str) and not is_json_type(value, "string"):
         return "text that is not valid Unicode (a lone surrogate)"
-    for name, kind in (("boolean", bool), ("integer", int), ("number", float), ("string", str),
-                       ("array", list), ("object", dict)):
+    for name, kind in (
+        ("boolean", bool),
+        ("integer", int),
+        ("number", float),
+        ("string", str),
+        ("array", list),
+        ("object", dict),
+    ):
         if isinstance(value, kind):
             return _TYPE_WORDS[name]
     return _TYPE_WORDS["null"]
@@ -107,8 +113,14 @@ def _findings_for(error: ValidationError, record: Record) -> Iterator[Finding]:
             if field not in known:
                 close = _closest(field, known)
                 hint = f"did you mean '{close}'?" if close else f"known fields: {', '.join(known)}"
-                yield finding_at(record, "schema-unknown-field", parts + [field], f"unknown field '{shortened(field)}'",
-                                 hint, key=True)
+                yield finding_at(
+                    record,
+                    "schema-unknown-field",
+                    parts + [field],
+                    f"unknown field '{shortened(field)}'",
+                    hint,
+                    key=True,
+                )
         return
     if custom:
         yield finding_at(record, "schema-invalid", parts, custom)
@@ -123,8 +135,9 @@ def _findings_for(error: ValidationError, record: Record) -> Iterator[Finding]:
             hint = f"write it without a decimal point: {int(value)}"
         elif isinstance(value, (bool, int, float)) and "string" in expected:
             hint = "put the value in quotes to keep it as text"
-        yield finding_at(record, "schema-type", parts,
-                         f"expected {words}, found {_type_of(value)} ({describe_value(value)})", hint)
+        yield finding_at(
+            record, "schema-type", parts, f"expected {words}, found {_type_of(value)} ({describe_value(value)})", hint
+        )
         return
     allowed = _vocabulary_values(error)
     if allowed is not None or error.validator == "enum":
@@ -142,9 +155,15 @@ def _findings_for(error: ValidationError, record: Record) -> Iterator[Finding]:
     if error.validator in ("pattern", "format"):
         description = schema.get("description")
         subject = description.split(":")[0].rstrip(".").lower() if description else f"the required {error.validator}"
-        yield finding_at(record, "schema-format", parts,
-                         f"{describe_value(value)} is not a valid {subject}" if description else
-                         f"{describe_value(value)} does not have {subject} ({limit})", description)
+        yield finding_at(
+            record,
+            "schema-format",
+            parts,
+            f"{describe_value(value)} is not a valid {subject}"
+            if description
+            else f"{describe_value(value)} does not have {subject} ({limit})",
+            description,
+        )
         return
     if error.validator in ("oneOf", "anyOf") and error.context:
         from jsonschema.exceptions import best_match
@@ -205,6 +224,8 @@ def _fast_verdict(validator: jsonschema_rs.Validator, data: Any) -> bool | None:
 def _fast_findings(validator: Any, data: Any, record: Record) -> list[Finding]:
     """Findings in jsonschema-rs's words, for a record python-jsonschema found nothing wrong with."""
     hint = "the toolkit's two schema validators disagree on this value: please report it"
-    found = [finding_at(record, "schema-invalid", list(error.instance_path), error.message, hint)
-             for error in validator.iter_errors(data)]
+    found = [
+        finding_at(record, "schema-invalid", list(error.instance_path), error.message, hint)
+        for error in validator.iter_errors(data)
+    ]
     return found or [finding_at(record, "schema-invalid", [], "the record does not match its schema", hint)]

@@ -79,5 +79,9 @@ def untreated_kinds(names: list[str], kinds: tuple[Kind, ...] | None = None) -> 
         from toolkit import kinds as registry  # read at call time: the registry may have grown
 
         kinds = registry.KINDS
-    return [f"the {name} exporter ({FORMATS[name].module}) has no treatment for the kind {kind.name!r}"
-            for name in names for kind in kinds if not FORMATS[name].treats(kind)]
+    return [
+        f"the {name} exporter ({FORMATS[name].module}) has no treatment for the kind {kind.name!r}"
+        for name in names
+        for kind in kinds
+        if not FORMATS[name].treats(kind)
+    ]

@@ -127,8 +127,13 @@ def schema_facts(schemas: SchemaSet, kind: str, prefix: tuple[str, ...], path: t
         pattern = pattern[1:-1].replace("(?:", "(")
     else:
         pattern = None  # an unanchored search such as "\\S" means something else in a Table Schema
-    return SchemaFacts(node.get("description"), _TYPE_BY_JSON_TYPE.get(node.get("type", ""), "string"),
-                       required, tuple(enum) if enum else None, pattern)
+    return SchemaFacts(
+        node.get("description"),
+        _TYPE_BY_JSON_TYPE.get(node.get("type", ""), "string"),
+        required,
+        tuple(enum) if enum else None,
+        pattern,
+    )
 
 
 def field_descriptor(table: Table, column: Column, schemas: SchemaSet) -> dict[str, Any]:
@@ -167,11 +172,13 @@ def resource_descriptor(table: Table, schemas: SchemaSet) -> dict[str, Any]:
     fields = [field_descriptor(table, column, schemas) for column in table.columns]
     schema: dict[str, Any] = {"fields": fields, "primaryKey": list(table.primary_key)}
     foreign_keys = [
-        {"fields": [column.name],
-         # An empty resource name means this same table (Table Schema's self-reference).
-         "reference": {"resource": "" if column.references == table.name else column.references,
-                       "fields": ["id"]}}
-        for column in table.columns if column.references
+        {
+            "fields": [column.name],
+            # An empty resource name means this same table (Table Schema's self-reference).
+            "reference": {"resource": "" if column.references == table.name else column.references, "fields": ["id"]},
+        }
+        for column in table.columns
+        if column.references
     ]
     if foreign_keys:
         schema["foreignKeys"] = foreign_keys
@@ -183,8 +190,7 @@ def resource_descriptor(table: Table, schemas: SchemaSet) -> dict[str, Any]:
         "format": "csv",
         "mediatype": "text/csv",
         "encoding": "utf-8",
-        "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "doubleQuote": True,
-                    "header": True},
+        "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "doubleQuote": True, "header": True},
         "schema": schema,
     }
 
@@ -195,11 +201,13 @@ def package_descriptor(schemas: SchemaSet) -> dict[str, Any]:
         "profile": "tabular-data-package",
         "name": "event-annotations",
         "title": "Event annotations",
-        "description": ("Actors, locations, events and advisories annotated in news articles, each "
-                        "backed by verbatim quotes. Text cells that would start with = + - @, a tab "
-                        "or a carriage return carry a leading apostrophe (CSV injection escape): "
-                        "drop the first character of a text cell matching ^'+[=+\\-@\\t\\r] to get "
-                        "the text as annotated."),
+        "description": (
+            "Actors, locations, events and advisories annotated in news articles, each "
+            "backed by verbatim quotes. Text cells that would start with = + - @, a tab "
+            "or a carriage return carry a leading apostrophe (CSV injection escape): "
+            "drop the first character of a text cell matching ^'+[=+\\-@\\t\\r] to get "
+            "the text as annotated."
+        ),
         "resources": [resource_descriptor(table, schemas) for table in TABLES],
     }
 

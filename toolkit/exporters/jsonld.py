@@ -79,10 +79,13 @@ def offline_document_loader(url: str, options: dict[str, Any] | None = None) -> 
     if url != CONTEXT_IRI:
         from pyld.jsonld import JsonLdError
 
-        raise JsonLdError(f"refusing to load {url}: only {CONTEXT_IRI} is served, from the package",
-                          "jsonld.LoadDocumentError", {"url": url}, code="loading document failed")
-    return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
-            "document": load_context()}
+        raise JsonLdError(
+            f"refusing to load {url}: only {CONTEXT_IRI} is served, from the package",
+            "jsonld.LoadDocumentError",
+            {"url": url},
+            code="loading document failed",
+        )
+    return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url, "document": load_context()}
 
 
 def record_iri(record_id: str) -> str:
@@ -167,8 +170,12 @@ class _RecordWriter:
             case Wrapped(term, cls, fragment, value_term):
                 _add(node, term, {"@id": f"{base}#{fragment}", "@type": cls, value_term: value})
             case TextFile(term, checksum_field):
-                media: Node = {"@id": f"{base}#text", "@type": "MediaObject", "name": value,
-                               "encodingFormat": TEXT_MEDIA_TYPE}
+                media: Node = {
+                    "@id": f"{base}#text",
+                    "@type": "MediaObject",
+                    "name": value,
+                    "encodingFormat": TEXT_MEDIA_TYPE,
+                }
                 if checksum_field in self.record.data:
                     media["sha256"] = self.record.data[checksum_field]
                 _add(node, term, media)
@@ -216,8 +223,12 @@ class _RecordWriter:
             "@id": iri,
             "@type": "Annotation",
             "motivatedBy": EVIDENCE_MOTIVATION,
-            "hasTarget": {"@id": f"{iri}-target", "@type": "SpecificResource",
-                          "hasSource": record_iri(item["source"]), "hasSelector": self._selectors(iri, item)},
+            "hasTarget": {
+                "@id": f"{iri}-target",
+                "@type": "SpecificResource",
+                "hasSource": record_iri(item["source"]),
+                "hasSelector": self._selectors(iri, item),
+            },
         }
         if "note" in item:
             annotation["comment"] = item["note"]
@@ -236,9 +247,9 @@ class _RecordWriter:
         # The passage as it stands in the article, so that both selectors select the same characters.
         by_quote: Node = {"@id": f"{iri}-quote", "@type": "TextQuoteSelector", "exact": text[start:end]}
         if start > 0:
-            by_quote["prefix"] = text[max(0, start - QUOTE_CONTEXT):start]
+            by_quote["prefix"] = text[max(0, start - QUOTE_CONTEXT) : start]
         if end < len(text):
-            by_quote["suffix"] = text[end:end + QUOTE_CONTEXT]
+            by_quote["suffix"] = text[end : end + QUOTE_CONTEXT]
         by_position: Node = {"@id": f"{iri}-position", "@type": "TextPositionSelector", "start": start, "end": end}
         return [by_quote, by_position]
 
@@ -269,8 +280,13 @@ def _concept(slug: str, entry: dict[str, Any]) -> Node:
         description = entry["properties"]["scale"].get("description")
         bounds = entry["properties"]["value"]
         extras = {"minLevel": bounds["minimum"], "maxLevel": bounds["maximum"]}
-    node: Node = {"@id": concept_iri(slug, value), "@type": "Concept", "inScheme": VOCAB + slug,
-                  "notation": value, **extras}
+    node: Node = {
+        "@id": concept_iri(slug, value),
+        "@type": "Concept",
+        "inScheme": VOCAB + slug,
+        "notation": value,
+        **extras,
+    }
     if description:
         node["definition"] = description
     return node
@@ -295,12 +311,15 @@ def graph_nodes(corpus: CorpusIndex) -> Iterator[Node]:
     benchmarks/README.md).
     """
     records = sorted((r for r in corpus.records if r.id is not None), key=lambda r: record_iri(str(r.id)))
-    others = [{
-        "@id": DATASET_IRI,
-        "@type": list(DATASET_CLASSES),
-        "hadMember": [record_iri(str(record.id)) for record in records],
-        "wasDerivedFrom": [record_iri(str(r.id)) for r in records if r.kind.name == "source"],
-    }, *_concept_schemes(corpus.schemas.definitions)]
+    others = [
+        {
+            "@id": DATASET_IRI,
+            "@type": list(DATASET_CLASSES),
+            "hadMember": [record_iri(str(record.id)) for record in records],
+            "wasDerivedFrom": [record_iri(str(r.id)) for r in records if r.kind.name == "source"],
+        },
+        *_concept_schemes(corpus.schemas.definitions),
+    ]
     record_nodes = (_RecordWriter(corpus, record).node() for record in records)
     return heapq.merge(record_nodes, sorted(others, key=_node_id), key=_node_id)
 

@@ -208,17 +208,37 @@ class Evidence:
 
 
 # A tuple writes the value by each of its specs in turn.
-FieldSpec: TypeAlias = (Literal | Decimal | Reference | Concept | Classes | Date | DateBound | ExternalIds | Inline
-                        | Nested | Wrapped | TextFile | Covered | Evidence | tuple["FieldSpec", ...])
+FieldSpec: TypeAlias = (
+    Literal
+    | Decimal
+    | Reference
+    | Concept
+    | Classes
+    | Date
+    | DateBound
+    | ExternalIds
+    | Inline
+    | Nested
+    | Wrapped
+    | TextFile
+    | Covered
+    | Evidence
+    | tuple["FieldSpec", ...]
+)
 
 NOTE = Literal("comment")
 EVIDENCE = Evidence()
-LINKS = Nested("link", "Link", "link", {
-    "relation": Concept("linkRelation", "link-relation"),
-    "target": Reference("linkTarget"),
-    "certainty": Concept("certainty", "certainty"),
-    "note": NOTE,
-})
+LINKS = Nested(
+    "link",
+    "Link",
+    "link",
+    {
+        "relation": Concept("linkRelation", "link-relation"),
+        "target": Reference("linkTarget"),
+        "certainty": Concept("certainty", "certainty"),
+        "note": NOTE,
+    },
+)
 RECORD_DATE = Date(exact="startDate", range_start="startDate", range_end="endDate")
 
 # Every field of every kind of record, and how it is written.
@@ -228,8 +248,7 @@ RECORD_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "title": Literal("headline"),
         "publisher": Reference("publisher"),
         # A range means "published between": schema:datePublished cannot say that.
-        "published": Date(exact="datePublished", range_start="publishedNotBefore",
-                          range_end="publishedNotAfter"),
+        "published": Date(exact="datePublished", range_start="publishedNotBefore", range_end="publishedNotAfter"),
         "language": Literal("inLanguage"),
         "text": TextFile(),
         "sha256": Covered("text"),
@@ -243,20 +262,30 @@ RECORD_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "aliases": Literal("alternateName"),
         "countries": Literal("countryCode"),
         # schema.org's Role pattern: person memberOf role, role memberOf organization.
-        "positions": Nested("memberOf", "OrganizationRole", "position", {
-            "title": Literal("roleName"),
-            "in": Reference("memberOf"),
-            "status": Concept("positionStatus", "position-status"),
-            "start": DateBound("startDate"),
-            "end": DateBound("endDate", last=True),
-            "note": NOTE,
-        }),
-        "affiliations": Nested("affiliation", "Affiliation", "affiliation", {
-            "relation": Concept("affiliationRelation", "affiliation-relation"),
-            "actor": Reference("affiliatedWith"),
-            "certainty": Concept("certainty", "certainty"),
-            "note": NOTE,
-        }),
+        "positions": Nested(
+            "memberOf",
+            "OrganizationRole",
+            "position",
+            {
+                "title": Literal("roleName"),
+                "in": Reference("memberOf"),
+                "status": Concept("positionStatus", "position-status"),
+                "start": DateBound("startDate"),
+                "end": DateBound("endDate", last=True),
+                "note": NOTE,
+            },
+        ),
+        "affiliations": Nested(
+            "affiliation",
+            "Affiliation",
+            "affiliation",
+            {
+                "relation": Concept("affiliationRelation", "affiliation-relation"),
+                "actor": Reference("affiliatedWith"),
+                "certainty": Concept("certainty", "certainty"),
+                "note": NOTE,
+            },
+        ),
         "external_ids": ExternalIds(),
         "note": NOTE,
         "evidence": EVIDENCE,
@@ -268,10 +297,15 @@ RECORD_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "aliases": Literal("alternateName"),
         "country": Literal("countryCode"),
         "within": Reference("containedInPlace"),
-        "coordinates": Nested("geo", "GeoCoordinates", "geo", {
-            "latitude": Decimal("latitude"),
-            "longitude": Decimal("longitude"),
-        }),
+        "coordinates": Nested(
+            "geo",
+            "GeoCoordinates",
+            "geo",
+            {
+                "latitude": Decimal("latitude"),
+                "longitude": Decimal("longitude"),
+            },
+        ),
         "external_ids": ExternalIds(),
         "note": NOTE,
         "evidence": EVIDENCE,
@@ -283,11 +317,16 @@ RECORD_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "summary": Literal("description"),
         "date": RECORD_DATE,
         "location": Reference("location"),
-        "participants": Nested("participation", "Participation", "participant", {
-            "actor": Reference("participant"),
-            "role": Concept("role", "participant-role"),
-            "note": NOTE,
-        }),
+        "participants": Nested(
+            "participation",
+            "Participation",
+            "participant",
+            {
+                "actor": Reference("participant"),
+                "role": Concept("role", "participant-role"),
+                "note": NOTE,
+            },
+        ),
         "links": LINKS,
         "note": NOTE,
         "evidence": EVIDENCE,
@@ -297,10 +336,12 @@ RECORD_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "issuer": Reference("publisher"),
         "areas": Reference("spatialCoverage"),
         "audience": Wrapped("audience", "Audience", "audience", "audienceType"),
-        "level": Inline({
-            "scale": Concept("levelScale", "advisory-scale"),
-            "value": Literal("level"),
-        }),
+        "level": Inline(
+            {
+                "scale": Concept("levelScale", "advisory-scale"),
+                "value": Literal("level"),
+            }
+        ),
         "guidance": Literal("guidance"),
         "date": RECORD_DATE,
         "supersedes": Reference("replaces"),
@@ -309,4 +350,3 @@ RECORD_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "evidence": EVIDENCE,
     },
 }
-

@@ -55,8 +55,7 @@ def write_bundle(corpus: CorpusIndex, stream: BinaryIO) -> None:
     when they do.
     """
     start = stream.tell()
-    digest = json_writer.write_streamed(stream, {"type": "bundle", "id": _UNNAMED}, "objects",
-                                      _Builder(corpus).build())
+    digest = json_writer.write_streamed(stream, {"type": "bundle", "id": _UNNAMED}, "objects", _Builder(corpus).build())
     end = stream.tell()
     named = stix_id("bundle", f"bundle/{digest}")
     stream.seek(start + _ID_OFFSET)
@@ -139,8 +138,11 @@ class _Builder:
         self.makers: dict[str, Callable[[], dict[str, Any]]] = {}  # object id -> what makes the object
         self.origin: dict[str, Record] = {}  # object id -> the record it was made from
         self.hostile = {
-            p["actor"] for r in self.records if r.kind.name == "event" and m.is_hostile(r.data["type"])
-            for p in r.data["participants"] if p["role"] in m.HOSTILE_ROLES
+            p["actor"]
+            for r in self.records
+            if r.kind.name == "event" and m.is_hostile(r.data["type"])
+            for p in r.data["participants"]
+            if p["role"] in m.HOSTILE_ROLES
         }
         self.ids = {r.id: self._id_of(r) for r in self.records if r.kind.name != "source"}
         # country code -> the id of that country's location record (Record.id: None only when invalid)
@@ -193,8 +195,13 @@ class _Builder:
         for item in record.data["evidence"]:
             source = self.sources[item["source"]]
             note = f"Note: {item['note']}" if item.get("note") else None
-            refs.append({"source_name": source.data["title"], "external_id": source.id,
-                         "description": _text(item["quote"], note) or ""})
+            refs.append(
+                {
+                    "source_name": source.data["title"],
+                    "external_id": source.id,
+                    "description": _text(item["quote"], note) or "",
+                }
+            )
         return refs
 
     def _sdo(self, stix_type: str, record: Record, *, derived: bool = False, **props: Any) -> dict[str, Any]:
@@ -204,11 +211,24 @@ class _Builder:
         so does not carry the record's external ids.
         """
         created, modified, evidence = self._dated(record)
-        external = [] if derived else [{"source_name": name, "external_id": value}
-                                       for name, value in sorted((record.data.get("external_ids") or {}).items())]
-        return {"type": stix_type, "spec_version": "2.1", "id": props.pop("id", None) or self.ids[record.id],
-                "created": created, "modified": modified, "created_by_ref": self.author, **props,
-                "external_references": external + evidence if external else evidence}
+        external = (
+            []
+            if derived
+            else [
+                {"source_name": name, "external_id": value}
+                for name, value in sorted((record.data.get("external_ids") or {}).items())
+            ]
+        )
+        return {
+            "type": stix_type,
+            "spec_version": "2.1",
+            "id": props.pop("id", None) or self.ids[record.id],
+            "created": created,
+            "modified": modified,
+            "created_by_ref": self.author,
+            **props,
+            "external_references": external + evidence if external else evidence,
+        }
 
     def _dated(self, record: Record) -> tuple[str, str, list[dict[str, str]]]:
         """When a record's objects were created and modified (by the sources it cites), and its evidence."""
@@ -218,20 +238,47 @@ class _Builder:
             self.dated[key] = (timestamp(min(days)), timestamp(max(days)), self._evidence(record))
         return self.dated[key]
 
-    def _relate(self, origin: Record, key: str, source_ref: str, edge: m.Edge, target_ref: str,
-                words: str | None = None, note: str | None = None, certainty: str | None = None) -> None:
+    def _relate(
+        self,
+        origin: Record,
+        key: str,
+        source_ref: str,
+        edge: m.Edge,
+        target_ref: str,
+        words: str | None = None,
+        note: str | None = None,
+        certainty: str | None = None,
+    ) -> None:
         rel_id = stix_id("relationship", f"{origin.id}/{key}")
-        self._add(origin, rel_id, partial(self._relationship, origin, rel_id, source_ref, edge, target_ref,
-                                          words, note, certainty))
+        self._add(
+            origin,
+            rel_id,
+            partial(self._relationship, origin, rel_id, source_ref, edge, target_ref, words, note, certainty),
+        )
 
-    def _relationship(self, origin: Record, rel_id: str, source_ref: str, edge: m.Edge, target_ref: str,
-                      words: str | None, note: str | None, certainty: str | None) -> dict[str, Any]:
+    def _relationship(
+        self,
+        origin: Record,
+        rel_id: str,
+        source_ref: str,
+        edge: m.Edge,
+        target_ref: str,
+        words: str | None,
+        note: str | None,
+        certainty: str | None,
+    ) -> dict[str, Any]:
         kind = m.relationship_type(source_ref.split("--")[0], edge, target_ref.split("--")[0])
         return self._sdo(
-            "relationship", origin, derived=True, id=rel_id,
-            relationship_type=kind, source_ref=source_ref, target_ref=target_ref,
+            "relationship",
+            origin,
+            derived=True,
+            id=rel_id,
+            relationship_type=kind,
+            source_ref=source_ref,
+            target_ref=target_ref,
             description=_text(words or edge.words, note),
-            confidence=m.CERTAINTY_CONFIDENCE.get(certainty or ""))
+            confidence=m.CERTAINTY_CONFIDENCE.get(certainty or ""),
+        )
 
     def _name(self, record_id: str) -> str:
         name: str = self.corpus.by_id[record_id].data["name"]
@@ -245,15 +292,29 @@ class _Builder:
         self._add(record, own_id, partial(self._actor_object, record))
         for code in data.get("countries") or []:
             if code in self.countries:
-                self._relate(record, f"country/{code}", own_id, m.EDGES[mapping.country_edge],
-                             self.ids[self.countries[code]])
+                self._relate(
+                    record, f"country/{code}", own_id, m.EDGES[mapping.country_edge], self.ids[self.countries[code]]
+                )
         for position in data.get("positions") or []:
-            self._relate(record, f"position/{position['in']}/{position['title']}", own_id, m.EDGES["position"],
-                         self.ids[position["in"]], f"{position['title']} ({position['status']})", position.get("note"))
+            self._relate(
+                record,
+                f"position/{position['in']}/{position['title']}",
+                own_id,
+                m.EDGES["position"],
+                self.ids[position["in"]],
+                f"{position['title']} ({position['status']})",
+                position.get("note"),
+            )
         for tie in data.get("affiliations") or []:
-            self._relate(record, f"affiliation/{tie['relation']}/{tie['actor']}", own_id,
-                         m.AFFILIATION_EDGES[tie["relation"]], self.ids[tie["actor"]],
-                         note=tie.get("note"), certainty=tie.get("certainty"))
+            self._relate(
+                record,
+                f"affiliation/{tie['relation']}/{tie['actor']}",
+                own_id,
+                m.AFFILIATION_EDGES[tie["relation"]],
+                self.ids[tie["actor"]],
+                note=tie.get("note"),
+                certainty=tie.get("certainty"),
+            )
 
     def _actor_object(self, record: Record) -> dict[str, Any]:
         data, mapping = record.data, m.ACTOR_TYPES[record.data["type"]]
@@ -261,8 +322,12 @@ class _Builder:
         aliases = data.get("aliases") or []
         props: dict[str, Any]  # STIX properties of mixed types, spread into _sdo's
         if stix_type == "identity":
-            props = {"identity_class": mapping.identity_class, "sectors": list(mapping.sectors),
-                     "roles": [p["title"] for p in data.get("positions") or []], "description": _described(data)}
+            props = {
+                "identity_class": mapping.identity_class,
+                "sectors": list(mapping.sectors),
+                "roles": [p["title"] for p in data.get("positions") or []],
+                "description": _described(data),
+            }
         else:
             props = {"aliases": aliases, "description": data.get("note")}
             if stix_type == "threat-actor":
@@ -293,32 +358,56 @@ class _Builder:
         if data.get("location"):
             self._relate(record, "location", own_id, m.EDGES["located-at"], self.ids[data["location"]])
         for p in data["participants"]:
-            self._relate(record, f"participant/{p['role']}/{p['actor']}", own_id, m.PARTICIPANT_EDGES[p["role"]],
-                         self.ids[p["actor"]], note=p.get("note"))
+            self._relate(
+                record,
+                f"participant/{p['role']}/{p['actor']}",
+                own_id,
+                m.PARTICIPANT_EDGES[p["role"]],
+                self.ids[p["actor"]],
+                note=p.get("note"),
+            )
         self._links(record, own_id)
         if m.is_hostile(data["type"]):
             hostile = [p for p in data["participants"] if p["role"] in m.HOSTILE_ROLES]
             aimed_at = [p for p in data["participants"] if p["role"] in m.TARGET_ROLES]
             for actor in hostile:
                 for aim in aimed_at:
-                    self._relate(record, f"targets/{actor['actor']}/{aim['actor']}", self.ids[actor["actor"]],
-                                 m.EDGES["targets"], self.ids[aim["actor"]],
-                                 note=f"As {aim['role']} of: {data['summary']}")
+                    self._relate(
+                        record,
+                        f"targets/{actor['actor']}/{aim['actor']}",
+                        self.ids[actor["actor"]],
+                        m.EDGES["targets"],
+                        self.ids[aim["actor"]],
+                        note=f"As {aim['role']} of: {data['summary']}",
+                    )
 
     def _event_object(self, record: Record) -> dict[str, Any]:
         data = record.data
         return self._sdo(
-            "event", record, name=data["summary"], status=m.EVENT_STATUS[data["status"]],
-            event_types=[data["type"]], labels=[data["status"]],
-            description=_text(data.get("note"), "Date as the source gives it: " + _date_words(data["date"]),
-                              data["date"].get("note")),
+            "event",
+            record,
+            name=data["summary"],
+            status=m.EVENT_STATUS[data["status"]],
+            event_types=[data["type"]],
+            labels=[data["status"]],
+            description=_text(
+                data.get("note"), "Date as the source gives it: " + _date_words(data["date"]), data["date"].get("note")
+            ),
             extensions={m.EVENT_EXTENSION_ID: {"extension_type": "new-sdo"}},
-            **self._span(data["date"], "start_time", "end_time"))
+            **self._span(data["date"], "start_time", "end_time"),
+        )
 
     def _links(self, record: Record, own_id: str) -> None:
         for link in record.data.get("links") or []:
-            self._relate(record, f"link/{link['relation']}/{link['target']}", own_id, m.LINK_EDGES[link["relation"]],
-                         self.ids[link["target"]], note=link.get("note"), certainty=link.get("certainty"))
+            self._relate(
+                record,
+                f"link/{link['relation']}/{link['target']}",
+                own_id,
+                m.LINK_EDGES[link["relation"]],
+                self.ids[link["target"]],
+                note=link.get("note"),
+                certainty=link.get("certainty"),
+            )
 
     def _span(self, date: dict[str, Any], start: str, end: str) -> dict[str, Any]:  # spread into _sdo's **props
         """A date as a timestamp with its fidelity, and an end only if it is later."""
@@ -343,40 +432,59 @@ class _Builder:
     def _advisory_object(self, record: Record) -> dict[str, Any]:
         data = record.data
         return self._sdo(
-            m.ADVISORY_TYPE, record, name=self._advisory_name(record), description=data.get("note"),
-            issuer_ref=self.ids[data["issuer"]], area_refs=[self.ids[a] for a in data["areas"]],
-            audience=data["audience"], guidance=data["guidance"], level=data.get("level"),
+            m.ADVISORY_TYPE,
+            record,
+            name=self._advisory_name(record),
+            description=data.get("note"),
+            issuer_ref=self.ids[data["issuer"]],
+            area_refs=[self.ids[a] for a in data["areas"]],
+            audience=data["audience"],
+            guidance=data["guidance"],
+            level=data.get("level"),
             supersedes_refs=[self.ids[s] for s in data.get("supersedes") or []],
             extensions={m.ADVISORY_EXTENSION_ID: {"extension_type": "new-sdo"}},
-            **self._span(data["date"], "issued", "issued_end"))
+            **self._span(data["date"], "issued", "issued_end"),
+        )
 
     def _advisory_note(self, record: Record, note_id: str) -> dict[str, Any]:
         data, own_id = record.data, self.ids[record.id]
         return self._sdo(
-            "note", record, derived=True, id=note_id, abstract=self._advisory_name(record),
+            "note",
+            record,
+            derived=True,
+            id=note_id,
+            abstract=self._advisory_name(record),
             content=self._advisory_text(record),
-            object_refs=list(dict.fromkeys([own_id, self.ids[data["issuer"]], *(self.ids[a] for a in data["areas"])])))
+            object_refs=list(dict.fromkeys([own_id, self.ids[data["issuer"]], *(self.ids[a] for a in data["areas"])])),
+        )
 
     def _advisory_text(self, record: Record) -> str:
         """The advisory in words, for consumers that drop the advisory SDO."""
         data = record.data
         level = data.get("level")
         superseded = [self._advisory_name(self.corpus.by_id[s]) for s in data.get("supersedes") or []]
-        return _text(
-            f"{self._name(data['issuer'])} issued an advisory for {data['audience']} covering "
-            f"{', '.join(self._name(a) for a in data['areas'])}.",
-            f"Guidance: {data['guidance']}",
-            f"Level {level['value']} on the scale {level['scale']}: {self._scale_description(level['scale'])}"
-            if level else None,
-            f"Issued: {_date_words(data['date'])}.",
-            "Supersedes: " + "; ".join(superseded) + "." if superseded else None,
-            f"Note: {data['note']}" if data.get("note") else None,
-        ) or ""
+        return (
+            _text(
+                f"{self._name(data['issuer'])} issued an advisory for {data['audience']} covering "
+                f"{', '.join(self._name(a) for a in data['areas'])}.",
+                f"Guidance: {data['guidance']}",
+                f"Level {level['value']} on the scale {level['scale']}: {self._scale_description(level['scale'])}"
+                if level
+                else None,
+                f"Issued: {_date_words(data['date'])}.",
+                "Supersedes: " + "; ".join(superseded) + "." if superseded else None,
+                f"Note: {data['note']}" if data.get("note") else None,
+            )
+            or ""
+        )
 
     def _scale_description(self, scale: str) -> str:
         levels = self.corpus.schemas.vocabulary("advisory_level")
-        description: str = next(entry["properties"]["scale"].get("description", "") for entry in levels
-                                if entry["properties"]["scale"]["const"] == scale)
+        description: str = next(
+            entry["properties"]["scale"].get("description", "")
+            for entry in levels
+            if entry["properties"]["scale"]["const"] == scale
+        )
         return description
 
     def _report(self, source: Record, citing: list[str]) -> None:
@@ -390,14 +498,27 @@ class _Builder:
 
     def _report_object(self, source: Record, report_id: str, refs: list[str]) -> dict[str, Any]:
         data, day = source.data, timestamp(published_day(source))
-        file_ref = {"source_name": data["title"], "external_id": source.id, "hashes": {"SHA-256": data["sha256"]},
-                    "description": f"Text file {data['text']}"}
+        file_ref = {
+            "source_name": data["title"],
+            "external_id": source.id,
+            "hashes": {"SHA-256": data["sha256"]},
+            "description": f"Text file {data['text']}",
+        }
         return {
-            "type": "report", "spec_version": "2.1", "id": report_id,
-            "created": day, "modified": day, "created_by_ref": self.author, "name": data["title"],
-            "description": _text(data.get("note"), "Publication date: " + _date_words(data["published"]),
-                                 data["published"].get("note")),
-            "report_types": ["threat-report"], "published": day, "object_refs": refs, "lang": data["language"],
+            "type": "report",
+            "spec_version": "2.1",
+            "id": report_id,
+            "created": day,
+            "modified": day,
+            "created_by_ref": self.author,
+            "name": data["title"],
+            "description": _text(
+                data.get("note"), "Publication date: " + _date_words(data["published"]), data["published"].get("note")
+            ),
+            "report_types": ["threat-report"],
+            "published": day,
+            "object_refs": refs,
+            "lang": data["language"],
             "external_references": [file_ref, *self._evidence(source)],
         }
 
@@ -405,20 +526,32 @@ class _Builder:
         days = sorted(self.published.values())
         # A corpus without sources has no date of its own: use the extension's fixed one.
         first, last = (timestamp(days[0]), timestamp(days[-1])) if days else (m.ADVISORY_EXTENSION_CREATED,) * 2
-        return {"type": "identity", "spec_version": "2.1", "id": self.author, "created": first, "modified": last,
-                "name": m.CORPUS_IDENTITY_NAME, "identity_class": m.CORPUS_IDENTITY_CLASS,
-                "description": "The curated annotation corpus this bundle was exported from: "
-                               "the author of every object in it."}
+        return {
+            "type": "identity",
+            "spec_version": "2.1",
+            "id": self.author,
+            "created": first,
+            "modified": last,
+            "name": m.CORPUS_IDENTITY_NAME,
+            "identity_class": m.CORPUS_IDENTITY_CLASS,
+            "description": "The curated annotation corpus this bundle was exported from: "
+            "the author of every object in it.",
+        }
 
     def _advisory_extension(self) -> dict[str, Any]:
         return {
-            "type": "extension-definition", "spec_version": "2.1", "id": m.ADVISORY_EXTENSION_ID,
-            "created": m.ADVISORY_EXTENSION_CREATED, "modified": m.ADVISORY_EXTENSION_CREATED,
-            "created_by_ref": self.author, "name": m.ADVISORY_EXTENSION_NAME,
+            "type": "extension-definition",
+            "spec_version": "2.1",
+            "id": m.ADVISORY_EXTENSION_ID,
+            "created": m.ADVISORY_EXTENSION_CREATED,
+            "modified": m.ADVISORY_EXTENSION_CREATED,
+            "created_by_ref": self.author,
+            "name": m.ADVISORY_EXTENSION_NAME,
             "description": f"Adds the {m.ADVISORY_TYPE} SDO: a government warning or recommendation (such as "
-                           "a travel warning) with its issuer, areas, audience, guidance, level on the "
-                           "issuer's scale and issue date. Each advisory also comes with a note carrying "
-                           "the same content in words.",
-            "schema": m.ADVISORY_SCHEMA_IRI, "version": m.ADVISORY_EXTENSION_VERSION,
+            "a travel warning) with its issuer, areas, audience, guidance, level on the "
+            "issuer's scale and issue date. Each advisory also comes with a note carrying "
+            "the same content in words.",
+            "schema": m.ADVISORY_SCHEMA_IRI,
+            "version": m.ADVISORY_EXTENSION_VERSION,
             "extension_types": ["new-sdo"],
         }

@@ -144,17 +144,19 @@ COMMON_RELATIONSHIPS: frozenset[str] = frozenset({"derived-from", "duplicate-of"
 # the object types this exporter writes. The Incident Extension Suite defines more
 # for its Event SDO (located-at, led-to), but the OASIS validator knows only the
 # specification's table and warns (check 202) on anything else, so they are not used.
-SPEC_RELATIONSHIPS: frozenset[tuple[str, str, str]] = frozenset({
-    ("identity", "located-at", "location"),
-    ("threat-actor", "attributed-to", "identity"),
-    ("threat-actor", "located-at", "location"),
-    ("threat-actor", "targets", "identity"),
-    ("threat-actor", "targets", "location"),
-    ("intrusion-set", "attributed-to", "threat-actor"),
-    ("intrusion-set", "originates-from", "location"),
-    ("intrusion-set", "targets", "identity"),
-    ("intrusion-set", "targets", "location"),
-})
+SPEC_RELATIONSHIPS: frozenset[tuple[str, str, str]] = frozenset(
+    {
+        ("identity", "located-at", "location"),
+        ("threat-actor", "attributed-to", "identity"),
+        ("threat-actor", "located-at", "location"),
+        ("threat-actor", "targets", "identity"),
+        ("threat-actor", "targets", "location"),
+        ("intrusion-set", "attributed-to", "threat-actor"),
+        ("intrusion-set", "originates-from", "location"),
+        ("intrusion-set", "targets", "identity"),
+        ("intrusion-set", "targets", "location"),
+    }
+)
 
 # The location property that holds a place's own name, by location type.
 LOCATION_NAME_FIELD: dict[str, str | None] = {"country": None, "region": "administrative_area", "city": "city"}

@@ -23,8 +23,10 @@ def summary_line(report: Report) -> str:
     def count(n: int, word: str) -> str:
         return f"{n} {word}{'' if n == 1 else 's'}"
 
-    return (f"{count(report.files, 'file')}, {count(report.records, 'record')}: "
-            f"{count(report.errors, 'error')}, {count(report.warnings, 'warning')}")
+    return (
+        f"{count(report.files, 'file')}, {count(report.records, 'record')}: "
+        f"{count(report.errors, 'error')}, {count(report.warnings, 'warning')}"
+    )
 
 
 def place(file: str, line: int | None, column: int | None) -> str:

@@ -27,11 +27,23 @@ class JsonReporter:
     def render(self, report: Report) -> str:
         document = {
             "version": SHAPE_VERSION,
-            "summary": {"files": report.files, "records": report.records,
-                        "errors": report.errors, "warnings": report.warnings},
+            "summary": {
+                "files": report.files,
+                "records": report.records,
+                "errors": report.errors,
+                "warnings": report.warnings,
+            },
             "findings": [
-                {"rule": f.rule, "severity": f.severity.value, "file": f.file, "line": f.line,
-                 "column": f.column, "path": f.path, "message": f.message, "hint": f.hint}
+                {
+                    "rule": f.rule,
+                    "severity": f.severity.value,
+                    "file": f.file,
+                    "line": f.line,
+                    "column": f.column,
+                    "path": f.path,
+                    "message": f.message,
+                    "hint": f.hint,
+                }
                 for f in report.findings
             ],
         }

@@ -32,9 +32,12 @@ class SarifReporter:
         rule_ids = sorted(RULES)
         index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
         rules = [
-            {"id": rule_id, "name": rule_id,
-             "shortDescription": {"text": RULES[rule_id].summary},
-             "defaultConfiguration": {"level": _LEVEL[RULES[rule_id].severity]}}
+            {
+                "id": rule_id,
+                "name": rule_id,
+                "shortDescription": {"text": RULES[rule_id].summary},
+                "defaultConfiguration": {"level": _LEVEL[RULES[rule_id].severity]},
+            }
             for rule_id in rule_ids
         ]
         results = []
@@ -45,8 +48,12 @@ class SarifReporter:
                 if finding.column is not None:
                     location["region"]["startColumn"] = finding.column
             text = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
-            result: dict[str, Any] = {"ruleId": finding.rule, "level": _LEVEL[finding.severity],
-                                      "message": {"text": text}, "locations": [{"physicalLocation": location}]}
+            result: dict[str, Any] = {
+                "ruleId": finding.rule,
+                "level": _LEVEL[finding.severity],
+                "message": {"text": text},
+                "locations": [{"physicalLocation": location}],
+            }
             if finding.rule in index:
                 result["ruleIndex"] = index[finding.rule]
             if finding.path:
@@ -55,10 +62,12 @@ class SarifReporter:
         log = {
             "$schema": SARIF_SCHEMA,
             "version": "2.1.0",
-            "runs": [{
-                "tool": {"driver": {"name": "toolkit", "version": __version__, "rules": rules}},
-                "columnKind": "unicodeCodePoints",
-                "results": results,
-            }],
+            "runs": [
+                {
+                    "tool": {"driver": {"name": "toolkit", "version": __version__, "rules": rules}},
+                    "columnKind": "unicodeCodePoints",
+                    "results": results,
+                }
+            ],
         }
         return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -13,7 +13,8 @@ _DIM, _BOLD, _RESET = "\033[2m", "\033[1m", "\033[0m"
 # overrides are shown as escapes, never sent to the terminal as they are. Tabs and
 # line breaks stay: the GitHub reporter fences this text against workflow commands.
 _INVISIBLE = {code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7F, 0xA0)] if chr(code) not in "\t\n"} | {
-    code: f"\\u{code:04x}" for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
+    code: f"\\u{code:04x}" for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+}
 
 
 def _visible(text: str) -> str:
