@@ -222,3 +222,17 @@ def test_a_generated_schema_the_user_edited_is_not_overwritten(tmp_path: Path, r
 
     assert "actor.schema.json" in result.output
     assert '"x"' in path.read_text(encoding="utf-8")
+
+
+def test_an_export_of_the_first_release_is_refused_with_the_way_out(corpus: Path, tmp_path: Path) -> None:
+    # 0.1.0 marked its folders but kept no journal of their files: the folder may have
+    # been edited, so it is not replaced, and the message says how to move on.
+    out = tmp_path / "exports"
+    toolkit.export(["csv"], out_dir=out, corpus=corpus)
+    (out / ".toolkit-export.journal").unlink()
+
+    with pytest.raises(toolkit.ToolkitError, match="an export of toolkit 0.1.0 kept no record") as refused:
+        toolkit.export(["csv"], out_dir=out, corpus=corpus)
+
+    assert "remove the folder once" in str(refused.value)
+    assert (out / "csv" / ".toolkit-export").is_file()

@@ -162,10 +162,19 @@ def _check_format_folders(out: OutputFolder, names: Sequence[str], journal: _Jou
         with out.subfolder(name) as folder:
             foreign = _not_written_by_the_toolkit(folder, journal.written.get(name))
             if foreign is not None:
+                # An export of toolkit 0.1.0 is marked but was never journalled: say so,
+                # since its files may well be untouched (and then removing it loses nothing).
+                older = name not in journal.written and _marked(folder)
                 raise ToolkitError(
                     f"{final}: holds files that 'toolkit export' did not write, or changed since "
                     f"(such as {shown(foreign)}); move them away or choose another --out, the "
                     "export would replace the folder"
+                    + (
+                        " (an export of toolkit 0.1.0 kept no record of its files: if you did not edit it, "
+                        "remove the folder once)"
+                        if older
+                        else ""
+                    )
                 )
 
 
