@@ -231,7 +231,7 @@ def test_an_export_of_the_first_release_is_refused_with_the_way_out(corpus: Path
     toolkit.export(["csv"], out_dir=out, corpus=corpus)
     (out / ".toolkit-export.journal").unlink()
 
-    with pytest.raises(toolkit.ToolkitError, match="an export of toolkit 0.1.0 kept no record") as refused:
+    with pytest.raises(toolkit.ToolkitError, match=r"an export of toolkit 0\.1\.0 kept no record") as refused:
         toolkit.export(["csv"], out_dir=out, corpus=corpus)
 
     assert "remove the folder once" in str(refused.value)
