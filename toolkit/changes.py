@@ -19,7 +19,14 @@ from pathlib import Path
 from toolkit.errors import ToolkitError
 from toolkit.input_files import is_within_as_named
 from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME, YAML_SUFFIXES
-from toolkit.loading import corpus_root_of_file, find_corpus_root, load_file, working_directory, yaml_files_under
+from toolkit.loading import (
+    corpus_root_of_file,
+    find_corpus_root,
+    is_hidden,
+    load_file,
+    working_directory,
+    yaml_files_under,
+)
 from toolkit.model import Report
 from toolkit.validation import DEFAULT_CORPUS, check_path_given, validate
 
@@ -73,8 +80,8 @@ def _is_annotation(path: Path, top: Path) -> bool:
         return False
     # The folders between the repository's top and the file (never above the top).
     folders = path.relative_to(top).parts[:-1]
-    # Hidden folders (.github, .git) hold configuration, never records.
-    if any(part.startswith(".") for part in folders):
+    # Hidden files and folders (.github, .git) hold configuration, never records.
+    if any(is_hidden(part) for part in (*folders, path.name)):
         return False
     # In a kind folder, or further down in one (which validate reports as misplaced).
     return find_corpus_root(path) is not None or any(part in KIND_BY_FOLDER for part in folders)
@@ -104,8 +111,9 @@ def changed_annotation_files(ref: str, scope: Sequence[Path] = (), cwd: Path | N
 @dataclass(frozen=True)
 class _Changes:
     files: list[Path]  # annotation files changed or added, sorted
-    # Corpus folders in which an annotation file or an article text was deleted: nothing
-    # is left to check in the file, but what referred to it may be broken now.
+    # Corpus folders in which an annotation file or an article text was deleted, or a
+    # folder replaced by a link: nothing is left to check in the file, but what referred
+    # to it may be broken now, and the corpus walk refuses the link.
     deleted_in: list[Path]
 
 
@@ -124,6 +132,16 @@ def _changes(ref: str, scope: Sequence[Path], cwd: Path | None) -> _Changes:
     changed += _names(_git(["ls-files", "--others", "--exclude-standard", "-z"], top))
     deleted = _names(_git(["diff", "--name-only", "-z", "--no-renames", "--diff-filter=D", base, "--"], top))
     found: set[Path] = set()
+    deleted_in: set[Path] = set()
+    for name in changed + deleted:
+        # A folder replaced by a link (annotations/events -> elsewhere) shows as a new
+        # file, the link, and files deleted below it that still seem to exist through
+        # it: the corpus it is in is checked whole, and its walk refuses the link.
+        link = _link_on_the_way(top, top / name)
+        if link is not None and any(is_within_as_named(link, target) for target in targets):
+            root = find_corpus_root(link)
+            if root is not None and root.is_dir():
+                deleted_in.add(root)
     for name in changed:
         path = top / name
         # A link is a change like any other (the walk refuses one that leads out):
@@ -134,7 +152,6 @@ def _changes(ref: str, scope: Sequence[Path], cwd: Path | None) -> _Changes:
             found.add(path)
         elif _is_source_text(path):
             found.update(_records_citing_text(path))
-    deleted_in: set[Path] = set()
     for name in deleted:
         path = top / name
         if (
@@ -147,6 +164,16 @@ def _changes(ref: str, scope: Sequence[Path], cwd: Path | None) -> _Changes:
         if root is not None and root.is_dir():
             deleted_in.add(root)
     return _Changes(sorted(found), sorted(deleted_in))
+
+
+def _link_on_the_way(top: Path, path: Path) -> Path | None:
+    """The first folder from the repository's top to ``path`` (the path included) that is a symlink to a folder."""
+    current = top
+    for part in path.relative_to(top).parts:
+        current = current / part
+        if os.path.islink(current):
+            return current if os.path.isdir(current) else None
+    return None
 
 
 def _is_source_text(path: Path) -> bool:

@@ -72,7 +72,9 @@ class CorpusIndex:
         )
         # The schema already refuses a '/' in the name; this layer holds on its own,
         # for names that pass it ('..'), symlinks, and records checked without it.
-        if Path(name).is_absolute() or ".." in Path(name).parts:
+        # A text is a file beside its record: a name that goes through a folder (which a
+        # pull request can make a link to anywhere) is refused like one that climbs.
+        if Path(name).is_absolute() or len(Path(name).parts) != 1 or name in (".", ".."):
             return outside
         try:
             # Through the one guarded open: a link out of the corpus is refused on the

@@ -173,7 +173,8 @@ def _check_format_folders(out: OutputFolder, names: Sequence[str], journal: _Jou
                         " (an export of toolkit 0.1.0 kept no record of its files: if you did not edit it, "
                         "remove the folder once)"
                         if older
-                        else ""
+                        else " (a copy of an export, a checkout or a restored cache gives its files new times, "
+                        "and they count as changed: if you did not edit them, remove the folder)"
                     )
                 )
 
@@ -196,7 +197,9 @@ class _Journal:
         if text.startswith(JOURNAL_BYTES):
             try:
                 state = json.loads(text[len(JOURNAL_BYTES) :].decode("utf-8") or "{}")
-            except ValueError:  # UnicodeDecodeError is one
+            # UnicodeDecodeError is a ValueError; a journal nested thousands of levels
+            # deep makes the JSON parser recurse past Python's limit.
+            except (ValueError, RecursionError):
                 state = {}
         state = state if isinstance(state, dict) else {}
         made, written = state.get("made"), state.get("written")

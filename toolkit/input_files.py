@@ -45,8 +45,8 @@ class OutsideCorpus(OSError):
 
     strerror: str  # always given (see NotAFile)
 
-    def __init__(self) -> None:
-        super().__init__(errno.EACCES, "a symlink that leads outside the corpus folder is not read")
+    def __init__(self, reason: str = "a symlink that leads outside the corpus folder is not read") -> None:
+        super().__init__(errno.EACCES, reason)
 
 
 def first_link_on_the_way(path: Path | str) -> Path | None:
@@ -153,6 +153,8 @@ def opened(path: Path | str, cap: int, *, within: Path | str | None = None) -> I
     ``within`` is followed; where it leads is checked on the file actually opened,
     so a link changed between the check and the open cannot lead outside.
     """
+    if within is not None and _folder_link_between(within, path):
+        raise OutsideCorpus("a folder on the way to the file is a symlink, or lies outside the corpus folder: not read")
     try:
         fd = os.open(path, _OPEN_FLAGS | (_NO_FOLLOW if within is not None else 0))
     except OSError as error:
@@ -170,6 +172,28 @@ def opened(path: Path | str, cap: int, *, within: Path | str | None = None) -> I
         yield OpenedFile(fd, status, cap)
     finally:
         os.close(fd)
+
+
+def _folder_link_between(within: Path | str, path: Path | str) -> bool:
+    """Whether a folder between ``within`` and the file at ``path`` is a symlink, or the file is not below it.
+
+    ``O_NOFOLLOW`` guards the last component only: a folder on the way that is a
+    link (``sources/sub -> /etc``) would be followed. One ``lstat`` per folder on the
+    way; the corpus walk's files have one (their kind folder).
+    """
+    base = os.path.abspath(within)
+    folder = os.path.dirname(os.path.abspath(path))
+    if folder == base:
+        return False
+    inside = base if base.endswith(os.sep) else base + os.sep
+    if not folder.startswith(inside):
+        return True
+    current = base
+    for part in folder[len(inside) :].split(os.sep):
+        current = os.path.join(current, part)
+        if os.path.islink(current):
+            return True
+    return False
 
 
 def _open_link_within(path: Path | str, within: Path | str) -> int:

@@ -257,6 +257,8 @@ def yaml_files_under(folder: str, problems: list[tuple[str, str]] | None = None)
         if entry is None:
             stack.pop()
             continue
+        if is_hidden(entry.name):
+            continue
         # A folder (or a link to one) named like a record is yielded too, so that it
         # is reported as "expected a file" rather than silently left out.
         record_like = _is_yaml_name(entry.name)
@@ -272,6 +274,13 @@ def yaml_files_under(folder: str, problems: list[tuple[str, str]] | None = None)
         except OSError as error:
             if problems is not None:
                 problems.append((entry.path, f"cannot read the folder: {error.strerror or error}"))
+
+
+def is_hidden(name: str) -> bool:
+    """Whether a file or folder is hidden (``.git``, ``.github``, ``.pre-commit-config.yaml``, an editor's
+    swap file): configuration, never records, wherever it is, also in a corpus whose kind folders sit at
+    the top of its repository."""
+    return name.startswith(".")
 
 
 def _is_yaml_name(name: str) -> bool:
@@ -321,7 +330,7 @@ def corpora_under(path: Path) -> tuple[list[Path], list[Path], list[tuple[str, s
             continue
         below = []
         for entry in entries:
-            if entry.name.startswith("."):
+            if is_hidden(entry.name):
                 continue
             if _is_yaml_name(entry.name):
                 loose.append(Path(entry.path))

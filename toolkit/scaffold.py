@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
-from toolkit.kinds import KIND_BY_NAME, YAML_SUFFIXES
+from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME, YAML_SUFFIXES
 from toolkit.loading import display_path
 from toolkit.model import Kind
 from toolkit.output_files import OutputFolder, OutputRefused
@@ -117,6 +117,10 @@ def skeleton(kind: Kind, record_id: str, corpus: Path, schemas: SchemaSet | None
     return "\n".join(header + body) + "\n"
 
 
+def _holds_kind_folder(folder: Path) -> bool:
+    return any((folder / name).is_dir() for name in KIND_BY_FOLDER)
+
+
 def new_record(kind_name: str, record_id: str, corpus: Path = Path("annotations")) -> Path:
     """Write a skeleton record into its kind's folder of ``corpus``; never overwrite.
 
@@ -130,6 +134,10 @@ def new_record(kind_name: str, record_id: str, corpus: Path = Path("annotations"
     check_id(kind, record_id, schemas)
     if not corpus.is_dir():
         raise ToolkitError(f"{corpus}: no such corpus folder; run from the repository's root or pass --corpus")
+    if corpus.name in KIND_BY_FOLDER and not _holds_kind_folder(corpus):
+        # A kind folder given for the corpus (--corpus annotations/actors): its corpus is
+        # its parent, as everywhere else; writing below it would misplace the record.
+        corpus = corpus.parent if corpus.parent != corpus else corpus
     folder = corpus / kind.folder
     target = folder / f"{record_id}.yaml"
     text = skeleton(kind, record_id, corpus, schemas)

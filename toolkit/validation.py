@@ -16,7 +16,9 @@ from toolkit.checks.schema import check_schema
 from toolkit.corpus_index import CorpusIndex
 from toolkit.errors import ToolkitError
 from toolkit.input_files import first_link_on_the_way
+from toolkit.kinds import KIND_BY_FOLDER
 from toolkit.loading import (
+    MAX_SEARCH_DEPTH,
     annotation_files,
     corpora_under,
     display_path,
@@ -71,6 +73,14 @@ def check_corpus(
         for check in CORPUS_CHECKS:
             findings += check(index)
     return CheckedCorpus(index, findings, loaded.files, loaded.folders)
+
+
+def _reading_folder(file: Path) -> str:
+    """The folder a file named on its own is read within: the working directory when it is inside it."""
+    here, folder = working_directory(), os.path.dirname(os.path.abspath(file))
+    if here is not None and (folder == here or folder.startswith(here.rstrip(os.sep) + os.sep)):
+        return here
+    return folder
 
 
 def check_path_given(path: Path) -> None:
@@ -135,6 +145,10 @@ def validate(
     findings: list[Finding] = []
     records = 0
     for target in targets:
+        if os.path.isdir(target):
+            # A folder given (annotations/ by default) is where every walk starts: a
+            # pull request can make it a link to anywhere, whatever lies below it.
+            refuse_linked_corpus(target)
         root = find_corpus_root(target)
         if root is not None:
             refuse_linked_corpus(root)
@@ -143,12 +157,19 @@ def validate(
         # In no corpus: a folder may hold corpora (the top of a repository holds
         # annotations/), each checked whole; any other YAML file is checked alone.
         roots, loose, problems = corpora_under(target)
+        if not (roots or loose or problems):
+            # Never a clean pass on nothing: a corpus deeper than the search, or a typo.
+            raise ToolkitError(
+                f"{target}: no corpus in it (a folder that holds {', '.join(f'{name}/' for name in KIND_BY_FOLDER)}"
+                f", looked for {MAX_SEARCH_DEPTH} folders down) and no YAML file; name the corpus folder itself"
+            )
         for found in roots:
             by_root.setdefault(found, []).append(found)
         findings += folder_findings(problems, resolved)
-        # Files found in a folder are read within it, a file named on its own within
-        # its own folder: never through a link out of it (a hook passes any path).
-        within = Path(os.path.abspath(target if target.is_dir() else target.parent))
+        # Files found in a folder are read within it, a file named on its own within the
+        # working directory (or its own folder, named from elsewhere): never through a
+        # link out of it, nor through a folder on the way that is one (a hook passes any path).
+        within = Path(os.path.abspath(target if target.is_dir() else _reading_folder(target)))
         for path in loose:
             selected.add(display_path(path, resolved))
             _record, file_findings = load_file(path, None, corpus_root=within)
