@@ -181,8 +181,12 @@ def _folder_link_between(within: Path | str, path: Path | str) -> bool:
     link (``sources/sub -> /etc``) would be followed. One ``lstat`` per folder on the
     way; the corpus walk's files have one (their kind folder).
     """
-    base = os.path.abspath(within)
-    folder = os.path.dirname(os.path.abspath(path))
+    base, target = os.fspath(within), os.fspath(path)
+    # The corpus walk's paths are absolute and plain: normalised only when they may not
+    # be (a relative path, '.' or '..' in it), since abspath costs more than the check.
+    if not (os.path.isabs(base) and os.path.isabs(target)) or "/." in base or "/." in target:
+        base, target = os.path.abspath(base), os.path.abspath(target)
+    folder = os.path.dirname(target)
     if folder == base:
         return False
     inside = base if base.endswith(os.sep) else base + os.sep

@@ -417,7 +417,8 @@ def kind_for(path: Path, root: Path) -> Kind | None:
     """The kind of record a file holds, from the folder it sits in under the corpus root."""
     # ``path.absolute().relative_to(root).parts`` must be (folder, name); in strings,
     # which is five times faster (performance edit, benchmarks/README.md).
-    folder = os.path.dirname(os.path.abspath(path))
+    named = os.fspath(path)
+    folder = os.path.dirname(named if os.path.isabs(named) else os.path.abspath(named))
     parent, name = os.path.split(folder)
     return KIND_BY_FOLDER.get(name) if parent == os.fspath(root) else None
 

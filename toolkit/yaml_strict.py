@@ -126,6 +126,9 @@ _LIBYAML_NESTING_LIMIT = "exceeded maximum nesting depth"
 _LIBYAML_BAD_ESCAPE = "found invalid Unicode character escape code"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A tag as written: a verbatim !<...>, or up to the space, line break or flow indicator that ends it.
+# Where a tag (!) or an anchor (&) can start a node: at a line's start or after a
+# blank, or right after a flow or block indicator ([ { , : - ? or a document's ---).
+_PROPERTY_START = re.compile(r"(?:^|[\s\[{,:?-])[!&]", re.MULTILINE)
 _PROPERTY = re.compile(r"!<[^>\s]*>?|[^\s,\[\]{}]+")
 
 
@@ -239,6 +242,10 @@ def parse_yaml(text: str, file: str) -> ParseResult:
     # Only a \u or \U escape can put a lone surrogate into a value (the text itself
     # is UTF-8): libyaml refuses one, and this holds whatever parser gave the nodes.
     may_hold_surrogates = "\\u" in text or "\\U" in text
+    # A tag or an anchor stands after a blank, a line start or a flow or block
+    # indicator; a file with none of those has no node to look at (most files):
+    # the per-node look cost a tenth of the parse (performance edit, benchmarks/README.md).
+    may_hold_properties = ("!" in text or "&" in text) and _PROPERTY_START.search(text) is not None
 
     def refuse_surrogates(node: yaml.ScalarNode, path: _Path) -> None:
         if may_hold_surrogates and _SURROGATE.search(node.value):
@@ -294,7 +301,8 @@ def parse_yaml(text: str, file: str) -> ParseResult:
             )
             raise _Stop
         seen_nodes.add(id(node))
-        refuse_properties(node, path)
+        if may_hold_properties:
+            refuse_properties(node, path)
         if depth > MAX_DEPTH:
             found("yaml-too-deep", node, f"collections nested deeper than {MAX_DEPTH} levels", path)
             raise _Stop
@@ -354,7 +362,8 @@ def parse_yaml(text: str, file: str) -> ParseResult:
                     hint="use a field name such as 'name:' as the key",
                 )
                 raise _Stop
-            refuse_properties(key_node, path)
+            if may_hold_properties:
+                refuse_properties(key_node, path)
             if key_node.tag not in _SCALAR_BUILDERS:
                 found(
                     "yaml-tag",
