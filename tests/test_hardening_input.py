@@ -29,6 +29,7 @@ import toolkit
 from scratch_git import GIT_ENV, annotations_repo, commit_all, git
 from toolkit import loading
 from toolkit.changes import changed_annotation_files
+from toolkit.errors import ToolkitError
 from toolkit.exporting import ExportRefused, export
 from toolkit.input_files import OutsideCorpus, read_capped
 from toolkit.positions import locate
@@ -271,13 +272,16 @@ def test_a_file_given_alone_in_a_folder_that_is_not_a_kind_folder_is_the_only_fi
 def test_export_of_a_corpus_folder_under_a_folder_named_sources_reads_nothing_around_it(
     checkout_under_sources: Path, tmp_path: Path
 ) -> None:
-    empty = checkout_under_sources / "drafts"  # a corpus with no kind folder yet
+    empty = checkout_under_sources / "drafts"  # a folder with no kind folder yet
     empty.mkdir()
 
-    export(["csv"], tmp_path / "out", empty, jobs=1)
+    # Not taken for a corpus by climbing to ~/ (whose sources/ is a kind folder's name),
+    # and not exported empty either: a mistyped --corpus must not replace an export by
+    # empty files (red team, round 3).
+    with pytest.raises(ToolkitError, match="not a corpus folder"):
+        export(["csv"], tmp_path / "out", empty, jobs=1)
 
-    records = (tmp_path / "out" / "csv" / "records.csv").read_text(encoding="utf-8")
-    assert records.count("\n") == 1  # the header only
+    assert not (tmp_path / "out").exists()
 
 
 def test_changed_since_in_a_checkout_under_a_folder_named_sources_ignores_yaml_outside_the_corpus(

@@ -28,7 +28,7 @@ from toolkit.loading import (
     yaml_files_under,
 )
 from toolkit.model import Report
-from toolkit.validation import DEFAULT_CORPUS, check_path_given, validate
+from toolkit.validation import DEFAULT_CORPUS, check_path_given, refuse_linked_corpus, validate
 
 _SOURCE_FOLDER = KIND_BY_NAME["source"].folder
 
@@ -120,6 +120,10 @@ class _Changes:
 def _changes(ref: str, scope: Sequence[Path], cwd: Path | None) -> _Changes:
     for given in scope or [DEFAULT_CORPUS]:
         check_path_given(given)
+        if os.path.isdir(given):
+            # The corpus folder replaced by a link on the branch: what the whole-corpus
+            # run refuses is refused here too (the link would put the scope elsewhere).
+            refuse_linked_corpus(given)
     here = working_directory()
     if cwd is None and here is None:
         raise ToolkitError("--changed-since: the working directory no longer exists; run it inside the repository")

@@ -34,12 +34,13 @@ from typing import Any
 from toolkit.corpus_index import CorpusIndex
 from toolkit.errors import ToolkitError
 from toolkit.exporters import FORMATS, Writer, untreated_kinds
+from toolkit.kinds import KIND_BY_FOLDER
 from toolkit.loading import find_corpus_root
 from toolkit.model import Report
 from toolkit.output_files import OutputFolder, OutputRefused, describe
 from toolkit.parallel import cycle_collection_paused, processes_available, run_queued
 from toolkit.quoting import shown
-from toolkit.validation import DEFAULT_CORPUS, check_corpus
+from toolkit.validation import DEFAULT_CORPUS, check_corpus, check_path_given, refuse_linked_corpus
 
 DEFAULT_OUT = Path("exports")
 LOCK_NAME = ".toolkit-export.lock"
@@ -376,10 +377,20 @@ def export(
     if gaps:
         raise ToolkitError("; ".join(gaps) + ": add it (docs/architecture.md, 'Adding a kind')")
     corpus = Path(corpus)
+    check_path_given(corpus)
     if not corpus.is_dir():
         raise ToolkitError(f"{corpus}: no such corpus folder")
+    # The corpus as validate finds it, by the same rules: never through a link a
+    # commit can point anywhere, and never an empty export of a folder that holds none.
+    refuse_linked_corpus(corpus)
+    root = find_corpus_root(corpus)
+    if root is None:
+        raise ToolkitError(
+            f"{corpus}: not a corpus folder (one that holds {', '.join(f'{name}/' for name in KIND_BY_FOLDER)}); "
+            "name the corpus folder itself with --corpus"
+        )
+    refuse_linked_corpus(root)
     out_dir = Path(out_dir)
-    root = find_corpus_root(corpus) or corpus.absolute()
     _check_places(out_dir, root, names)
     _check_out_dir(out_dir, names)
     checked = check_corpus(root, jobs=jobs)

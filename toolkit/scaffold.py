@@ -16,7 +16,7 @@ from pathlib import Path
 
 from toolkit.errors import ToolkitError
 from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME, YAML_SUFFIXES
-from toolkit.loading import display_path
+from toolkit.loading import display_path, find_corpus_root
 from toolkit.model import Kind
 from toolkit.output_files import OutputFolder, OutputRefused
 from toolkit.schema_fields import Field, choices, kind_fields
@@ -117,8 +117,14 @@ def skeleton(kind: Kind, record_id: str, corpus: Path, schemas: SchemaSet | None
     return "\n".join(header + body) + "\n"
 
 
-def _holds_kind_folder(folder: Path) -> bool:
-    return any((folder / name).is_dir() for name in KIND_BY_FOLDER)
+def _below_a_kind_folder(folder: Path) -> bool:
+    # Outside a git repository the corpus is not looked for upwards; a folder below one
+    # of its kind folders is still told by that kind folder's parent holding another
+    # kind folder beside it (a home folder that merely holds a sources/ does not).
+    for above in Path(os.path.abspath(folder)).parents:
+        if above.name in KIND_BY_FOLDER and sum((above.parent / name).is_dir() for name in KIND_BY_FOLDER) >= 2:
+            return True
+    return False
 
 
 def new_record(kind_name: str, record_id: str, corpus: Path = Path("annotations")) -> Path:
@@ -134,10 +140,15 @@ def new_record(kind_name: str, record_id: str, corpus: Path = Path("annotations"
     check_id(kind, record_id, schemas)
     if not corpus.is_dir():
         raise ToolkitError(f"{corpus}: no such corpus folder; run from the repository's root or pass --corpus")
-    if corpus.name in KIND_BY_FOLDER and not _holds_kind_folder(corpus):
-        # A kind folder given for the corpus (--corpus annotations/actors): its corpus is
-        # its parent, as everywhere else; writing below it would misplace the record.
-        corpus = corpus.parent if corpus.parent != corpus else corpus
+    # A folder inside a corpus given for the corpus (--corpus annotations/actors, or a
+    # folder below a kind folder): its corpus is found as everywhere else, a kind
+    # folder's parent, or the nearest folder above that holds a kind folder within the
+    # repository (toolkit.loading.find_corpus_root).
+    found = find_corpus_root(corpus)
+    if found is not None and found != Path(os.path.abspath(corpus)):
+        corpus = found  # otherwise kept as the user wrote it, for the messages
+    elif _below_a_kind_folder(corpus):
+        raise ToolkitError(f"{corpus}: lies below a kind folder of a corpus; pass the corpus folder itself")
     folder = corpus / kind.folder
     target = folder / f"{record_id}.yaml"
     text = skeleton(kind, record_id, corpus, schemas)

@@ -24,6 +24,7 @@ from toolkit.loading import (
     display_path,
     find_corpus_root,
     folder_findings,
+    is_hidden,
     load_corpus,
     load_file,
     working_directory,
@@ -73,6 +74,12 @@ def check_corpus(
         for check in CORPUS_CHECKS:
             findings += check(index)
     return CheckedCorpus(index, findings, loaded.files, loaded.folders)
+
+
+def _hidden_below(path: Path, folder: Path) -> bool:
+    """Whether the file, or a folder between ``folder`` and it, is hidden (``.sub/x.yaml``)."""
+    relative = os.path.relpath(os.path.abspath(path), folder)
+    return any(is_hidden(part) for part in Path(relative).parts if part != "..")
 
 
 def _reading_folder(file: Path) -> str:
@@ -171,10 +178,13 @@ def validate(
         # link out of it, nor through a folder on the way that is one (a hook passes any path).
         within = Path(os.path.abspath(target if target.is_dir() else _reading_folder(target)))
         for path in loose:
+            if _hidden_below(path, within):
+                continue  # configuration, never a record: as the corpus walk skips it
             selected.add(display_path(path, resolved))
             _record, file_findings = load_file(path, None, corpus_root=within)
             findings += file_findings
     for corpus in spanning:
+        refuse_linked_corpus(Path(corpus))
         by_root.setdefault(find_corpus_root(Path(corpus)) or Path(os.path.abspath(corpus)), [])
     for root in sorted(by_root):
         checked = check_corpus(root, schemas, progress, jobs=jobs)
