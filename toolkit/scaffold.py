@@ -47,7 +47,7 @@ def _comment(field: Field, indent: str) -> list[str]:
     text = field.description
     values = choices(field.schema) or choices(field.items)
     if values:
-        text = f"{text} One of: {', '.join(value for value, _ in values)}.".strip()
+        text = f"{text} One of: {', '.join(str(value) for value, _ in values)}.".strip()
     if not field.required:
         text = f"Optional. {text}".strip()
     if not text:

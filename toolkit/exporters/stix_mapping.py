@@ -129,6 +129,7 @@ LINK_EDGES: dict[str, Edge] = {
     "part-of": Edge((), "part of"),
     "same-as": Edge(("duplicate-of",), "may describe the same happening as"),
     "related-to": Edge((), "related to"),
+    "denies": Edge((), "denies"),
 }
 
 # Participant roles (event to actor). No relationship from an Event to an actor is
