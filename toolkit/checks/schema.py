@@ -59,9 +59,12 @@ def _type_of(value: Any) -> str:
 
 # How like a known value a word must be to be suggested (rapidfuzz's ratio, 0-100).
 _CLOSEST_CUTOFF = 60
+# A field name must be closer: a record has many fields, and a wrong guess ('source'
+# read as 'outcome') hides the list of known fields, which is the better hint.
+_CLOSEST_FIELD_CUTOFF = 75
 
 
-def _closest(word: Any, choices: Iterable[str]) -> str | None:
+def _closest(word: Any, choices: Iterable[str], cutoff: float = _CLOSEST_CUTOFF) -> str | None:
     """The known value most like ``word`` ("did you mean"), else one equal to it but for case.
 
     rapidfuzz compares in C, and with the cutoff it passes over in constant time a
@@ -72,7 +75,7 @@ def _closest(word: Any, choices: Iterable[str]) -> str | None:
     if not isinstance(word, str):
         return None
     options = list(choices)
-    best = process.extractOne(word, options, scorer=fuzz.ratio, score_cutoff=_CLOSEST_CUTOFF)
+    best = process.extractOne(word, options, scorer=fuzz.ratio, score_cutoff=cutoff)
     if best is not None:
         return best[0]
     lowered = word.lower()
@@ -111,7 +114,7 @@ def _findings_for(error: ValidationError, record: Record) -> Iterator[Finding]:
         known = list(schema.get("properties", {}))
         for field in value:
             if field not in known:
-                close = _closest(field, known)
+                close = _closest(field, known, _CLOSEST_FIELD_CUTOFF)
                 hint = f"did you mean '{close}'?" if close else f"known fields: {', '.join(known)}"
                 yield finding_at(
                     record,
