@@ -17,22 +17,27 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from toolkit import claims
 from toolkit.corpus_index import CorpusIndex
 from toolkit.exporters import json_writer
 from toolkit.exporters.jsonld_terms import (
+    CLAIM_CLASSES,
     CONCEPT_EXTRAS,
     CONTEXT_IRI,
     DATASET_CLASSES,
     DATASET_IRI,
     DATATYPE_BY_PARTS,
+    DENIAL_CLASS,
     EVIDENCE_MOTIVATION,
     EXTERNAL_ID_IRIS,
     ID_BASE,
     QUOTE_CONTEXT,
     RECORD_FIELDS,
+    RELAY_CLASSES,
     SCHEMES,
     TEXT_MEDIA_TYPE,
     VOCAB,
+    ClaimNode,
     Classes,
     Concept,
     Covered,
@@ -46,6 +51,7 @@ from toolkit.exporters.jsonld_terms import (
     Literal,
     Nested,
     Reference,
+    Relays,
     TextFile,
     Wrapped,
 )
@@ -117,6 +123,35 @@ def _add(node: Node, term: str, value: Any) -> None:
     node[term] = existing + (value if isinstance(value, list) else [value])
 
 
+def assertion_iri(kind: str, record_id: str, path: tuple[str | int, ...]) -> str:
+    """The IRI of the node that states an assertion (``claims.Assertion.path``): the record, or its item's node.
+
+    ``()`` is the record itself (an event's occurrence); ``("participants", 1)`` is
+    the node of that item, named by its field's fragment in ``RECORD_FIELDS``.
+    """
+    iri = record_iri(record_id)
+    if not path:
+        return iri
+    spec = RECORD_FIELDS[kind][str(path[0])]
+    if not isinstance(spec, Nested) or len(path) != 2:
+        raise ValueError(f"no node for the assertion at {path!r} of a {kind}")
+    return f"{iri}#{spec.fragment}-{path[1]}"
+
+
+def claim_iri(node_iri: str) -> str:
+    """The IRI of the claim node written in the node ``node_iri``: ``#claim`` on a record, ``-claim`` on an item."""
+    return f"{node_iri}-claim" if "#" in node_iri else f"{node_iri}#claim"
+
+
+Denials = dict[tuple[str, str | None], list[claims.Denial]]
+
+
+def corpus_denials(corpus: CorpusIndex) -> Denials:
+    """The denials of the corpus by what they deny (``claims.denials``), read in the order of record ids."""
+    ordered = sorted((r for r in corpus.records if r.id is not None), key=lambda r: str(r.id))
+    return claims.denials((record.kind.name, record.data) for record in ordered)
+
+
 def treats(kind: Kind) -> bool:
     """Whether this exporter knows how to write records of ``kind``: its classes and each of its fields."""
     return bool(kind.jsonld_classes) and kind.name in RECORD_FIELDS
@@ -125,11 +160,20 @@ def treats(kind: Kind) -> bool:
 class _RecordWriter:
     """Writes one record's node by interpreting ``RECORD_FIELDS``."""
 
-    def __init__(self, corpus: CorpusIndex, record: Record) -> None:
+    def __init__(self, corpus: CorpusIndex, record: Record, denials: Denials) -> None:
         self.corpus = corpus
         self.record = record
         self.iri = record_iri(str(record.id))
         self.types: set[str] = set(record.kind.jsonld_classes)
+        self.denials = denials
+        # What each claim of the record is about: the assertions resting on it, by the claim's IRI.
+        # An event's claim carries its occurrence and every role with no claim of its own.
+        self.claimed: dict[str, list[claims.Assertion]] = {}
+        kind, record_id = record.kind.name, str(record.id)
+        for assertion in claims.assertions(kind, record.data):
+            if assertion.claim is not None:
+                where = claim_iri(assertion_iri(kind, record_id, assertion.claim.path[:-1]))
+                self.claimed.setdefault(where, []).append(assertion)
 
     def node(self) -> Node:
         node: Node = {"@id": self.iri}
@@ -183,6 +227,10 @@ class _RecordWriter:
                 pass
             case Evidence():
                 self._evidence(spec, value, node)
+            case ClaimNode(term):
+                _add(node, term, self._claim(spec, value, base))
+            case Relays():
+                self._relays(spec, value, node)
             case _:
                 raise TypeError(f"no way to write {spec!r}")
 
@@ -209,6 +257,62 @@ class _RecordWriter:
                     self.write(sub_spec, item[name], sub, iri)
             nodes.append(sub)
         return nodes if isinstance(value, list) else nodes[0]
+
+    def _claim(self, spec: ClaimNode, value: dict[str, Any], base: str) -> Node:
+        """The claim node: its fields by the table, then what it is about, its reporter, articles and denials."""
+        iri = claim_iri(base)
+        claim: Node = {"@id": iri, "@type": list(CLAIM_CLASSES)}
+        for name, sub_spec in spec.fields.items():
+            if name in value:
+                self.write(sub_spec, value[name], claim, iri)
+        resting = self.claimed.get(iri, [])
+        kind, record_id = self.record.kind.name, str(self.record.id)
+        claim[spec.about] = [assertion_iri(kind, record_id, a.path) for a in resting] or [base]
+        parsed = claims.claim_at(value, ())
+        if parsed is not None and parsed.reporter is not None:
+            claim[spec.reporter] = record_iri(parsed.reporter)
+        evidence = self.record.data.get("evidence")
+        if isinstance(evidence, list):
+            claim[spec.appearance] = sorted({record_iri(item["source"]) for item in evidence})
+        denials = self._denials(iri, resting)
+        if denials:
+            claim[spec.denial] = denials
+        return claim
+
+    def _denials(self, iri: str, resting: list[claims.Assertion]) -> list[Node]:
+        """One node per denying record of what the claim asserts: the record, its deniers, what it denies."""
+        by_record: dict[str, tuple[claims.Denial, list[str]]] = {}
+        kind, record_id = self.record.kind.name, str(self.record.id)
+        for assertion in resting:
+            for denial in claims.denials_of(assertion, self.denials):
+                _, denied = by_record.setdefault(denial.record_id, (denial, []))
+                target = assertion_iri(kind, record_id, assertion.path)
+                if target not in denied:
+                    denied.append(target)
+        nodes: list[Node] = []
+        for number, (denial, denied) in enumerate(by_record.values()):
+            node: Node = {
+                "@id": f"{iri}-denial-{number}",
+                "@type": DENIAL_CLASS,
+                "denyingEvent": record_iri(denial.record_id),
+                "denies": denied,
+            }
+            if denial.deniers:
+                node["denier"] = [record_iri(actor) for actor in denial.deniers]
+            nodes.append(node)
+        return nodes
+
+    def _relays(self, spec: Relays, via: list[str], claim: Node) -> None:
+        """The relay chain: the claim derives from its last relay's report, each report from the one before."""
+        derived = claim
+        for number in range(len(via) - 1, -1, -1):
+            report: Node = {
+                "@id": f"{claim['@id']}-{spec.fragment}-{number}",
+                "@type": list(RELAY_CLASSES),
+                spec.attributed: record_iri(via[number]),
+            }
+            _add(derived, spec.term, report)
+            derived = report
 
     def _evidence(self, spec: Evidence, items: list[dict[str, Any]], node: Node) -> None:
         annotations = [self._annotation(number, item) for number, item in enumerate(items)]
@@ -320,7 +424,8 @@ def graph_nodes(corpus: CorpusIndex) -> Iterator[Node]:
         },
         *_concept_schemes(corpus.schemas.definitions),
     ]
-    record_nodes = (_RecordWriter(corpus, record).node() for record in records)
+    denials = corpus_denials(corpus)
+    record_nodes = (_RecordWriter(corpus, record, denials).node() for record in records)
     return heapq.merge(record_nodes, sorted(others, key=_node_id), key=_node_id)
 
 

@@ -57,10 +57,14 @@ SCHEMES: dict[str, str] = {
     "certainty": "certainty",
     "date-precision": "date_precision",
     "event-status": "event_status",
+    "event-outcome": "event_outcome",
     "event-type": "event_type",
+    "information-credibility": "information_credibility",
     "link-relation": "link_relation",
+    "location-precision": "location_precision",
     "participant-role": "participant_role",
     "position-status": "position_status",
+    "source-reliability": "source_reliability",
 }
 # Extra keywords of a vocabulary value, and the term each becomes on its concept.
 CONCEPT_EXTRAS: dict[str, str] = {"x-cameo": "cameoCode"}
@@ -84,6 +88,11 @@ CLASSES_BY_LOCATION_TYPE: dict[str, tuple[str, ...]] = {
     "city": ("City",),
 }
 DATASET_CLASSES: tuple[str, ...] = ("Collection", "Dataset")
+# A claim is schema.org's Claim (who says it, what about, where it appears) and a PROV-O
+# entity (attributed to its claimant, derived through its relays); a relay is an entity.
+CLAIM_CLASSES: tuple[str, ...] = ("Claim", "Entity")
+RELAY_CLASSES: tuple[str, ...] = ("Entity",)
+DENIAL_CLASS = "Denial"
 
 
 # How one field is written. Terms are names defined in the shipped context.
@@ -207,6 +216,39 @@ class Evidence:
     derived_from: str = "wasDerivedFrom"
 
 
+@dataclass(frozen=True)
+class Relays:
+    """A claim's ``via``: the chain of relays as PROV-O entities, the article's own source outermost.
+
+    The claim is ``term`` (prov:wasDerivedFrom) the report of its last relay, which
+    is derived from the report of the relay before it, and so on back to the first
+    relay: node ``<claim IRI>-via-<n>`` is ``via[n]``'s report, ``attributed``
+    (prov:wasAttributedTo) to that relay.
+    """
+
+    term: str = "wasDerivedFrom"
+    attributed: str = "wasAttributedTo"
+    fragment: str = "via"
+
+
+@dataclass(frozen=True)
+class ClaimNode:
+    """A ``claim`` mapping as a node of its own (``<node IRI>#claim``, or ``<node IRI>-claim`` inside a record).
+
+    ``term`` nests it in the node it is about (a reverse of schema:about); the
+    exporter adds what the claim's fields do not hold: everything it is
+    ``about``, its ``reporter``, the articles it appears in, and the denials of
+    what it asserts.
+    """
+
+    term: str
+    fields: dict[str, FieldSpec]
+    about: str = "about"
+    reporter: str = "reporter"
+    appearance: str = "appearance"
+    denial: str = "denial"
+
+
 # A tuple writes the value by each of its specs in turn.
 FieldSpec: TypeAlias = (
     Literal
@@ -223,11 +265,33 @@ FieldSpec: TypeAlias = (
     | TextFile
     | Covered
     | Evidence
+    | Relays
+    | ClaimNode
     | tuple["FieldSpec", ...]
 )
 
 NOTE = Literal("comment")
 EVIDENCE = Evidence()
+# On whose word an assertion rests: a schema:Claim about the asserted node.
+CLAIM = ClaimNode(
+    "claim",
+    {
+        # The claimant, in schema.org's words and PROV-O's.
+        "by": (Reference("author"), Reference("wasAttributedTo")),
+        "unattributed": Literal("unattributed"),
+        "via": Relays(),
+        "credibility": Inline(
+            {
+                "grade": Concept("credibility", "information-credibility"),
+                "reason": Literal("credibilityReason"),
+            }
+        ),
+        # When it was claimed or reported; a range: at some point between two dates.
+        "date": Date(exact="dateCreated", range_start="claimedNotBefore", range_end="claimedNotAfter"),
+        "hedges": Literal("hedge"),
+        "note": NOTE,
+    },
+)
 LINKS = Nested(
     "link",
     "Link",
@@ -237,6 +301,8 @@ LINKS = Nested(
         "target": Reference("linkTarget"),
         "certainty": Concept("certainty", "certainty"),
         "note": NOTE,
+        "participant": Reference("linkParticipant"),
+        "claim": CLAIM,
     },
 )
 RECORD_DATE = Date(exact="startDate", range_start="startDate", range_end="endDate")
@@ -260,7 +326,14 @@ RECORD_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "type": (Classes(CLASSES_BY_ACTOR_TYPE), Concept("actorType", "actor-type")),
         "name": Literal("name"),
         "aliases": Literal("alternateName"),
+        "unnamed": Literal("unnamed"),
         "countries": Literal("countryCode"),
+        "reliability": Inline(
+            {
+                "grade": Concept("reliability", "source-reliability"),
+                "reason": Literal("reliabilityReason"),
+            }
+        ),
         # schema.org's Role pattern: person memberOf role, role memberOf organization.
         "positions": Nested(
             "memberOf",
@@ -284,6 +357,7 @@ RECORD_FIELDS: dict[str, dict[str, FieldSpec]] = {
                 "actor": Reference("affiliatedWith"),
                 "certainty": Concept("certainty", "certainty"),
                 "note": NOTE,
+                "claim": CLAIM,
             },
         ),
         "external_ids": ExternalIds(),
@@ -314,9 +388,14 @@ RECORD_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "id": Literal("identifier"),
         "type": Concept("eventType", "event-type"),
         "status": Concept("eventStatus", "event-status"),
-        "summary": Literal("description"),
+        "claim": CLAIM,
+        # The summary is the event's name too: the one sentence every event has, unique in
+        # practice, in which the annotator keeps the text's hedge ("as Tehran deems it"); a
+        # name made of type, place and date would collide, or drop the hedge.
+        "summary": (Literal("name"), Literal("description")),
         "date": RECORD_DATE,
         "location": Reference("location"),
+        "location_precision": Concept("locationPrecision", "location-precision"),
         "participants": Nested(
             "participation",
             "Participation",
@@ -325,8 +404,11 @@ RECORD_FIELDS: dict[str, dict[str, FieldSpec]] = {
                 "actor": Reference("participant"),
                 "role": Concept("role", "participant-role"),
                 "note": NOTE,
+                "claim": CLAIM,
             },
         ),
+        "outcome": Concept("outcome", "event-outcome"),
+        "fatalities": Literal("fatalities"),
         "links": LINKS,
         "note": NOTE,
         "evidence": EVIDENCE,
