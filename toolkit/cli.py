@@ -259,13 +259,10 @@ def new(
 
     With --name, records of the kind whose name or alias differs only in case,
     accents or punctuation are listed first; the skeleton is still written
-    unless --strict is given.
+    unless --strict is given. With --text, a source's article is copied beside
+    it (toolkit new source src-x --text ~/article.txt) and its checksum filled in.
 
-    \b
-    Examples:
-      toolkit new event evt-lapid-meets-cavusoglu-2022-06
-      toolkit new actor act-mit --name "MİT"
-      toolkit new source src-israel-hayom-cell-2022-06-23 --text ~/article.txt
+    Example: toolkit new actor act-mit --name "MİT"
     """
     from toolkit.errors import ToolkitError
     from toolkit.scaffold import DuplicateName, new_record

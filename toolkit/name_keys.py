@@ -37,6 +37,8 @@ _LETTERS = str.maketrans(
 # Apostrophes join what they stand between ("Israel's" is "israels", "Ma'ariv" is
 # "maariv"), straight, typographic or a modifier letter, as readers type either.
 _APOSTROPHES = re.compile("['\u2018\u2019\u02bc\u02bb`\u00b4]")
+# An acronym written with dots ("M.I.T.", "U.S.") is the acronym: its dots join too.
+_DOTTED_ACRONYM = re.compile(r"\b(?:\w\.){2,}")
 # Anything else that is not a letter or digit (hyphens, dots, spaces of any width)
 # is a break between words, and a run of them is one break.
 _BREAKS = re.compile(r"[\W_]+")
@@ -47,7 +49,7 @@ def fold(text: str) -> str:
 
     NFKD takes letters apart from their combining marks (and compatibility forms
     such as full-width letters or ligatures apart into plain ones), the marks are
-    dropped, the text is case-folded, apostrophes removed and every other run of
+    dropped, the text is case-folded, apostrophes and the dots of acronyms removed, and every other run of
     non-word characters made one space, trimmed at both ends.
     """
     if text.isascii():
@@ -57,4 +59,5 @@ def fold(text: str) -> str:
         folded = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
         folded = folded.translate(_LETTERS)  # casefold can make a letter above ("İ" was taken apart already)
     folded = _APOSTROPHES.sub("", folded)
+    folded = _DOTTED_ACRONYM.sub(lambda match: match.group().replace(".", ""), folded)
     return _BREAKS.sub(" ", folded).strip()

@@ -13,7 +13,8 @@ before the next:
    (``Turkish intel`` finds ``Turkish intelligence``);
 3. **fuzzy**: rapidfuzz scores the query against every key, and against every
    word of the keys (edit distance counting a swap of two letters as one typo),
-   and keeps what scores above a cutoff (``MTI`` finds ``MIT``).
+   and keeps what scores above a cutoff (``MTI`` finds ``MIT``); a query of several
+   words also finds keys that share enough of its words, in any order.
 
 The index is built once per corpus; a search is a dictionary lookup, a scan of
 the distinct keys for substrings, and two rapidfuzz passes in C++ with a cutoff,
@@ -58,6 +59,8 @@ _FIELD_ORDER = {"name": 0, "id": 1, "alias": 2, "title": 3, "position": 4}
 # words. One wrong letter in a word of three scores 67; "MTI" for "MIT" must pass.
 KEY_CUTOFF = 75.0
 WORD_CUTOFF = 0.66
+# The least share of words a key of several words must have in common with the query.
+SHARED_WORDS_CUTOFF = 50.0
 # A word that is the query with two neighbouring letters swapped: the commonest typo,
 # scored as a near match (the plain edit distance gives a three-letter word 67).
 SWAP_SCORE = 90.0
@@ -164,7 +167,18 @@ class SearchIndex:
             wanted, self.keys, scorer=fuzz.QRatio, score_cutoff=KEY_CUTOFF, limit=4 * limit + 20
         ):
             offer(key, FUZZY, score)
-        if " " not in wanted:
+        words = wanted.split()
+        if len(words) > 1:
+            # Several words: keys sharing some of them, in any order ("MIT chief" is close to "MIT").
+            shared: dict[str, int] = {}
+            for word in set(words):
+                for key in self.by_word.get(word, ()):
+                    shared[key] = shared.get(key, 0) + 1
+            for key, count in shared.items():
+                score = 100 * count / max(len(words), len(key.split()))
+                if score >= SHARED_WORDS_CUTOFF:
+                    offer(key, FUZZY, score)
+        else:
             for word, similarity, _ in process.extract(
                 wanted, self.words, scorer=OSA.normalized_similarity, score_cutoff=WORD_CUTOFF, limit=4 * limit + 20
             ):
