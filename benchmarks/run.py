@@ -15,7 +15,9 @@ interleaved within a round so that a busy machine slows them all alike:
 - check-jsonschema: schema-only validation of the same files with the same schemas,
   one run per kind folder (it takes one schema per run), ``$ref``s resolved from
   the local schema folder through ``--base-uri``;
-- export: ``toolkit export --format all`` (or every format whose module imports).
+- export: ``toolkit export --format all`` (or every format whose module imports);
+- find: ``toolkit find``'s index built once over the loaded corpus, then a few
+  queries searched (the search alone must stay under a second at 100,000 records).
 
 Per-record costs are given two ways: the whole run divided by the records, and
 the marginal cost, (T(N) - T(seed)) / (N - seed records), which leaves out the
@@ -51,6 +53,29 @@ BIN = Path(sys.executable).parent
 TOOLS = ("floor", "validate", "validate-library", "check-jsonschema", "export")
 # The library in a process of its own, as the floor runs: the CLI's start-up left out.
 LIBRARY_VALIDATE = "import sys, toolkit; sys.exit(toolkit.validate([sys.argv[1]]).failed())"
+# toolkit find (issue 16): the corpus loaded through the library, the index built once,
+# then each query searched, best of a few rounds; times printed as JSON. The load is
+# validate's and measured there; the target is the search itself.
+FIND_QUERIES = ("MİT", "MTI", "Turkish intelligence", "Cavusoglu", "foreign minister", "evt-lapid")
+FIND_SCRIPT = """
+import json, sys, time
+from toolkit.record_search import SearchIndex, read_corpus
+records = read_corpus(sys.argv[1]).records
+started = time.perf_counter()
+index = SearchIndex.build(records)
+built = time.perf_counter() - started
+searches = {}
+for query in json.loads(sys.argv[2]):
+    best = None
+    for _round in range(3):
+        started = time.perf_counter()
+        found = index.search(query)
+        took = time.perf_counter() - started
+        best = took if best is None else min(best, took)
+    searches[query] = {"search_s": best, "found": len(found)}
+print(json.dumps({"records": len(records), "keys": len(index.keys), "index_s": built, "searches": searches}))
+"""
+FIND_WITHIN_S = 1.0
 # The targets of issue 6, as (numerator, denominator, bound): numerator / denominator <= bound.
 TARGETS = {
     "validate <= 1.5x floor": ("validate", "floor", 1.5),
@@ -186,6 +211,35 @@ def commands_for(tool: str, corpus: Path, formats: list[str], scratch: Path) -> 
     return commands
 
 
+def measure_find(corpus: Path, environment: dict[str, str]) -> dict:
+    """``toolkit find`` on a corpus: the time to build the index once, and each query's best search time."""
+    process = subprocess.run(
+        [sys.executable, "-c", FIND_SCRIPT, corpus.name, json.dumps(FIND_QUERIES)],
+        cwd=corpus.parent,
+        env=environment,
+        capture_output=True,
+        check=False,
+    )
+    if process.returncode != 0:
+        raise SystemExit(f"find exited {process.returncode} in {corpus}:\n{process.stderr.decode()[-2000:]}")
+    result = json.loads(process.stdout)
+    slowest = max(search["search_s"] for search in result["searches"].values())
+    result["target"] = {"slowest_search_s": slowest, "bound_s": FIND_WITHIN_S, "met": slowest <= FIND_WITHIN_S}
+    return result
+
+
+def print_find(size: int, result: dict) -> None:
+    """One line per query of the find row."""
+    print(
+        f"  find: {result['keys']:,} keys indexed in {result['index_s']:.2f} s; slowest search "
+        f"{result['target']['slowest_search_s'] * 1000:.0f} ms ({'met' if result['target']['met'] else 'NOT met'}: "
+        f"<= {FIND_WITHIN_S:.0f} s at {size:,} records)",
+        flush=True,
+    )
+    for query, search in result["searches"].items():
+        print(f"    {query!r}: {search['search_s'] * 1000:.1f} ms, {search['found']} found", flush=True)
+
+
 def working_formats() -> list[str]:
     """The export formats whose module imports (exporters may still be in the making)."""
     formats = []
@@ -318,7 +372,18 @@ def main() -> None:
     parser.add_argument("--seed", type=Path, default=REPO / "annotations", help="the corpus to scale")
     parser.add_argument("--work", type=Path, default=HERE / "out", help="where corpora are generated")
     parser.add_argument("--results", type=Path, default=HERE / "results.json")
+    parser.add_argument(
+        "--find-only", action="store_true", help="measure toolkit find alone (prints; results.json is left as it is)"
+    )
     args = parser.parse_args()
+    if args.find_only:
+        work = args.work.resolve()
+        for size in args.sizes:
+            corpus = work / f"corpus-{size}"
+            records = generate(args.seed, corpus, size)
+            print_find(records, measure_find(corpus, child_environment(work)))
+            shutil.rmtree(corpus)
+        return
 
     formats = working_formats()
     work = args.work.resolve()
@@ -359,6 +424,8 @@ def main() -> None:
         summary = summarise(
             records, seed_records, measure(corpus, args.repeat, formats, scratch, environment), seed_tools
         )
+        summary["find"] = measure_find(corpus, environment)
+        print_find(records, summary["find"])
         report["sizes"].append(summary)
         for tool, row in summary["tools"].items():
             print(

@@ -35,7 +35,7 @@ def corpus(tmp_path: Path) -> Path:
 
 def write_actor(corpus: Path, actor_id: str, source_id: str = SOURCE_ID, quote: str = QUOTE) -> None:
     (corpus / "actors" / f"{actor_id}.yaml").write_text(
-        f"id: {actor_id}\ntype: person\nname: Someone\ncountries: [IR]\n"
+        f"id: {actor_id}\ntype: person\nname: Someone {actor_id}\ncountries: [IR]\n"
         f'evidence:\n  - source: {source_id}\n    quote: "{quote}"\n',
         encoding="utf-8",
     )

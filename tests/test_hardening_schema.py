@@ -238,6 +238,7 @@ def _anchored_patterns_with_examples() -> list[tuple[str, str]]:
         r"^Q[1-9][0-9]*$": "Q42",
         r"^[1-9][0-9]*$": "745044",
         r"^[0-9a-f]{64}$": "0" * 64,
+        r"^https?://[^\s]+$": "https://example.org/2022/06/23/a",
         r"^[A-Za-z0-9][A-Za-z0-9._-]*\.txt$": "a.txt",
         r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-[A-Z]{2})?$": "en",
         r"^[0-9]{4}$": "2022",

@@ -84,7 +84,11 @@ def large_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     template = (corpus / "locations/loc-istanbul.yaml").read_text(encoding="utf-8")
     for number in range(MIN_FILES):
         (corpus / f"locations/loc-istanbul-{number}.yaml").write_text(
-            template.replace("id: loc-istanbul", f"id: loc-istanbul-{number}"), encoding="utf-8"
+            # Each its own name too, or each copy would also be a name-duplicate of Istanbul.
+            template.replace("id: loc-istanbul", f"id: loc-istanbul-{number}").replace(
+                "name: Istanbul", f"name: Istanbul {number}"
+            ),
+            encoding="utf-8",
         )
     return corpus
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from toolkit.exporters import FORMATS
 from toolkit.kinds import KINDS
 from toolkit.reporters import REPORTER_BY_NAME
+
+if TYPE_CHECKING:
+    from toolkit.model import Record
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -223,6 +226,29 @@ def new(
     corpus: Annotated[Path, typer.Option("--corpus", parser=_path, metavar="<path>", help="The corpus folder.")] = Path(
         "annotations"
     ),
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            metavar="NAME",
+            help="Fill in the name (actors, locations), after listing the records of the kind already named so "
+            "(as the name-duplicate rule compares names) and some of close names.",
+        ),
+    ] = None,
+    text: Annotated[
+        Path | None,
+        typer.Option(
+            "--text",
+            parser=_path,
+            metavar="FILE",
+            help="Sources: copy the article's text FILE beside the record as ID.txt (never over a file there) "
+            "and fill in `text` and `sha256`.",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="With --name: write nothing, and exit 1, when a record is already named so."),
+    ] = False,
 ) -> None:
     """Write a skeleton record to fill in, in its kind's folder of the corpus.
 
@@ -231,17 +257,145 @@ def new(
     file is well-formed YAML but not valid until filled in: `toolkit validate`
     names each empty field by its line. An existing record is never overwritten.
 
-    Example: toolkit new event evt-lapid-meets-cavusoglu-2022-06
+    With --name, records of the kind whose name or alias differs only in case,
+    accents or punctuation are listed first; the skeleton is still written
+    unless --strict is given. With --text, a source's article is copied beside
+    it (toolkit new source src-x --text ~/article.txt) and its checksum filled in.
+
+    Example: toolkit new actor act-mit --name "MİT"
     """
     from toolkit.errors import ToolkitError
-    from toolkit.scaffold import new_record
+    from toolkit.scaffold import DuplicateName, new_record
 
     try:
-        path = new_record(kind.value, record_id, corpus)
+        result = new_record(kind.value, record_id, corpus, name=name, text=text, strict=strict)
+    except DuplicateName as duplicate:
+        _say(_named_alike(kind.value, duplicate.named, []))
+        _say(f"nothing written (--strict): reuse the {kind.value} above, or choose a name that tells them apart\n")
+        raise typer.Exit(EXIT_FINDINGS) from None
     except ToolkitError as error:
         _error(str(error))
         raise typer.Exit(EXIT_USAGE) from None
-    _say(f"wrote {path.as_posix()}: fill in the empty fields, then run: toolkit validate {path.as_posix()}\n")
+    if result.named or result.similar:
+        _say(_named_alike(kind.value, result.named, result.similar))
+    path = result.path.as_posix()
+    if result.text_path is not None:
+        _say(f"copied the text to {result.text_path.as_posix()}, its SHA-256 recorded\n")
+    _say(f"wrote {path}: fill in the empty fields, then run: toolkit validate {path}\n")
+
+
+def _named_alike(kind: str, named: list[tuple[Record, str]], similar: list[tuple[Record, str]]) -> str:
+    """The records ``toolkit new --name`` found named as the new one, and those of close names."""
+    from toolkit.quoting import quoted
+
+    lines = []
+    if named:
+        lines.append("warning: already named so, but for case, accents or punctuation (rule name-duplicate):")
+        lines += [f"  {record.id}  {quoted(text, 80)}  {record.file}" for record, text in named]
+        lines.append(f"  reuse it if it is the same {kind} (toolkit show ID lists what refers to it)")
+    if similar:
+        lines.append("close names:")
+        lines += [f"  {record.id}  {quoted(text, 80)}  {record.file}" for record, text in similar]
+    return "\n".join(lines) + "\n"
+
+
+class FindFormat(StrEnum):
+    """How ``toolkit find`` and ``toolkit show`` print."""
+
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def find(
+    query: Annotated[str, typer.Argument(metavar="TEXT", help="An id, name, alias or position title, or part of one.")],
+    kind: Annotated[KindName | None, typer.Option("--kind", "-k", help="Only records of this kind.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many records.")] = 20,
+    output: Annotated[FindFormat, typer.Option("--format", "-f", help="How to print the records.")] = FindFormat.text,
+    corpus: Annotated[Path, typer.Option("--corpus", parser=_path, metavar="<path>", help="The corpus folder.")] = Path(
+        "annotations"
+    ),
+) -> None:
+    """Find records by id, name, alias or position title, whatever the spelling.
+
+    Case, accents, the Turkish dotted and dotless i, punctuation and spacing do
+    not matter ("MİT", "MIT" and "mit" are one), and a typo still finds ("MTI").
+    Exact matches come first, then names that start with the text (or have a
+    word that does), then close spellings by score. Each record is printed
+    once: its file and line, id, kind, name, and what matched. Exit code 1 when
+    nothing matches.
+
+    Example: toolkit find "Cavusoglu" --kind actor
+    """
+    import json
+
+    from toolkit.errors import ToolkitError
+    from toolkit.record_search import find as run_find
+    from toolkit.record_search import matches_as_json, render_matches
+
+    try:
+        matches, loaded = run_find(query, corpus, kind=kind.value if kind else None, limit=limit)
+    except ToolkitError as error:
+        _error(str(error))
+        raise typer.Exit(EXIT_USAGE) from None
+    if output.value == "json":
+        _say(json.dumps(matches_as_json(query, matches, loaded), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _say(render_matches(matches))
+    if loaded.unreadable:
+        _say(_unreadable_note(loaded.unreadable), err=True)
+    if not matches:
+        _say(f"no record matches {query!r}\n", err=True)
+    raise typer.Exit(EXIT_OK if matches else EXIT_FINDINGS)
+
+
+def _unreadable_note(count: int) -> str:
+    return (
+        f"note: {count} file{'s' if count != 1 else ''} of the corpus could not be read and "
+        f"{'were' if count != 1 else 'was'} not searched; `toolkit validate` says why\n"
+    )
+
+
+@app.command()
+def show(
+    record_id: Annotated[str, typer.Argument(metavar="ID", help="The record's id, e.g. act-mit.")],
+    output: Annotated[FindFormat, typer.Option("--format", "-f", help="How to print the record.")] = FindFormat.text,
+    corpus: Annotated[Path, typer.Option("--corpus", parser=_path, metavar="<path>", help="The corpus folder.")] = Path(
+        "annotations"
+    ),
+) -> None:
+    """Show a record, what refers to it and how, and the sources its evidence cites.
+
+    Each record that refers to it is named with the field that does and the
+    values that say how (`evt-x participants[2].actor (perpetrator)`), at its
+    file and line. An unknown id exits 1 with the closest ids, as `toolkit
+    find` ranks them.
+
+    Example: toolkit show act-mit
+    """
+    import json
+
+    from toolkit.errors import ToolkitError
+    from toolkit.record_show import RecordNotFound, as_json, render_text
+    from toolkit.record_show import show as run_show
+
+    try:
+        result = run_show(record_id, corpus)
+    except RecordNotFound as missing:
+        guesses = ", ".join(str(record.id) for record in missing.suggestions)
+        _say(f"no record has the id {record_id!r}{'; did you mean: ' + guesses + '?' if guesses else ''}\n", err=True)
+        if missing.unreadable:
+            _say(_unreadable_note(missing.unreadable), err=True)
+        raise typer.Exit(EXIT_FINDINGS) from None
+    except ToolkitError as error:
+        _error(str(error))
+        raise typer.Exit(EXIT_USAGE) from None
+    if output.value == "json":
+        _say(json.dumps(as_json(result), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _say(render_text(result))
+    if result.unreadable:
+        _say(_unreadable_note(result.unreadable), err=True)
 
 
 def main() -> None:

@@ -92,7 +92,7 @@ class CorpusIndex:
             return SourceText(
                 None, hashlib.sha256(raw).hexdigest(), ("source-text-missing", f"the text file {shown} is not UTF-8")
             )
-        not_plain = _not_plain_text(text)
+        not_plain = not_plain_text(text)
         if not_plain is not None:
             return SourceText(
                 None,
@@ -104,7 +104,8 @@ class CorpusIndex:
         return SourceText(text, hashlib.sha256(raw).hexdigest(), search=SearchText(text))
 
 
-def _not_plain_text(text: str) -> str | None:
+def not_plain_text(text: str) -> str | None:
+    """Why a text cannot be searched for quotes (a byte-order mark, a NUL byte), or None when it can."""
     # Quotes are matched against the text as written. A byte-order mark is an
     # invisible character glued to the first word, and a NUL byte marks a binary
     # file, not an article: either makes the file other than the plain UTF-8 text

@@ -108,6 +108,13 @@ RULES: dict[str, Rule] = {
             "advisory-supersedes-issuer", _E, "An advisory supersedes one issued by another issuer.", spans_files=True
         ),
         Rule("advisory-supersedes-cycle", _E, "Advisories supersede each other in a cycle.", spans_files=True),
+        Rule(
+            "name-duplicate",
+            _W,
+            "Two actors (or two locations) have names or aliases that differ only in case, accents "
+            "or punctuation: likely one record made twice.",
+            spans_files=True,
+        ),
         Rule("unreferenced-actor", _W, "No record references this actor.", spans_files=True),
         Rule("unreferenced-location", _W, "No record references this location.", spans_files=True),
     ]
