@@ -11,6 +11,7 @@ from toolkit.checks.advisories import check_supersedes
 from toolkit.checks.dates import check_dates
 from toolkit.checks.evidence import check_quotes, check_sources
 from toolkit.checks.identity import check_ids
+from toolkit.checks.links import check_symmetric_links
 from toolkit.checks.references import check_references
 from toolkit.checks.schema import check_schema
 from toolkit.corpus_index import CorpusIndex
@@ -44,6 +45,7 @@ CORPUS_CHECKS: tuple[Callable[[CorpusIndex], list[Finding]], ...] = (
     check_quotes,
     check_dates,
     check_supersedes,
+    check_symmetric_links,
 )
 
 
