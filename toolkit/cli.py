@@ -287,7 +287,7 @@ def cite(
     differ in [brackets], and nothing is written (exit 1). The record keeps its
     comments, order and layout.
 
-    Example: toolkit cite evt-lapid-visits-turkey src-lapid-to-visit-turkey "will visit Turkey on Thursday"
+    Example: toolkit cite evt-lapid-visit src-lapid-visit "on Thursday"
     """
     from toolkit.cite import cite as run_cite
     from toolkit.errors import ToolkitError
@@ -334,7 +334,7 @@ def link(
     with nothing else writes the missing side of a one-sided same-as, taking
     its certainty and note from the side that is there.
 
-    Example: toolkit link evt-a same-as evt-b --certainty probable --note "Same day, same place."
+    Example: toolkit link evt-a same-as evt-b --certainty probable --note "Same"
     """
     from toolkit.errors import ToolkitError
     from toolkit.linking import link as run_link

@@ -145,7 +145,7 @@ def _expressions_not_in_text(corpus: CorpusIndex, record: Record) -> Iterator[Fi
         return
     evidence = record.data.get("evidence")
     quotes = [
-        SearchText(item["quote"])
+        normalise(item["quote"])
         for item in (evidence if isinstance(evidence, list) else [])
         if isinstance(item, dict) and isinstance(item.get("quote"), str)
     ]
@@ -154,7 +154,8 @@ def _expressions_not_in_text(corpus: CorpusIndex, record: Record) -> Iterator[Fi
         return  # nothing to look in: the evidence and reference checks say why
     for path, date in dated:
         expression = date["expression"]
-        if not normalise(expression) or any(text.find(expression) is not None for text in quotes + texts):
+        wanted = normalise(expression)
+        if not wanted or any(wanted in quote for quote in quotes) or any(t.find(expression) is not None for t in texts):
             continue
         yield finding_at(
             record,
