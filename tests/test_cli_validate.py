@@ -73,7 +73,7 @@ def test_the_entry_point_reports_broken_input_without_a_traceback() -> None:
 
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
-    assert result.stdout.endswith("50 files, 36 records: 35 errors, 3 warnings\n")
+    assert result.stdout.endswith("52 files, 38 records: 37 errors, 3 warnings\n")
 
 
 def test_a_missing_path_exits_2_with_one_line_that_says_so() -> None:

@@ -398,6 +398,187 @@ def show(
         _say(_unreadable_note(result.unreadable), err=True)
 
 
+def _corpus_option(help_text: str = "The corpus folder.") -> object:
+    return typer.Option("--corpus", parser=_path, metavar="<path>", help=help_text)
+
+
+class OutputFormat(StrEnum):
+    """Text for people, JSON for scripts."""
+
+    text = "text"
+    json = "json"
+
+
+class DiffFormat(StrEnum):
+    """Text for a terminal, Markdown for a pull request's summary."""
+
+    text = "text"
+    markdown = "markdown"
+
+
+def _findings_refused(error: Exception) -> None:
+    """Show the findings that stop a record being edited (``EditRefused``)."""
+    from toolkit.model import Report
+    from toolkit.reporters.text import TextReporter
+
+    findings = getattr(error, "findings", [])
+    _say(TextReporter(color=sys.stderr.isatty()).render(Report.of(findings, 1, 0)), err=True)
+    _error(str(error))
+
+
+@app.command()
+def cite(
+    record_id: Annotated[str, typer.Argument(metavar="ID", help="The record the words are evidence for.")],
+    source_id: Annotated[str, typer.Argument(metavar="SOURCE", help="The source whose text holds the words.")],
+    words: Annotated[str, typer.Argument(metavar="WORDS", help="The words to cite, as you read them.")],
+    corpus: Annotated[Path, _corpus_option()] = Path("annotations"),
+) -> None:
+    """Find words in a source's text and add them to a record's evidence.
+
+    Typographic quotes and apostrophes, dashes, line breaks and spacing may
+    differ from the text; the quote is written as the text has it. When the
+    words are not there, the closest passage is shown with the characters that
+    differ in [brackets], and nothing is written (exit 1). The record keeps its
+    comments, order and layout.
+
+    Example: toolkit cite evt-lapid-visit src-lapid-visit "on Thursday"
+    """
+    from toolkit.cite import cite as run_cite
+    from toolkit.errors import ToolkitError
+    from toolkit.record_edits import EditRefused
+
+    try:
+        result = run_cite(record_id, source_id, words, corpus)
+    except EditRefused as refused:
+        _findings_refused(refused)
+        raise typer.Exit(EXIT_FINDINGS) from None
+    except ToolkitError as error:
+        _error(str(error))
+        raise typer.Exit(EXIT_USAGE) from None
+    if not result.found:
+        _say(f"{result.file}: the words are not in the text of {source_id}; nothing was written\n")
+        if result.closest is not None:
+            _say(
+                f"closest passage (line {result.closest_line}):\n"
+                f"  text:  {result.marked_closest}\n  words: {result.marked_words}\n"
+                "the characters that differ are in [brackets]; copy the passage as the text has it\n"
+            )
+        raise typer.Exit(EXIT_FINDINGS)
+    more = f", the first of {result.occurrences} places" if result.occurrences > 1 else ""
+    done = "added to its evidence" if result.written else "already in its evidence"
+    _say(f'{result.file}: {done}: {source_id} line {result.line}{more}: "{result.quote}"\n')
+
+
+@app.command()
+def link(
+    record_id: Annotated[str, typer.Argument(metavar="A", help="The event or advisory the link is written on.")],
+    relation: Annotated[str, typer.Argument(metavar="RELATION", help="same-as, response-to, part-of, ...")],
+    target_id: Annotated[str, typer.Argument(metavar="B", help="The event or advisory it links to.")],
+    certainty: Annotated[str | None, typer.Option("--certainty", help="How sure the link is.")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why: the reasons for the link.")] = None,
+    back_note: Annotated[
+        str | None,
+        typer.Option("--back-note", help="For a symmetric link, the note on B's side (default: the same note)."),
+    ] = None,
+    corpus: Annotated[Path, _corpus_option()] = Path("annotations"),
+) -> None:
+    """Link one event or advisory to another; a symmetric link (same-as) is written on both.
+
+    A link already there keeps what is not given. `toolkit link A same-as B`
+    with nothing else writes the missing side of a one-sided same-as, taking
+    its certainty and note from the side that is there.
+
+    Example: toolkit link evt-a same-as evt-b --certainty probable --note "Same"
+    """
+    from toolkit.errors import ToolkitError
+    from toolkit.linking import link as run_link
+    from toolkit.record_edits import EditRefused
+
+    try:
+        result = run_link(
+            record_id, relation, target_id, certainty=certainty, note=note, back_note=back_note, corpus=corpus
+        )
+    except EditRefused as refused:
+        _findings_refused(refused)
+        raise typer.Exit(EXIT_FINDINGS) from None
+    except ToolkitError as error:
+        _error(str(error))
+        raise typer.Exit(EXIT_USAGE) from None
+    _say("".join(f"wrote {file}\n" for file in result.written))
+    _say("".join(f"unchanged {file}: the link is there already\n" for file in result.unchanged))
+
+
+@app.command()
+def coverage(
+    sources: Annotated[
+        list[str] | None, typer.Argument(metavar="[SOURCE]...", help="Source ids (default: every source).")
+    ] = None,
+    by_sentence: Annotated[
+        bool, typer.Option("--by-sentence", help="List every sentence with the records citing it.")
+    ] = False,
+    min_share: Annotated[
+        float | None,
+        typer.Option(
+            "--min-share", metavar="P", help="Exit 1 when a source's share of cited sentences is below P (0 to 1)."
+        ),
+    ] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="How to print it.")] = OutputFormat.text,
+    corpus: Annotated[Path, _corpus_option()] = Path("annotations"),
+) -> None:
+    """Show how much of each article the evidence cites, and the sentences no record cites.
+
+    For each source: the share of its sentences and of its characters that some
+    record's evidence quotes, and each uncited sentence with its line number.
+
+    Example: toolkit coverage src-lapid-to-visit-turkey --min-share 0.9
+    """
+    from toolkit.coverage import check_share, render_json, render_text
+    from toolkit.coverage import coverage as run_coverage
+    from toolkit.errors import ToolkitError
+
+    try:
+        if min_share is not None:
+            check_share(min_share)
+        report = run_coverage(sources or None, corpus)
+    except ToolkitError as error:
+        _error(str(error))
+        raise typer.Exit(EXIT_USAGE) from None
+    if output_format is OutputFormat.json:
+        _say(render_json(report, min_share))
+    else:
+        _say(render_text(report, by_sentence=by_sentence, min_share=min_share))
+    below = min_share is not None and any(source.sentence_share < min_share for source in report.sources)
+    raise typer.Exit(EXIT_FINDINGS if below or report.unreadable else EXIT_OK)
+
+
+@app.command()
+def diff(
+    ref: Annotated[str, typer.Argument(metavar="REF", help="The git ref to compare from (a branch, tag, commit).")],
+    ref2: Annotated[
+        str | None, typer.Argument(metavar="[REF2]", help="The git ref to compare to (default: the working tree).")
+    ] = None,
+    output_format: Annotated[DiffFormat, typer.Option("--format", "-f", help="How to print it.")] = DiffFormat.text,
+    corpus: Annotated[Path, _corpus_option()] = Path("annotations"),
+) -> None:
+    """Show what changed in the corpus's records between two git refs.
+
+    Records added, removed and renamed (same content or evidence under a new id),
+    fields changed (old -> new, by field path), evidence added or dropped, and
+    references the change broke. Read from git's objects: nothing is checked out.
+
+    Example: toolkit diff origin/main --format markdown
+    """
+    from toolkit.corpus_diff import diff_corpus, render_markdown, render_text
+    from toolkit.errors import ToolkitError
+
+    try:
+        result = diff_corpus(ref, ref2, corpus)
+    except ToolkitError as error:
+        _error(str(error))
+        raise typer.Exit(EXIT_USAGE) from None
+    _say(render_markdown(result) if output_format is DiffFormat.markdown else render_text(result))
+
+
 def main() -> None:
     """Entry point of the ``toolkit`` command."""
     from toolkit.output_streams import OutputStreamError, flush_standard_streams, guard_standard_streams

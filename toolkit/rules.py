@@ -99,11 +99,22 @@ RULES: dict[str, Rule] = {
         Rule(
             "date-after-publication",
             _E,
-            "A record is dated after its source was published, but is not planned.",
+            "A record is dated after its source was published (its start, or its range's end), but is not planned.",
             spans_files=True,
         ),
-        Rule("date-weekday-mismatch", _E, "A date resolved from a weekday expression falls on another weekday."),
+        Rule(
+            "date-weekday-mismatch",
+            _E,
+            "A date of one day (or a range of one day) resolved from a weekday expression falls on another weekday.",
+        ),
         Rule("date-invalid", _E, "A date that does not exist in the calendar (2022-02-30)."),
+        Rule(
+            "date-expression-not-in-text",
+            _E,
+            "A date's expression (the words it was resolved from) is in neither the record's evidence "
+            "nor the text of a source it cites.",
+            spans_files=True,
+        ),
         Rule(
             "advisory-supersedes-issuer", _E, "An advisory supersedes one issued by another issuer.", spans_files=True
         ),
@@ -113,6 +124,12 @@ RULES: dict[str, Rule] = {
             _W,
             "Two actors (or two locations) have names or aliases that differ only in case, accents "
             "or punctuation: likely one record made twice.",
+            spans_files=True,
+        ),
+        Rule(
+            "link-one-sided",
+            _E,
+            "A symmetric link (same-as) whose other side is missing, or whose two sides differ in certainty.",
             spans_files=True,
         ),
         Rule("unreferenced-actor", _W, "No record references this actor.", spans_files=True),

@@ -12,6 +12,7 @@ from toolkit.checks.dates import check_dates
 from toolkit.checks.evidence import check_quotes, check_sources
 from toolkit.checks.identity import check_ids
 from toolkit.checks.names import check_names
+from toolkit.checks.links import check_symmetric_links
 from toolkit.checks.references import check_references
 from toolkit.checks.schema import check_schema
 from toolkit.corpus_index import CorpusIndex
@@ -46,6 +47,7 @@ CORPUS_CHECKS: tuple[Callable[[CorpusIndex], list[Finding]], ...] = (
     check_dates,
     check_supersedes,
     check_names,
+    check_symmetric_links,
 )
 
 
