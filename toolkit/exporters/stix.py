@@ -13,11 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from toolkit import claims
+from toolkit.claims import Assertion, Claim, Denial
 from toolkit.corpus_index import CorpusIndex
 from toolkit.exporters import json_writer
 from toolkit.exporters import stix_mapping as m
@@ -106,6 +109,29 @@ def _compact(obj: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in obj.items() if value not in (None, "", [], {})}
 
 
+def _sentence(text: str) -> str:
+    """Text as a sentence: a capital first, a full stop last."""
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+@dataclass(frozen=True, slots=True)
+class _Footing:
+    """On whose word an object rests: the claims it rests on, and the denials aimed at it."""
+
+    claims: tuple[Claim, ...]
+    denials: tuple[Denial, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Hedge:
+    """How an object carries its footing: STIX confidence, labels, and words."""
+
+    confidence: int | None
+    labels: list[str]
+    words: str | None
+
+
 # The method of the builder that plans the objects of each kind of record; sources
 # become reports of the objects citing them, planned once every other object is.
 PLANNERS: dict[str, str] = {"actor": "_actor", "location": "_location", "event": "_event", "advisory": "_advisory"}
@@ -137,12 +163,17 @@ class _Builder:
         self.author = stix_id("identity", "corpus")
         self.makers: dict[str, Callable[[], dict[str, Any]]] = {}  # object id -> what makes the object
         self.origin: dict[str, Record] = {}  # object id -> the record it was made from
+        self.names: dict[str, str] = {r.id: r.data["name"] for r in self.records if r.kind.name == "actor" and r.id}
+        self.denials = claims.denials((r.kind.name, r.data) for r in self.records)
+        # Threat actors and intrusion sets: only actors that the articles themselves, on
+        # their own word, make the author of a hostile act. An actor hostile only on
+        # someone's claim stays an identity; the claim is carried by its relationships.
         self.hostile = {
-            p["actor"]
+            assertion.actor
             for r in self.records
             if r.kind.name == "event" and m.is_hostile(r.data["type"])
-            for p in r.data["participants"]
-            if p["role"] in m.HOSTILE_ROLES
+            for assertion in claims.event_assertions(r.data)
+            if assertion.what == "role" and assertion.relation in m.HOSTILE_ROLES and not assertion.claimed
         }
         self.ids = {r.id: self._id_of(r) for r in self.records if r.kind.name != "source"}
         # country code -> the id of that country's location record (Record.id: None only when invalid)
@@ -248,13 +279,16 @@ class _Builder:
         words: str | None = None,
         note: str | None = None,
         certainty: str | None = None,
-    ) -> None:
+        footing: _Footing | None = None,
+    ) -> str:
+        """Plan a relationship; its id."""
         rel_id = stix_id("relationship", f"{origin.id}/{key}")
         self._add(
             origin,
             rel_id,
-            partial(self._relationship, origin, rel_id, source_ref, edge, target_ref, words, note, certainty),
+            partial(self._relationship, origin, rel_id, source_ref, edge, target_ref, words, note, certainty, footing),
         )
+        return rel_id
 
     def _relationship(
         self,
@@ -266,8 +300,17 @@ class _Builder:
         words: str | None,
         note: str | None,
         certainty: str | None,
+        footing: _Footing | None,
     ) -> dict[str, Any]:
-        kind = m.relationship_type(source_ref.split("--")[0], edge, target_ref.split("--")[0])
+        kind = m.relationship_type(
+            source_ref.split("--")[0], edge, target_ref.split("--")[0], certain=certainty == m.IDENTITY_CERTAINTY
+        )
+        hedge = self._hedge(footing)
+        judged = (
+            f"The annotators judge this {certainty}: their own judgement, not a source's confidence."
+            if certainty
+            else None
+        )
         return self._sdo(
             "relationship",
             origin,
@@ -276,9 +319,101 @@ class _Builder:
             relationship_type=kind,
             source_ref=source_ref,
             target_ref=target_ref,
-            description=_text(words or edge.words, note),
-            confidence=m.CERTAINTY_CONFIDENCE.get(certainty or ""),
+            description=_text(words or self._edge_words(edge, certainty), hedge.words, judged, note),
+            # The sources' confidence only: the annotators' certainty is a label and words.
+            confidence=hedge.confidence,
+            labels=hedge.labels + ([m.label("annotator-certainty", certainty)] if certainty else []),
         )
+
+    @staticmethod
+    def _edge_words(edge: m.Edge, certainty: str | None) -> str:
+        return edge.certain_words if edge.certain_words and certainty == m.IDENTITY_CERTAINTY else edge.words
+
+    # -- on whose word: claims, denials and how each object carries them ------
+
+    def _footing(self, assertions: Iterable[Assertion]) -> _Footing | None:
+        """The claims some assertions rest on and the denials aimed at them; None when neither."""
+        found_claims: list[Claim] = []
+        found_denials: list[Denial] = []
+        for assertion in assertions:
+            if assertion.claim is not None and assertion.claim not in found_claims:
+                found_claims.append(assertion.claim)
+            for denial in claims.denials_of(assertion, self.denials):
+                if denial not in found_denials:
+                    found_denials.append(denial)
+        if not found_claims and not found_denials:
+            return None
+        return _Footing(tuple(found_claims), tuple(found_denials))
+
+    def _hedge(self, footing: _Footing | None) -> _Hedge:
+        """Confidence, labels and words for an object resting on ``footing``.
+
+        Confidence is the specification's mapping of the claim's Admiralty credibility
+        (absent for 6, "truth cannot be judged"); resting on several claims at once
+        (a targets edge: the perpetrator's and the victim's roles), an object is no
+        surer than its least credible claim, and has no confidence if one has none.
+        """
+        if footing is None:
+            return _Hedge(None, [], None)
+        confidences = [m.CREDIBILITY_CONFIDENCE.get(claim.credibility) for claim in footing.claims]
+        labels = [label for claim in footing.claims for label in self._claim_labels(claim)]
+        for denial in footing.denials:
+            labels += [m.label("denied-by", actor) for actor in denial.deniers]
+            labels.append(m.label("denied-in", denial.record_id))
+        words = [self._claim_text(claim) for claim in footing.claims] or ["On the article's own word."]
+        words += [self._denial_text(denial) for denial in footing.denials]
+        confidence = None if not confidences or None in confidences else min(c for c in confidences if c is not None)
+        return _Hedge(confidence, list(dict.fromkeys(labels)), " ".join(words))
+
+    def _reliability(self, actor_id: str | None) -> str:
+        """An actor's Admiralty reliability grade as a source; F when unnamed or ungraded."""
+        if actor_id is None or actor_id not in self.corpus.by_id:
+            return claims.UNJUDGED_RELIABILITY
+        reliability = self.corpus.by_id[actor_id].data.get("reliability")
+        grade = reliability.get("grade") if isinstance(reliability, dict) else None
+        return grade if isinstance(grade, str) else claims.UNJUDGED_RELIABILITY
+
+    def _claim_labels(self, claim: Claim) -> list[str]:
+        """Who claims, through whom, and the Admiralty grades: the article's source for it
+        (the reporter) in MISP's source-reliability tag, the claimant's in our own."""
+        return [
+            m.label("claimed-by", claim.by or m.UNATTRIBUTED),
+            *(m.label("via", actor) for actor in claim.via),
+            m.ADMIRALTY_CREDIBILITY_LABEL.format(claim.credibility),
+            m.ADMIRALTY_RELIABILITY_LABEL.format(self._reliability(claim.reporter).lower()),
+            m.label("claimant-reliability", self._reliability(claim.by).lower()),
+        ]
+
+    def _who(self, actor_id: str | None) -> str:
+        return "no one named" if actor_id is None else f"{self.names.get(actor_id, actor_id)} ({actor_id})"
+
+    def _claim_text(self, claim: Claim) -> str:
+        """A claim in words: who, through whom, how credible and why, how reliable, when, the text's hedges."""
+        words = claims.claim_words(claim, self.names)
+        reason = claim.credibility_reason.strip().rstrip(".")
+        parts = [_sentence(words + (f": {reason}" if reason else ""))]
+        grades = [(claim.by, "the claimant")]
+        if claim.reporter != claim.by:
+            grades.append((claim.reporter, "the article's source for it"))
+        parts.append(
+            _sentence(
+                "Reliability as a source: "
+                + "; ".join(
+                    f"{role}, {self._who(actor)}, {grade} ({claims.RELIABILITY_WORDS.get(grade, '?')})"
+                    for actor, role in grades
+                    for grade in [self._reliability(actor)]
+                )
+            )
+        )
+        if claim.date:
+            parts.append(_sentence(f"Claimed or reported: {_date_words(dict(claim.date))}"))
+        if claim.hedges:
+            parts.append(_sentence("The article marks it as a claim with: " + "; ".join(claim.hedges)))
+        return " ".join(parts)
+
+    def _denial_text(self, denial: Denial) -> str:
+        who = ", ".join(self._who(actor) for actor in denial.deniers)
+        return _sentence(f"Denied{f' by {who}' if who else ''} in {denial.record_id}")
 
     def _name(self, record_id: str) -> str:
         name: str = self.corpus.by_id[record_id].data["name"]
@@ -305,7 +440,8 @@ class _Builder:
                 f"{position['title']} ({position['status']})",
                 position.get("note"),
             )
-        for tie in data.get("affiliations") or []:
+        ties = claims.actor_assertions(data)
+        for tie, assertion in zip(data.get("affiliations") or [], ties, strict=True):
             self._relate(
                 record,
                 f"affiliation/{tie['relation']}/{tie['actor']}",
@@ -314,6 +450,7 @@ class _Builder:
                 self.ids[tie["actor"]],
                 note=tie.get("note"),
                 certainty=tie.get("certainty"),
+                footing=self._footing([assertion]),
             )
 
     def _actor_object(self, record: Record) -> dict[str, Any]:
@@ -354,34 +491,85 @@ class _Builder:
     def _event(self, record: Record) -> None:
         data = record.data
         own_id = self.ids[record.id]
-        self._add(record, own_id, partial(self._event_object, record))
+        occurrence, *others = claims.event_assertions(data)
+        roles = [assertion for assertion in others if assertion.what == "role"]
+        footing = self._footing([occurrence])
+        self._add(record, own_id, partial(self._event_object, record, occurrence, footing))
+        grouped = [own_id]  # what the event's grouping holds
         if data.get("location"):
-            self._relate(record, "location", own_id, m.EDGES["located-at"], self.ids[data["location"]])
-        for p in data["participants"]:
-            self._relate(
-                record,
-                f"participant/{p['role']}/{p['actor']}",
-                own_id,
-                m.PARTICIPANT_EDGES[p["role"]],
-                self.ids[p["actor"]],
-                note=p.get("note"),
+            grouped.append(self.ids[data["location"]])
+            grouped.append(self._relate(record, "location", own_id, m.EDGES["located-at"], self.ids[data["location"]]))
+        for p, role in zip(data["participants"], roles, strict=True):
+            grouped.append(self.ids[p["actor"]])
+            grouped.append(
+                self._relate(
+                    record,
+                    f"participant/{p['role']}/{p['actor']}",
+                    own_id,
+                    m.PARTICIPANT_EDGES[p["role"]],
+                    self.ids[p["actor"]],
+                    note=p.get("note"),
+                    footing=self._footing([role]),
+                )
             )
-        self._links(record, own_id)
+        grouped += self._links(record, own_id)
         if m.is_hostile(data["type"]):
-            hostile = [p for p in data["participants"] if p["role"] in m.HOSTILE_ROLES]
-            aimed_at = [p for p in data["participants"] if p["role"] in m.TARGET_ROLES]
+            hostile = [role for role in roles if role.relation in m.HOSTILE_ROLES and role.actor]
+            aimed_at = [role for role in roles if role.relation in m.TARGET_ROLES and role.actor]
             for actor in hostile:
                 for aim in aimed_at:
-                    self._relate(
-                        record,
-                        f"targets/{actor['actor']}/{aim['actor']}",
-                        self.ids[actor["actor"]],
-                        m.EDGES["targets"],
-                        self.ids[aim["actor"]],
-                        note=f"As {aim['role']} of: {data['summary']}",
+                    grouped.append(
+                        self._relate(
+                            record,
+                            f"targets/{actor.actor}/{aim.actor}",
+                            self.ids[actor.actor or ""],
+                            m.EDGES["targets"],
+                            self.ids[aim.actor or ""],
+                            note=f"As {aim.relation} of: {data['summary']}",
+                            # It rests on both roles: the perpetrator's and the victim's.
+                            footing=self._footing([actor, aim]),
+                        )
                     )
+        for assertion in (occurrence, *roles):
+            if assertion.claim is not None:
+                grouped += [self.ids[actor] for actor in assertion.claim.chain]
+        grouping_id = self._grouping_id(record.id or "")
+        # No origin: a report of an article lists the event's objects, not the grouping of
+        # them (misp-stix, reading a report's objects, cannot take a grouping in among them).
+        self._add(
+            None,
+            grouping_id,
+            partial(self._event_grouping, record, grouping_id, sorted(set(grouped)), occurrence, footing, roles),
+        )
 
-    def _event_object(self, record: Record) -> dict[str, Any]:
+    def _grouping_id(self, event_id: str) -> str:
+        return stix_id("grouping", f"{event_id}/grouping")
+
+    def _event_labels(self, record: Record, occurrence: Assertion, footing: _Footing | None) -> list[str]:
+        """The event's status and who claims it (the article itself, when no one else does), as labels."""
+        own_word = [] if occurrence.claimed else [m.label("claimed-by", m.OWN_WORD)]
+        return [m.label("status", record.data["status"]), *own_word, *self._hedge(footing).labels]
+
+    def _role_claimants(self, roles: list[Assertion]) -> list[str]:
+        """Who claims a participant's part of the event, where the role has a claim of its own."""
+        claimants = [
+            m.label("role-claimed-by", role.claim.by or m.UNATTRIBUTED)
+            for role in roles
+            if role.claim and not role.inherited
+        ]
+        return list(dict.fromkeys(claimants))
+
+    def _status_words(self, record: Record, footing: _Footing | None) -> str:
+        data = record.data
+        return (
+            _text(
+                f"Event {record.id} ({data['type']}), {data['status']} as the sources present it.",
+                self._hedge(footing).words or "On the article's own word.",
+            )
+            or ""
+        )
+
+    def _event_object(self, record: Record, occurrence: Assertion, footing: _Footing | None) -> dict[str, Any]:
         data = record.data
         return self._sdo(
             "event",
@@ -389,25 +577,104 @@ class _Builder:
             name=data["summary"],
             status=m.EVENT_STATUS[data["status"]],
             event_types=[data["type"]],
-            labels=[data["status"]],
+            labels=self._event_labels(record, occurrence, footing),
+            confidence=self._hedge(footing).confidence,
             description=_text(
-                data.get("note"), "Date as the source gives it: " + _date_words(data["date"]), data["date"].get("note")
+                self._status_words(record, footing),
+                data.get("note"),
+                "Date as the source gives it: " + _date_words(data["date"]),
+                data["date"].get("note"),
             ),
             extensions={m.EVENT_EXTENSION_ID: {"extension_type": "new-sdo"}},
             **self._span(data["date"], "start_time", "end_time"),
         )
 
-    def _links(self, record: Record, own_id: str) -> None:
-        for link in record.data.get("links") or []:
-            self._relate(
-                record,
-                f"link/{link['relation']}/{link['target']}",
-                own_id,
-                m.LINK_EDGES[link["relation"]],
-                self.ids[link["target"]],
-                note=link.get("note"),
-                certainty=link.get("certainty"),
+    def _event_grouping(
+        self,
+        record: Record,
+        grouping_id: str,
+        refs: list[str],
+        occurrence: Assertion,
+        footing: _Footing | None,
+        roles: list[Assertion],
+    ) -> dict[str, Any]:
+        """The event as a core STIX grouping: for consumers that drop the Event SDO (OpenCTI, misp-stix)."""
+        data = record.data
+        return self._sdo(
+            "grouping",
+            record,
+            derived=True,
+            id=grouping_id,
+            name=data["summary"],
+            description=self._event_text(record, footing, roles),
+            context=m.GROUPING_CONTEXT_HOSTILE if m.is_hostile(data["type"]) else m.GROUPING_CONTEXT_OTHER,
+            object_refs=refs,
+            labels=self._event_labels(record, occurrence, footing) + self._role_claimants(roles),
+            confidence=self._hedge(footing).confidence,
+        )
+
+    def _event_text(self, record: Record, footing: _Footing | None, roles: list[Assertion]) -> str:
+        """The event in words: status, on whose word, when, where, outcome, and each role on whose word."""
+        data = record.data
+        location = data.get("location")
+        where = None
+        if location:
+            precision = f", {data['location_precision']}" if data.get("location_precision") else ""
+            where = f"Place: {self.corpus.by_id[location].data['name']} ({location}){precision}."
+        participants = [
+            f"- {role.relation}: {self._who(role.actor)}. {self._role_words(role, footing)}" for role in roles
+        ]
+        return (
+            _text(
+                self._status_words(record, footing),
+                "Date as the source gives it: " + _date_words(data["date"]) + ".",
+                where,
+                f"Outcome: {data['outcome']}." if data.get("outcome") else None,
+                f"Fatalities: {data['fatalities']}." if data.get("fatalities") is not None else None,
+                "Participants:\n" + "\n".join(participants) if participants else None,
+                f"Note: {data['note']}" if data.get("note") else None,
             )
+            or ""
+        )
+
+    def _role_words(self, role: Assertion, event_footing: _Footing | None) -> str:
+        """On whose word a participant plays its role, said once: a role on its event's claim says only that."""
+        footing = self._footing([role])
+        if footing is None:
+            return "On the article's own word."
+        if role.inherited and footing == event_footing:
+            return "On the event's claim."
+        return self._hedge(footing).words or ""
+
+    def _links(self, record: Record, own_id: str) -> list[str]:
+        """Plan the relationships of a record's links; their ids. A link between two events
+        also links their groupings, so that readers of core objects alone can follow it."""
+        made = []
+        assertions = [a for a in claims.assertions(record.kind.name, record.data) if a.what == "link"]
+        for link, assertion in zip(record.data.get("links") or [], assertions, strict=True):
+            target, participant = link["target"], link.get("participant")
+            key = f"link/{link['relation']}/{target}" + (f"/{participant}" if participant else "")
+            edge = m.LINK_EDGES[link["relation"]]
+            words = f"{edge.words} the part of {self._who(participant)} in" if participant else None
+            footing = self._footing([assertion])
+            ends = [(key, own_id, self.ids[target])]
+            if record.kind.name == "event" and self.corpus.by_id[target].kind.name == "event":
+                ends.append((f"grouping/{key}", self._grouping_id(record.id or ""), self._grouping_id(target)))
+            for rel_key, source_ref, target_ref in ends:
+                made.append(
+                    self._relate(
+                        record,
+                        rel_key,
+                        source_ref,
+                        edge,
+                        target_ref,
+                        words,
+                        link.get("note"),
+                        link.get("certainty"),
+                        footing,
+                    )
+                )
+        return made
 
     def _span(self, date: dict[str, Any], start: str, end: str) -> dict[str, Any]:  # spread into _sdo's **props
         """A date as a timestamp with its fidelity, and an end only if it is later."""

@@ -10,7 +10,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from toolkit import claims
 from toolkit.kinds import KIND_BY_NAME
+from toolkit.schema_loader import vocabulary
 
 # The project's own UUIDv5 namespace, generated once (uuid4) and fixed for good:
 # every STIX id is uuid5(NAMESPACE, <annotation id or derived key>). It is not the
@@ -70,12 +72,13 @@ ACTOR_TYPES: dict[str, ActorMapping] = {
     "population": ActorMapping("class", "threat-actor", country_edge="nationality"),
 }
 
-# Hostile activity: an actor with one of these roles in an event of one of these
-# PLOVER categories (the part of the type before "/") is a threat actor or
-# intrusion set; the actors it acts against (TARGET_ROLES) are what it targets.
-HOSTILE_EVENT_CATEGORIES: tuple[str, ...] = ("ASSAULT",)
-HOSTILE_ROLES: tuple[str, ...] = ("perpetrator",)
-TARGET_ROLES: tuple[str, ...] = ("victim", "target")
+# Hostile activity, as toolkit/claims.py defines it for every exporter: an actor with
+# one of these roles in an event of one of these PLOVER categories (the part of the
+# type before "/"), on the article's own word, is a threat actor or intrusion set;
+# the actors it acts against (TARGET_ROLES) are what it targets.
+HOSTILE_EVENT_CATEGORIES: tuple[str, ...] = claims.HOSTILE_EVENT_CATEGORIES
+HOSTILE_ROLES: tuple[str, ...] = claims.HOSTILE_ROLES
+TARGET_ROLES: tuple[str, ...] = claims.TARGET_ROLES
 
 # Our event statuses (how the source presents the event) to the Incident Extension
 # Suite's event-status-enum: ongoing, occurred, not-occurred, pending, undetermined.
@@ -90,8 +93,34 @@ EVENT_STATUS: dict[str, str] = {
 # Date precision (number of parts of a calendar date) to timestamp-fidelity-enum.
 FIDELITY_BY_PARTS: dict[int, str] = {1: "year", 2: "month", 3: "day"}
 
-# Link certainty to the STIX confidence scale (Appendix A, words of estimative probability).
-CERTAINTY_CONFIDENCE: dict[str, int] = {"certain": 100, "probable": 70, "possible": 50}
+# A claim's Admiralty credibility to STIX confidence: the specification's own mapping
+# (STIX 2.1, Appendix A, "Admiralty Credibility"). 6, "truth cannot be judged", maps
+# to no confidence at all: the property is left out, not set to a number.
+CREDIBILITY_CONFIDENCE: dict[int, int | None] = {1: 90, 2: 70, 3: 50, 4: 30, 5: 10, 6: None}
+
+# Labels: machine tags (namespace:predicate="value"), which MISP keeps as tags and
+# OpenCTI as labels. The Admiralty grades use MISP's own taxonomy (admiralty-scale,
+# lower-case letters); who claims, through whom, who denies and the status use the
+# project's namespace, with annotation ids as values (names may hold any character).
+ADMIRALTY_CREDIBILITY_LABEL = 'admiralty-scale:information-credibility="{}"'
+ADMIRALTY_RELIABILITY_LABEL = 'admiralty-scale:source-reliability="{}"'
+LABEL_NAMESPACE = "eat"
+# The claimant label's value for an assertion on the article's own word, and for a
+# claim that names no one ("it is believed that").
+OWN_WORD = "article"
+UNATTRIBUTED = "unattributed"
+
+# The one certainty at which an identity relationship (IDENTITY_RELATIONSHIPS) is
+# written: a same-as the annotators are less sure of is related-to, the doubt in words,
+# so that a de-duplicating platform does not merge two accounts on a guess.
+IDENTITY_CERTAINTY = "certain"
+IDENTITY_RELATIONSHIPS: frozenset[str] = frozenset({"duplicate-of"})
+
+# Each event also becomes a grouping (a core STIX object) of its objects, whose text and
+# labels carry its status and who claims it, for consumers that drop the Event SDO.
+# Its context, from STIX grouping-context-ov: hostile events are suspicious activity.
+GROUPING_CONTEXT_HOSTILE = "suspicious-activity"
+GROUPING_CONTEXT_OTHER = "unspecified"
 
 
 @dataclass(frozen=True)
@@ -105,6 +134,8 @@ class Edge:
 
     wanted: tuple[str, ...]
     words: str
+    # The words when the annotators are certain of the edge, if they differ.
+    certain_words: str | None = None
 
 
 EDGES: dict[str, Edge] = {
@@ -127,17 +158,17 @@ AFFILIATION_EDGES: dict[str, Edge] = {
 LINK_EDGES: dict[str, Edge] = {
     "response-to": Edge((), "in response to"),
     "part-of": Edge((), "part of"),
-    "same-as": Edge(("duplicate-of",), "may describe the same happening as"),
+    "same-as": Edge(("duplicate-of",), "may describe the same happening as", "describes the same happening as"),
     "related-to": Edge((), "related to"),
+    # STIX defines no relationship for a denial; related-to, described "denies", with
+    # the denier and the denied event's grouping also labelled (docs/export-stix.md).
     "denies": Edge((), "denies"),
 }
 
 # Participant roles (event to actor). No relationship from an Event to an actor is
-# defined, by STIX or by the Incident Extension Suite: the role is said in words.
-PARTICIPANT_EDGES: dict[str, Edge] = {
-    role: Edge((), role)
-    for role in ("initiator", "target", "perpetrator", "victim", "reporter", "claimant", "spokesperson", "participant")
-}
+# defined, by STIX or by the Incident Extension Suite: the role is said in words, so
+# every role of the vocabulary maps the same way.
+PARTICIPANT_EDGES: dict[str, Edge] = {str(role): Edge((), str(role)) for role in vocabulary("participant_role")}
 
 COMMON_RELATIONSHIPS: frozenset[str] = frozenset({"derived-from", "duplicate-of", "related-to"})
 
@@ -163,9 +194,15 @@ SPEC_RELATIONSHIPS: frozenset[tuple[str, str, str]] = frozenset(
 LOCATION_NAME_FIELD: dict[str, str | None] = {"country": None, "region": "administrative_area", "city": "city"}
 
 
-def relationship_type(source_type: str, edge: Edge, target_type: str) -> str:
-    """The STIX relationship type for an edge between two object types."""
+def relationship_type(source_type: str, edge: Edge, target_type: str, *, certain: bool = True) -> str:
+    """The STIX relationship type for an edge between two object types.
+
+    An edge the annotators are not ``certain`` of never becomes an identity
+    relationship (IDENTITY_RELATIONSHIPS).
+    """
     for wanted in edge.wanted:
+        if not certain and wanted in IDENTITY_RELATIONSHIPS:
+            continue
         if wanted in COMMON_RELATIONSHIPS or (source_type, wanted, target_type) in SPEC_RELATIONSHIPS:
             return wanted
     return "related-to"
@@ -173,4 +210,9 @@ def relationship_type(source_type: str, edge: Edge, target_type: str) -> str:
 
 def is_hostile(event_type: str) -> bool:
     """Whether an event type (PLOVER TYPE or TYPE/mode) is hostile activity."""
-    return event_type.split("/", 1)[0] in HOSTILE_EVENT_CATEGORIES
+    return claims.is_hostile(event_type)
+
+
+def label(predicate: str, value: str) -> str:
+    """One of the project's labels: ``eat:<predicate>="<value>"``."""
+    return f'{LABEL_NAMESPACE}:{predicate}="{value}"'
