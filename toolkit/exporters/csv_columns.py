@@ -8,12 +8,14 @@ from the JSON Schema at that path; only computed columns say these themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from toolkit.claims import Assertion, Claim
 from toolkit.corpus_index import CorpusIndex
+from toolkit.exporters.csv_claims import WHAT, EventClaims, Part, claim_id, claimed_assertions, facts, weakest
 from toolkit.kinds import KINDS
 from toolkit.model import Record
 from toolkit.partial_dates import earliest, latest
@@ -53,8 +55,11 @@ class Column:
     description: str | None = None  # from the JSON Schema when None
     about: str | None = None  # put before the schema's description, for fields that need context
     required: bool | None = None  # from the JSON Schema's `required` when None
-    enum: tuple[str, ...] | None = None
+    enum: tuple[str | int, ...] | None = None
     references: str | None = None  # the table whose `id` this column holds
+    # A computed column that shows a schema field (a claim's, read through toolkit.claims)
+    # takes its description, type and constraints from the JSON Schema at this path.
+    described_by: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,8 @@ class Table:
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...]
     each: tuple[str, ...] | None = None  # one row per item of this list in each record
+    # Or one row per item this function draws from each record (claims.csv: its claimed assertions).
+    items: Callable[[CorpusIndex, Record], Iterable[Any]] | None = None
 
 
 # --- values -----------------------------------------------------------------
@@ -107,10 +114,10 @@ def _file(row: Row) -> str:
     return row.record.path.relative_to(row.corpus.root).as_posix()
 
 
-def _day(path: tuple[str, ...], last: bool) -> Callable[[Row], str | None]:
+def _day(get: Callable[[Row], Any], last: bool) -> Callable[[Row], str | None]:
     def day(row: Row) -> str | None:
-        date = _dig(row.item, path)
-        if not isinstance(date, dict) or not isinstance(date.get("start"), str):
+        date = get(row)
+        if not isinstance(date, Mapping) or not isinstance(date.get("start"), str):
             return None
         value = date.get("end") if last and isinstance(date.get("end"), str) else date["start"]
         return (latest if last else earliest)(value).isoformat()
@@ -159,39 +166,261 @@ def _location(field: str) -> Callable[[Row], str | None]:
     return location
 
 
-def _actor_countries(row: Row) -> str | None:
-    codes: set[str] = set()
-    for participant in row.item.get("participants") or []:
-        actor = row.corpus.by_id.get(participant.get("actor"))
-        codes.update(actor.data.get("countries") or [] if actor is not None else [])
-    return JOIN.join(sorted(codes)) or None
-
-
 def _source_ids(row: Row) -> str | None:
     return JOIN.join(sorted({item["source"] for item in row.item.get("evidence") or []})) or None
+
+
+def _field_of(get: Callable[[Row], Any], name: str) -> Callable[[Row], Any]:
+    def field(row: Row) -> Any:
+        found = get(row)
+        return found.get(name) if isinstance(found, Mapping) else None
+
+    return field
+
+
+def _joined(values: Iterable[str | None]) -> str | None:
+    return JOIN.join(value for value in values if value is not None) or None
+
+
+def _unique(values: Iterable[str | None]) -> list[str]:
+    return list(dict.fromkeys(value for value in values if value is not None))
+
+
+# --- values: claims (toolkit/exporters/csv_claims.py reads them once per corpus) ---
+
+
+def _event_claims(row: Row) -> EventClaims:
+    return facts(row.corpus).event(row.record)
+
+
+def _actor_countries(claimed: bool) -> Callable[[Row], str | None]:
+    # Whose countries: the participants whose part rests on the article's own word,
+    # or (claimed) those whose part rests on someone's claim. An alleged perpetrator's
+    # country is never in the plain column.
+    def countries(row: Row) -> str | None:
+        found = facts(row.corpus)
+        codes: set[str] = set()
+        for index, participant in enumerate(row.item.get("participants") or []):
+            role = found.at(row.record, "participants", index)
+            if role is None or role.claimed != claimed:
+                continue
+            actor = row.corpus.by_id.get(participant.get("actor"))
+            codes.update(actor.data.get("countries") or [] if actor is not None else [])
+        return JOIN.join(sorted(codes)) or None
+
+    return countries
+
+
+def _part_column(which: str, what: str) -> Callable[[Row], Any]:
+    def value(row: Row) -> Any:
+        found = facts(row.corpus)
+        parts: tuple[Part, ...] = getattr(_event_claims(row), which)
+        if what == "ids":
+            return _joined(part.actor for part in parts)
+        if what == "names":
+            return _joined(found.name(part.actor) for part in parts)
+        if what == "claimed_by_ids":
+            return _joined(_unique(claim.by for part in parts for claim in part.claims))
+        if what == "credibility":
+            return weakest(claim.credibility for part in parts for claim in part.claims)
+        return found.part_words(parts)
+
+    return value
+
+
+def _row_claimants(row: Row) -> list[str]:
+    return _unique(claim.by for claim in _event_claims(row).claims())
+
+
+def _row_reporters(row: Row) -> list[str]:
+    return _unique(claim.reporter for claim in _event_claims(row).claims())
+
+
+def _claimant_ids(row: Row) -> str | None:
+    return _joined(_row_claimants(row))
+
+
+def _claimant_names(row: Row) -> str | None:
+    return _joined(facts(row.corpus).name(actor) for actor in _row_claimants(row))
+
+
+def _claimant_reliability(row: Row) -> str | None:
+    return _joined(facts(row.corpus).reliability(actor) for actor in _row_claimants(row))
+
+
+def _reporter_ids(row: Row) -> str | None:
+    return _joined(_row_reporters(row))
+
+
+def _reporter_names(row: Row) -> str | None:
+    return _joined(facts(row.corpus).name(actor) for actor in _row_reporters(row))
+
+
+def _reporter_reliability(row: Row) -> str | None:
+    return _joined(facts(row.corpus).reliability(actor) for actor in _row_reporters(row))
+
+
+def _event_credibility(row: Row) -> int | None:
+    claim = _event_claims(row).occurrence.claim
+    return claim.credibility if claim is not None else None
+
+
+def _event_hedge(row: Row) -> str | None:
+    event = _event_claims(row)
+    if event.occurrence.claim is None and not event.occurrence_denials:
+        return None
+    return facts(row.corpus).words(event.occurrence.claim, event.occurrence_denials)
+
+
+def _event_on_unnamed_sources(row: Row) -> bool:
+    return facts(row.corpus).rests_on_unnamed_sources(_event_claims(row).occurrence.claim)
+
+
+def _event_denied_by(row: Row) -> str | None:
+    return _joined(_unique(actor for denial in _event_claims(row).denials for actor in denial.deniers))
+
+
+def _event_denials(row: Row) -> str | None:
+    return _joined(_unique(denial.record_id for denial in _event_claims(row).denials))
+
+
+def _listed(field: str, what: str) -> Callable[[Row], Any]:
+    # A claim column of a link table: the claim its item's assertion rests on.
+    def value(row: Row) -> Any:
+        assertion = facts(row.corpus).at(row.record, field, row.position if row.position is not None else -1)
+        claim = assertion.claim if assertion is not None else None
+        if claim is None or assertion is None:
+            return None
+        if what == "id":
+            return claim_id(assertion)
+        if what == "by":
+            return claim.by
+        return claim.credibility
+
+    return value
+
+
+def _assertion(row: Row) -> Assertion:
+    item: Assertion = row.item
+    return item
+
+
+def _claim(row: Row) -> Claim:
+    claim = _assertion(row).claim
+    assert claim is not None  # claims.csv lists only assertions that rest on a claim
+    return claim
+
+
+def _claim_date(row: Row) -> Any:
+    return _claim(row).date
+
+
+def _claims_column(what: str) -> Callable[[Row], Any]:
+    def value(row: Row) -> Any:
+        assertion, claim, found = _assertion(row), _claim(row), facts(row.corpus)
+        match what:
+            case "id":
+                return claim_id(assertion)
+            case "what":
+                return assertion.what
+            case "relation":
+                return assertion.relation
+            case "actor":
+                return assertion.actor
+            case "target":
+                return assertion.target
+            case "inherited":
+                return assertion.inherited
+            case "claimant":
+                return claim.by
+            case "claimant_name":
+                return found.name(claim.by) if claim.by is not None else None
+            case "unattributed":
+                return claim.unattributed
+            case "via":
+                return _joined(claim.via)
+            case "via_names":
+                return _joined(found.name(actor) for actor in claim.via)
+            case "reporter":
+                return claim.reporter
+            case "reporter_name":
+                return found.name(claim.reporter) if claim.reporter is not None else None
+            case "credibility":
+                return claim.credibility
+            case "credibility_reason":
+                return claim.credibility_reason or None
+            case "claimant_reliability":
+                return found.reliability(claim.by)
+            case "reporter_reliability":
+                return found.reliability(claim.reporter)
+            case "unnamed_sources":
+                return found.rests_on_unnamed_sources(claim)
+            case "hedges":
+                return _joined(claim.hedges)
+            case "note":
+                return _claim_note(row)
+            case "denied_by":
+                return _joined(_unique(a for denial in found.denials_of(assertion) for a in denial.deniers))
+            case "denials":
+                return _joined(_unique(denial.record_id for denial in found.denials_of(assertion)))
+            case "words":
+                return found.words(claim, found.denials_of(assertion))
+        raise ValueError(f"no claims column {what!r}")
+
+    return value
+
+
+def _claim_note(row: Row) -> str | None:
+    # Claim keeps no note: read it where the claim is written in its record.
+    data: Any = row.record.data
+    for step in _claim(row).path:
+        if isinstance(step, int):
+            data = data[step] if isinstance(data, list) and step < len(data) else None
+        else:
+            data = data.get(step) if isinstance(data, dict) else None
+    note = data.get("note") if isinstance(data, dict) else None
+    return note if isinstance(note, str) else None
 
 
 # --- column families ---------------------------------------------------------------
 
 
-def date_columns(prefix: str, path: tuple[str, ...], about: str) -> tuple[Column, ...]:
-    """The columns of one date object: its fields as written, plus typed first and last days."""
+def date_columns(
+    prefix: str, path: tuple[str, ...], about: str, get: Callable[[Row], Any] | None = None
+) -> tuple[Column, ...]:
+    """The columns of one date object: its fields as written, plus typed first and last days.
+
+    The date is at ``path`` in the row's item, or else where ``get`` finds it (a
+    claim's date, read through toolkit.claims); ``path`` still leads to its JSON
+    Schema, which describes the columns.
+    """
+
+    def at_path(row: Row) -> Any:
+        return _dig(row.item, path)
+
+    read = get or at_path
+
+    def field(name: str) -> Column:
+        if get is None:
+            return Column(f"{prefix}_{name}", path + (name,), about=about)
+        return Column(f"{prefix}_{name}", value=_field_of(get, name), described_by=path + (name,), about=about)
+
     return (
-        Column(f"{prefix}_start", path + ("start",), about=about),
-        Column(f"{prefix}_end", path + ("end",), about=about),
-        Column(f"{prefix}_precision", path + ("precision",), about=about),
-        Column(f"{prefix}_expression", path + ("expression",), about=about),
-        Column(f"{prefix}_note", path + ("note",), about=about),
+        field("start"),
+        field("end"),
+        field("precision"),
+        field("expression"),
+        field("note"),
         Column(
             f"{prefix}_first_day",
-            value=_day(path, last=False),
+            value=_day(read, last=False),
             type="date",
             description=f"{about}: the first day the date can mean ({prefix}_start at its earliest), "
             "to sort and filter by.",
         ),
         Column(
             f"{prefix}_last_day",
-            value=_day(path, last=True),
+            value=_day(read, last=True),
             type="date",
             description=f"{about}: the last day the date can mean ({prefix}_end, or else {prefix}_start, "
             "at its latest).",
@@ -214,6 +443,86 @@ INDEX = Column(
     description="Position of the item in the record's list, counted from 0 as in the "
     "validator's paths ($.evidence[0]).",
 )
+CREDIBILITY = ("claim", "credibility", "grade")  # where a claim's grade is in the schemas
+RELIABILITY_GRADES = ("A", "B", "C", "D", "E", "F")
+GRADES = (1, 2, 3, 4, 5, 6)
+
+
+def claim_columns(field: str, what: str, more: str = "") -> tuple[Column, ...]:
+    """The claim columns of a link table: the key of the claim its item rests on, who claims it, how credibly."""
+    return (
+        Column(
+            "claim_id",
+            value=_listed(field, "id"),
+            references="claims",
+            description=f"Key (claims.id) of the claim the {what} rests on, when it rests on someone's "
+            f"claim rather than on the article's own word; empty otherwise.{more}",
+        ),
+        Column(
+            "claimed_by_id",
+            value=_listed(field, "by"),
+            references="actors",
+            description=f"Id of the actor who claims the {what} (the claim's `by`); empty when it rests on the "
+            "article's own word, or on a claim that names no one (claims.unattributed).",
+        ),
+        Column(
+            "credibility",
+            value=_listed(field, "credibility"),
+            described_by=CREDIBILITY,
+            about=f"Credibility of the claim the {what} rests on (empty: the article's own word)",
+        ),
+    )
+
+
+def _unnamed(row: Row) -> bool:
+    return row.item.get("unnamed") is True
+
+
+def _occurrence_claim_id(row: Row) -> str | None:
+    occurrence = _event_claims(row).occurrence
+    return claim_id(occurrence) if occurrence.claim is not None else None
+
+
+def part_columns(which: str, roles: str) -> tuple[Column, ...]:
+    """events_flat's columns of actor1 or actor2: ids, names, and the hedge beside them."""
+    return (
+        Column(
+            f"{which}_ids",
+            value=_part_column(which, "ids"),
+            description=f"Ids of {roles}, in annotation order, joined with '; '.",
+        ),
+        Column(
+            f"{which}_names",
+            value=_part_column(which, "names"),
+            description=f"Names of {which}, in the order of {which}_ids, joined with '; '.",
+        ),
+        Column(
+            f"{which}_claimed_by_ids",
+            value=_part_column(which, "claimed_by_ids"),
+            description=f"Ids of the actors who claim the part of {which} (their own claims, or the event's "
+            f"that their part rests on), joined with '; '; empty when every part in {which}_ids rests on the "
+            f"article's own word or on a claim that names no one ({which}_hedge says which).",
+        ),
+        Column(
+            f"{which}_credibility",
+            value=_part_column(which, "credibility"),
+            type="integer",
+            enum=GRADES,
+            description=f"Admiralty credibility (1-6) of the claims the part of {which} rests on, the least "
+            f"credible of them when there are several (6, truth cannot be judged, counts as least); empty when "
+            "none rests on a claim.",
+        ),
+        Column(
+            f"{which}_hedge",
+            value=_part_column(which, "hedge"),
+            description=f"For each of {which} whose part rests on a claim or is denied: 'act-x: claimed by "
+            "Name (act-y) via Name (act-z), credibility N (words), in the words: ..., denied by Name (act-w) in "
+            f"evt-...', joined with '; '. Empty when the part of every one of {which} rests on the article's "
+            "own word and no one denies it: filter on this cell being empty to keep facts only.",
+        ),
+    )
+
+
 KIND_NAMES = tuple(kind.name for kind in KINDS)
 EXTERNAL_IDS = (
     Column("wikidata_id", ("external_ids", "wikidata")),
@@ -248,6 +557,16 @@ TABLES: tuple[Table, ...] = (
             Column("id", ("id",)),
             Column("type", ("type",)),
             Column("name", ("name",)),
+            Column(
+                "unnamed",
+                value=_unnamed,
+                type="boolean",
+                required=True,
+                described_by=("unnamed",),
+                about="true when the sources leave the actor unnamed, false when they name it",
+            ),
+            Column("reliability", ("reliability", "grade"), about="The actor's reliability as a source of claims"),
+            Column("reliability_reason", ("reliability", "reason"), about="Why the actor has that reliability"),
             *EXTERNAL_IDS,
             Column("note", ("note",)),
         ),
@@ -309,6 +628,7 @@ TABLES: tuple[Table, ...] = (
                 description="Id of the actor this one is tied to.",
             ),
             Column("certainty", ("certainty",)),
+            *claim_columns("affiliations", "tie"),
             Column("note", ("note",)),
         ),
         ("actor_id", "index"),
@@ -369,6 +689,16 @@ TABLES: tuple[Table, ...] = (
             Column("summary", ("summary",)),
             *date_columns("date", ("date",), "When the event happened"),
             Column("location_id", ("location",), references="locations"),
+            Column("location_precision", ("location_precision",)),
+            Column("outcome", ("outcome",)),
+            Column("fatalities", ("fatalities",)),
+            Column(
+                "claim_id",
+                value=_occurrence_claim_id,
+                references="claims",
+                description="Key (claims.id) of the claim the event itself rests on, when the article does "
+                "not report it on its own word; empty otherwise.",
+            ),
             Column("note", ("note",)),
         ),
         ("id",),
@@ -382,6 +712,11 @@ TABLES: tuple[Table, ...] = (
             INDEX,
             Column("actor_id", ("actor",), references="actors"),
             Column("role", ("role",)),
+            *claim_columns(
+                "participants",
+                "participant's role",
+                " A role with no claim of its own rests on its event's claim, when the event has one.",
+            ),
             Column("note", ("note",)),
         ),
         ("event_id", "index"),
@@ -451,7 +786,9 @@ TABLES: tuple[Table, ...] = (
             INDEX,
             Column("relation", ("relation",)),
             Column("target_id", ("target",), references="records"),
+            Column("participant_id", ("participant",), references="actors"),
             Column("certainty", ("certainty",)),
+            *claim_columns("links", "link"),
             Column("note", ("note",)),
         ),
         ("record_id", "index"),
@@ -506,9 +843,9 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "events_flat",
-        "One row per event with its main actors, place and sources on the row, "
+        "One row per event with its main actors, place, sources and claims on the row, "
         "in the spirit of ACLED's codebook. Lists are joined with '; '; the link tables hold them "
-        "one per row.",
+        "one per row, and claims.csv every claim in full.",
         ("event",),
         (
             Column("id", ("id",)),
@@ -516,6 +853,14 @@ TABLES: tuple[Table, ...] = (
             Column("type", ("type",)),
             Column("cameo_code", value=_cameo, description="The nearest CAMEO code of the event type."),
             Column("status", ("status",)),
+            Column("outcome", ("outcome",)),
+            Column("fatalities", ("fatalities",)),
+            *part_columns(
+                "actor1",
+                "the actors who act: the perpetrators of a hostile event (ASSAULT), else (or when it names "
+                "no perpetrator) its initiators",
+            ),
+            *part_columns("actor2", "the actors acted against: the victims and targets"),
             Column(
                 "initiator_ids",
                 value=_actors("initiator", "id"),
@@ -536,6 +881,81 @@ TABLES: tuple[Table, ...] = (
                 value=_actors("target", "name"),
                 description="Names of the targets, in the order of target_ids, joined with '; '.",
             ),
+            Column(
+                "credibility",
+                value=_event_credibility,
+                described_by=CREDIBILITY,
+                about="Credibility of the claim the event itself rests on; empty when the article reports it "
+                "on its own word (the parts of actor1 and actor2 have theirs beside them)",
+            ),
+            Column(
+                "event_hedge",
+                value=_event_hedge,
+                description="The claim the event itself rests on, and its denials, in words: 'claimed by Name "
+                "(act-x) via Name (act-y), credibility N (words), in the words: alleged, denied by Name (act-z) "
+                "in evt-...'; or 'on the article's own word, denied by ...'. Empty when the article reports the "
+                "event on its own word and no one denies it.",
+            ),
+            Column(
+                "claimant_ids",
+                value=_claimant_ids,
+                description="Ids of the actors who claim the event or a part in it (the `by` of the event's "
+                "claim first, then of its participants' own claims), joined with '; '. A claim that names no "
+                "one adds no id: see event_hedge and the actor hedges.",
+            ),
+            Column(
+                "claimant_names",
+                value=_claimant_names,
+                description="Names of the claimants, in the order of claimant_ids, joined with '; '.",
+            ),
+            Column(
+                "reliability",
+                value=_claimant_reliability,
+                description="Admiralty reliability (A-F) of each claimant as a source, in the order of "
+                "claimant_ids, joined with '; ' (F where none is recorded: it cannot be judged).",
+            ),
+            Column(
+                "reporter_ids",
+                value=_reporter_ids,
+                description="Ids of the article's own sources for those claims (each claim's last `via`, else "
+                "its claimant), joined with '; '.",
+            ),
+            Column(
+                "reporter_names",
+                value=_reporter_names,
+                description="Names of the reporters, in the order of reporter_ids, joined with '; '.",
+            ),
+            Column(
+                "reporter_reliability",
+                value=_reporter_reliability,
+                description="Admiralty reliability (A-F) of each reporter, in the order of reporter_ids, "
+                "joined with '; ' (F where none is recorded).",
+            ),
+            Column(
+                "rests_on_unnamed_sources",
+                value=_event_on_unnamed_sources,
+                type="boolean",
+                required=True,
+                description="true when the event itself rests on a claim that reaches the article only from "
+                "an unnamed source (its reporter is an actor the sources leave unnamed) or that names no one; "
+                "false otherwise, and for events the article reports on its own word.",
+            ),
+            *date_columns(
+                "report_date",
+                ("claim", "date"),
+                "When the claim the event rests on was made or reported, apart from when the event happened",
+            ),
+            Column(
+                "denied_by_ids",
+                value=_event_denied_by,
+                description="Ids of the actors who deny the event or a part in it (the initiators and "
+                "spokespeople of the denials), joined with '; '.",
+            ),
+            Column(
+                "denial_ids",
+                value=_event_denials,
+                description="Ids of the denial events that deny this event or a part in it, joined with '; '.",
+            ),
             Column("location_id", ("location",), references="locations"),
             Column("location_name", value=_location("name"), description="Name of the event's location."),
             Column(
@@ -543,10 +963,19 @@ TABLES: tuple[Table, ...] = (
                 value=_location("country"),
                 description="ISO 3166-1 alpha-2 code of the country the event's location is in.",
             ),
+            Column("location_precision", ("location_precision",)),
             Column(
                 "actor_country_codes",
-                value=_actor_countries,
-                description="Countries of all the event's participants (ISO 3166-1 alpha-2), sorted, joined with '; '.",
+                value=_actor_countries(claimed=False),
+                description="Countries (ISO 3166-1 alpha-2) of the participants whose part the article reports "
+                "on its own word, sorted, joined with '; '. The countries of participants whose part rests on "
+                "a claim (an alleged perpetrator) are in claimed_actor_country_codes, never here.",
+            ),
+            Column(
+                "claimed_actor_country_codes",
+                value=_actor_countries(claimed=True),
+                description="Countries (ISO 3166-1 alpha-2) of the participants whose part rests on someone's "
+                "claim (their own, or the event's), sorted, joined with '; '.",
             ),
             Column(
                 "source_ids",
@@ -557,6 +986,182 @@ TABLES: tuple[Table, ...] = (
             Column("note", ("note",)),
         ),
         ("id",),
+    ),
+    Table(
+        "claims",
+        "One row per assertion that rests on someone's claim rather than on the article's own word: an "
+        "event's occurrence, a participant's role, an actor's affiliation, a link. Who claims it, through "
+        "whom it reaches the article, how credible it is, and who denies it.",
+        ("event", "actor", "advisory"),
+        (
+            Column(
+                "id",
+                value=_claims_column("id"),
+                description="The assertion: its record's id, then the JSON Pointer of the item it is about "
+                "(evt-x is the event's occurrence, evt-x/participants/1 its second participant's role, "
+                "act-y/affiliations/0 an affiliation, evt-x/links/0 a link).",
+            ),
+            Column(
+                "record_id",
+                value=_record_id,
+                references="records",
+                required=True,
+                description="Id of the record that makes the assertion.",
+            ),
+            Column(
+                "record_kind",
+                value=_record_kind,
+                required=True,
+                enum=("event", "actor", "advisory"),
+                description="The kind of that record.",
+            ),
+            Column(
+                "what",
+                value=_claims_column("what"),
+                required=True,
+                enum=WHAT,
+                description="What is asserted: occurrence (the event happened), role (actor_id played relation "
+                "in it), affiliation (the record's actor is relation actor_id), link (the record is relation "
+                "target_id).",
+            ),
+            Column(
+                "relation",
+                value=_claims_column("relation"),
+                description="The participant's role, the affiliation's relation or the link's relation; empty "
+                "for an occurrence.",
+            ),
+            Column(
+                "actor_id",
+                value=_claims_column("actor"),
+                references="actors",
+                description="The participant (role), the actor tied to (affiliation), or the participant whose "
+                "part a link is about (denies); empty otherwise.",
+            ),
+            Column(
+                "target_id",
+                value=_claims_column("target"),
+                references="records",
+                description="The record a link points to; empty for other assertions.",
+            ),
+            Column(
+                "inherited",
+                value=_claims_column("inherited"),
+                type="boolean",
+                required=True,
+                description="true when a participant's role rests on its event's claim, having no claim of its own.",
+            ),
+            Column(
+                "claimant_id",
+                value=_claims_column("claimant"),
+                references="actors",
+                described_by=("claim", "by"),
+                about="Id of the claimant; empty when the claim names no one (unattributed)",
+            ),
+            Column(
+                "claimant_name",
+                value=_claims_column("claimant_name"),
+                description="Name of the claimant.",
+            ),
+            Column(
+                "unattributed",
+                value=_claims_column("unattributed"),
+                type="boolean",
+                required=True,
+                description="true when the text names no one for the claim ('it is believed that').",
+            ),
+            Column(
+                "via_ids",
+                value=_claims_column("via"),
+                description="Ids of the actors who relay the claim to the article, from the claimant outward, "
+                "joined with '; ': the last one is the article's own source for it (article <- last <- ... "
+                "<- claimant).",
+            ),
+            Column(
+                "via_names",
+                value=_claims_column("via_names"),
+                description="Names of the relays, in the order of via_ids, joined with '; '.",
+            ),
+            Column(
+                "reporter_id",
+                value=_claims_column("reporter"),
+                references="actors",
+                description="The article's own source for the claim: the last relay, else the claimant; empty "
+                "for an unattributed claim with no relay.",
+            ),
+            Column(
+                "reporter_name",
+                value=_claims_column("reporter_name"),
+                description="Name of the reporter.",
+            ),
+            Column(
+                "credibility",
+                value=_claims_column("credibility"),
+                required=True,
+                described_by=CREDIBILITY,
+            ),
+            Column(
+                "credibility_reason",
+                value=_claims_column("credibility_reason"),
+                required=True,
+                described_by=("claim", "credibility", "reason"),
+            ),
+            Column(
+                "claimant_reliability",
+                value=_claims_column("claimant_reliability"),
+                required=True,
+                enum=RELIABILITY_GRADES,
+                description="Admiralty reliability (A-F) of the claimant as a source; F for a claim that names "
+                "no one, and where none is recorded.",
+            ),
+            Column(
+                "reporter_reliability",
+                value=_claims_column("reporter_reliability"),
+                required=True,
+                enum=RELIABILITY_GRADES,
+                description="Admiralty reliability (A-F) of the reporter; F for an unattributed claim with no "
+                "relay, and where none is recorded.",
+            ),
+            Column(
+                "rests_on_unnamed_sources",
+                value=_claims_column("unnamed_sources"),
+                type="boolean",
+                required=True,
+                description="true when the claim reaches the article only from an unnamed source (its reporter "
+                "is an actor the sources leave unnamed) or names no one.",
+            ),
+            Column(
+                "hedges",
+                value=_claims_column("hedges"),
+                description="The article's own words that mark the assertion as a claim, verbatim from the "
+                "record's evidence ('alleged', 'reportedly', 'deemed', a word in scare quotes), joined with '; '.",
+            ),
+            *date_columns(
+                "report_date",
+                ("claim", "date"),
+                "When the claim was made or reported, apart from when what it asserts happened",
+                get=_claim_date,
+            ),
+            Column("note", value=_claims_column("note"), described_by=("claim", "note")),
+            Column(
+                "denied_by_ids",
+                value=_claims_column("denied_by"),
+                description="Ids of the actors who deny the assertion (the initiators and spokespeople of its "
+                "denials), joined with '; '. A denial of an event denies its occurrence and every role resting "
+                "on it.",
+            ),
+            Column(
+                "denial_ids",
+                value=_claims_column("denials"),
+                description="Ids of the denial events aimed at the assertion, joined with '; '.",
+            ),
+            Column(
+                "in_words",
+                value=_claims_column("words"),
+                description="The claim and its denials in words, as the hedges of events_flat give them.",
+            ),
+        ),
+        ("id",),
+        items=claimed_assertions,
     ),
 )
 
