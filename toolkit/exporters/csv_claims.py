@@ -83,6 +83,20 @@ def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+def _joined(values: Iterable[str]) -> str | None:
+    return JOIN.join(values) or None
+
+
+def _written_at(data: Any, path: tuple[str | int, ...]) -> Mapping[str, Any]:
+    # What is written at ``path`` in a record (a claim mapping), or an empty mapping.
+    for step in path:
+        if isinstance(step, int):
+            data = data[step] if isinstance(data, list) and 0 <= step < len(data) else None
+        else:
+            data = data.get(step) if isinstance(data, Mapping) else None
+    return data if isinstance(data, Mapping) else {}
+
+
 def _parts(roles: list[Assertion], denied: Callable[[Assertion], list[Denial]]) -> tuple[Part, ...]:
     by_actor: dict[str, list[Assertion]] = {}
     for role in roles:
@@ -102,17 +116,20 @@ class ClaimFacts:
     """The claims of one corpus, read once for every table of its export."""
 
     def __init__(self, corpus: CorpusIndex) -> None:
-        self.corpus = corpus
+        # Its records by id, not the corpus itself: the cache of facts() must not keep
+        # a corpus alive (it drops the facts when the corpus goes).
+        self.by_id = corpus.by_id
         self.denials = claims.denials((record.kind.name, record.data) for record in corpus.records)
-        self._assertions: dict[str, dict[tuple[str | int, ...], Assertion]] = {}
-        self._events: dict[str, EventClaims] = {}
+        # The assertions of the last record asked about: a table asks about one record's
+        # items one after another, and keeping every record's would cost memory at scale.
+        self._last: tuple[Record | None, dict[tuple[str | int, ...], Assertion]] = (None, {})
 
     def assertions(self, record: Record) -> dict[tuple[str | int, ...], Assertion]:
         """The record's assertions by the path of the item each is about (``()`` for an occurrence)."""
-        found = self._assertions.get(record.file)
-        if found is None:
+        last, found = self._last
+        if last is not record:
             found = {a.path: a for a in claims.assertions(record.kind.name, record.data)}
-            self._assertions[record.file] = found
+            self._last = (record, found)
         return found
 
     def at(self, record: Record, *path: str | int) -> Assertion | None:
@@ -125,13 +142,6 @@ class ClaimFacts:
 
     def event(self, record: Record) -> EventClaims:
         """The claims of an event, as events_flat shows them."""
-        found = self._events.get(record.file)
-        if found is None:
-            found = self._event(record)
-            self._events[record.file] = found
-        return found
-
-    def _event(self, record: Record) -> EventClaims:
         every = list(self.assertions(record).values())
         occurrence = next(a for a in every if a.what == "occurrence")
         roles = [a for a in every if a.what == "role"]
@@ -149,23 +159,108 @@ class ClaimFacts:
             tuple(denials),
         )
 
+    # --- the cells of one row, computed once per row ----------------------------------
+
+    def flat_cells(self, record: Record) -> dict[str, Any]:
+        """The claim cells of an event's events_flat row, by column name."""
+        event = self.event(record)
+        found = event.claims()
+        claimants = _unique(claim.by for claim in found if claim.by is not None)
+        reporters = _unique(claim.reporter for claim in found if claim.reporter is not None)
+        occurrence = event.occurrence.claim
+        hedged = occurrence is not None or event.occurrence_denials
+        cells: dict[str, Any] = {
+            "credibility": occurrence.credibility if occurrence is not None else None,
+            "event_hedge": self.words(occurrence, event.occurrence_denials) if hedged else None,
+            "claimant_ids": _joined(claimants),
+            "claimant_names": _joined(self.name(actor) for actor in claimants),
+            "reliability": _joined(self.reliability(actor) for actor in claimants),
+            "reporter_ids": _joined(reporters),
+            "reporter_names": _joined(self.name(actor) for actor in reporters),
+            "reporter_reliability": _joined(self.reliability(actor) for actor in reporters),
+            "rests_on_unnamed_sources": self.rests_on_unnamed_sources(occurrence),
+            "denied_by_ids": _joined(_unique(actor for denial in event.denials for actor in denial.deniers)),
+            "denial_ids": _joined(_unique(denial.record_id for denial in event.denials)),
+            "actor_country_codes": self._countries(event.roles, claimed=False),
+            "claimed_actor_country_codes": self._countries(event.roles, claimed=True),
+        }
+        for which, parts in (("actor1", event.actor1), ("actor2", event.actor2)):
+            claimed = [claim for part in parts for claim in part.claims]
+            cells[f"{which}_ids"] = _joined(part.actor for part in parts)
+            cells[f"{which}_names"] = _joined(self.name(part.actor) for part in parts)
+            cells[f"{which}_claimed_by_ids"] = _joined(_unique(c.by for c in claimed if c.by is not None))
+            cells[f"{which}_credibility"] = weakest(claim.credibility for claim in claimed)
+            cells[f"{which}_hedge"] = self.part_words(parts)
+        return cells
+
+    def _countries(self, roles: Iterable[Assertion], claimed: bool) -> str | None:
+        # The plain column holds the countries of participants whose part the article
+        # reports on its own word, so that an alleged perpetrator's never reads as a fact;
+        # the claimed column holds those of participants whose part rests on a claim.
+        codes: set[str] = set()
+        for role in roles:
+            actor = self.by_id.get(role.actor) if role.actor is not None and role.claimed == claimed else None
+            countries = actor.data.get("countries") if actor is not None else None
+            codes.update(code for code in countries or () if isinstance(code, str))
+        return JOIN.join(sorted(codes)) or None
+
+    def claim_cells(self, record: Record, assertion: Assertion) -> dict[str, Any]:
+        """The cells of an assertion's claims.csv row, by column name (the assertion rests on a claim)."""
+        claim = assertion.claim
+        if claim is None:
+            raise ValueError(f"{claim_id(assertion)} rests on no claim")
+        denials = self.denials_of(assertion)
+        return {
+            "id": claim_id(assertion),
+            "what": assertion.what,
+            "relation": assertion.relation,
+            "actor_id": assertion.actor,
+            "target_id": assertion.target,
+            "inherited": assertion.inherited,
+            "claimant_id": claim.by,
+            "claimant_name": self.name(claim.by) if claim.by is not None else None,
+            "unattributed": claim.unattributed,
+            "via_ids": _joined(claim.via),
+            "via_names": _joined(self.name(actor) for actor in claim.via),
+            "reporter_id": claim.reporter,
+            "reporter_name": self.name(claim.reporter) if claim.reporter is not None else None,
+            "credibility": claim.credibility,
+            "credibility_reason": claim.credibility_reason or None,
+            "claimant_reliability": self.reliability(claim.by),
+            "reporter_reliability": self.reliability(claim.reporter),
+            "rests_on_unnamed_sources": self.rests_on_unnamed_sources(claim),
+            "hedges": _joined(claim.hedges),
+            "report_date": claim.date,
+            "note": _written_at(record.data, claim.path).get("note"),
+            "denied_by_ids": _joined(_unique(actor for denial in denials for actor in denial.deniers)),
+            "denial_ids": _joined(_unique(denial.record_id for denial in denials)),
+            "in_words": self.words(claim, denials),
+        }
+
+    def item_cells(self, record: Record, field: str, index: int | None) -> tuple[str | None, str | None, int | None]:
+        """The claim key, claimant and credibility of a listed item's assertion (Nones: the article's word)."""
+        assertion = self.at(record, field, index if index is not None else -1)
+        if assertion is None or assertion.claim is None:
+            return (None, None, None)
+        return (claim_id(assertion), assertion.claim.by, assertion.claim.credibility)
+
     # --- about actors ---------------------------------------------------------------
 
     def name(self, actor_id: str) -> str:
         """An actor's name (its id when the corpus lacks it)."""
-        record = self.corpus.by_id.get(actor_id)
+        record = self.by_id.get(actor_id)
         name = record.data.get("name") if record is not None else None
         return name if isinstance(name, str) else actor_id
 
     def reliability(self, actor_id: str | None) -> str:
         """An actor's Admiralty reliability as a source; F for no one named and for a grade not recorded."""
-        record = self.corpus.by_id.get(actor_id) if actor_id is not None else None
+        record = self.by_id.get(actor_id) if actor_id is not None else None
         grade = _dig(record.data, "reliability", "grade") if record is not None else None
         return grade if isinstance(grade, str) else claims.UNJUDGED_RELIABILITY
 
     def unnamed(self, actor_id: str | None) -> bool:
         """Whether the sources leave the actor unnamed ("media outlets", "an official")."""
-        record = self.corpus.by_id.get(actor_id) if actor_id is not None else None
+        record = self.by_id.get(actor_id) if actor_id is not None else None
         return record is not None and record.data.get("unnamed") is True
 
     def rests_on_unnamed_sources(self, claim: Claim | None) -> bool:
@@ -235,10 +330,9 @@ def facts(corpus: CorpusIndex) -> ClaimFacts:
     entry = _FACTS.get(id(corpus))
     if entry is not None and entry[0]() is corpus:
         return entry[1]
-    for key in [key for key, (ref, _) in _FACTS.items() if ref() is None]:
-        del _FACTS[key]
     found = ClaimFacts(corpus)
     _FACTS[id(corpus)] = (weakref.ref(corpus), found)
+    weakref.finalize(corpus, _FACTS.pop, id(corpus), None)
     return found
 
 

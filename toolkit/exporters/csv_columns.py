@@ -8,14 +8,14 @@ from the JSON Schema at that path; only computed columns say these themselves.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from toolkit.claims import Assertion, Claim
 from toolkit.corpus_index import CorpusIndex
-from toolkit.exporters.csv_claims import WHAT, EventClaims, Part, claim_id, claimed_assertions, facts, weakest
+from toolkit.exporters.csv_claims import WHAT, claim_id, claimed_assertions, facts
 from toolkit.kinds import KINDS
 from toolkit.model import Record
 from toolkit.partial_dates import earliest, latest
@@ -24,6 +24,7 @@ from toolkit.schema_loader import SchemaSet
 
 # Multi-valued cells of the flat view join their values with this, as ACLED does.
 JOIN = "; "
+T = TypeVar("T")
 
 
 class Row(NamedTuple):
@@ -178,208 +179,49 @@ def _field_of(get: Callable[[Row], Any], name: str) -> Callable[[Row], Any]:
     return field
 
 
-def _joined(values: Iterable[str | None]) -> str | None:
-    return JOIN.join(value for value in values if value is not None) or None
-
-
-def _unique(values: Iterable[str | None]) -> list[str]:
-    return list(dict.fromkeys(value for value in values if value is not None))
-
-
 # --- values: claims (toolkit/exporters/csv_claims.py reads them once per corpus) ---
 
 
-def _event_claims(row: Row) -> EventClaims:
-    return facts(row.corpus).event(row.record)
+def _per_row(compute: Callable[[Row], T]) -> Callable[[Row], T]:
+    """``compute``, run once per row: a row's cells are read one after another, so the last row's value is kept."""
+    last: list[Any] = [None, None, None]  # a weak reference to the corpus, the item, the value
+
+    def cached(row: Row) -> T:
+        value: T
+        if row.item is last[1] and last[0] is not None and last[0]() is row.corpus:
+            value = last[2]
+            return value
+        value = compute(row)
+        last[:] = [weakref.ref(row.corpus), row.item, value]
+        return value
+
+    return cached
 
 
-def _actor_countries(claimed: bool) -> Callable[[Row], str | None]:
-    # Whose countries: the participants whose part rests on the article's own word,
-    # or (claimed) those whose part rests on someone's claim. An alleged perpetrator's
-    # country is never in the plain column.
-    def countries(row: Row) -> str | None:
-        found = facts(row.corpus)
-        codes: set[str] = set()
-        for index, participant in enumerate(row.item.get("participants") or []):
-            role = found.at(row.record, "participants", index)
-            if role is None or role.claimed != claimed:
-                continue
-            actor = row.corpus.by_id.get(participant.get("actor"))
-            codes.update(actor.data.get("countries") or [] if actor is not None else [])
-        return JOIN.join(sorted(codes)) or None
-
-    return countries
+_flat_cells = _per_row(lambda row: facts(row.corpus).flat_cells(row.record))
+_claim_cells = _per_row(lambda row: facts(row.corpus).claim_cells(row.record, row.item))
 
 
-def _part_column(which: str, what: str) -> Callable[[Row], Any]:
-    def value(row: Row) -> Any:
-        found = facts(row.corpus)
-        parts: tuple[Part, ...] = getattr(_event_claims(row), which)
-        if what == "ids":
-            return _joined(part.actor for part in parts)
-        if what == "names":
-            return _joined(found.name(part.actor) for part in parts)
-        if what == "claimed_by_ids":
-            return _joined(_unique(claim.by for part in parts for claim in part.claims))
-        if what == "credibility":
-            return weakest(claim.credibility for part in parts for claim in part.claims)
-        return found.part_words(parts)
-
-    return value
+def _flat(name: str) -> Callable[[Row], Any]:
+    return lambda row: _flat_cells(row)[name]
 
 
-def _row_claimants(row: Row) -> list[str]:
-    return _unique(claim.by for claim in _event_claims(row).claims())
-
-
-def _row_reporters(row: Row) -> list[str]:
-    return _unique(claim.reporter for claim in _event_claims(row).claims())
-
-
-def _claimant_ids(row: Row) -> str | None:
-    return _joined(_row_claimants(row))
-
-
-def _claimant_names(row: Row) -> str | None:
-    return _joined(facts(row.corpus).name(actor) for actor in _row_claimants(row))
-
-
-def _claimant_reliability(row: Row) -> str | None:
-    return _joined(facts(row.corpus).reliability(actor) for actor in _row_claimants(row))
-
-
-def _reporter_ids(row: Row) -> str | None:
-    return _joined(_row_reporters(row))
-
-
-def _reporter_names(row: Row) -> str | None:
-    return _joined(facts(row.corpus).name(actor) for actor in _row_reporters(row))
-
-
-def _reporter_reliability(row: Row) -> str | None:
-    return _joined(facts(row.corpus).reliability(actor) for actor in _row_reporters(row))
-
-
-def _event_credibility(row: Row) -> int | None:
-    claim = _event_claims(row).occurrence.claim
-    return claim.credibility if claim is not None else None
-
-
-def _event_hedge(row: Row) -> str | None:
-    event = _event_claims(row)
-    if event.occurrence.claim is None and not event.occurrence_denials:
-        return None
-    return facts(row.corpus).words(event.occurrence.claim, event.occurrence_denials)
-
-
-def _event_on_unnamed_sources(row: Row) -> bool:
-    return facts(row.corpus).rests_on_unnamed_sources(_event_claims(row).occurrence.claim)
-
-
-def _event_denied_by(row: Row) -> str | None:
-    return _joined(_unique(actor for denial in _event_claims(row).denials for actor in denial.deniers))
-
-
-def _event_denials(row: Row) -> str | None:
-    return _joined(_unique(denial.record_id for denial in _event_claims(row).denials))
-
-
-def _listed(field: str, what: str) -> Callable[[Row], Any]:
-    # A claim column of a link table: the claim its item's assertion rests on.
-    def value(row: Row) -> Any:
-        assertion = facts(row.corpus).at(row.record, field, row.position if row.position is not None else -1)
-        claim = assertion.claim if assertion is not None else None
-        if claim is None or assertion is None:
-            return None
-        if what == "id":
-            return claim_id(assertion)
-        if what == "by":
-            return claim.by
-        return claim.credibility
-
-    return value
-
-
-def _assertion(row: Row) -> Assertion:
-    item: Assertion = row.item
-    return item
-
-
-def _claim(row: Row) -> Claim:
-    claim = _assertion(row).claim
-    assert claim is not None  # claims.csv lists only assertions that rest on a claim
-    return claim
+def _claims(name: str) -> Callable[[Row], Any]:
+    return lambda row: _claim_cells(row)[name]
 
 
 def _claim_date(row: Row) -> Any:
-    return _claim(row).date
+    return _claim_cells(row)["report_date"]
 
 
-def _claims_column(what: str) -> Callable[[Row], Any]:
-    def value(row: Row) -> Any:
-        assertion, claim, found = _assertion(row), _claim(row), facts(row.corpus)
-        match what:
-            case "id":
-                return claim_id(assertion)
-            case "what":
-                return assertion.what
-            case "relation":
-                return assertion.relation
-            case "actor":
-                return assertion.actor
-            case "target":
-                return assertion.target
-            case "inherited":
-                return assertion.inherited
-            case "claimant":
-                return claim.by
-            case "claimant_name":
-                return found.name(claim.by) if claim.by is not None else None
-            case "unattributed":
-                return claim.unattributed
-            case "via":
-                return _joined(claim.via)
-            case "via_names":
-                return _joined(found.name(actor) for actor in claim.via)
-            case "reporter":
-                return claim.reporter
-            case "reporter_name":
-                return found.name(claim.reporter) if claim.reporter is not None else None
-            case "credibility":
-                return claim.credibility
-            case "credibility_reason":
-                return claim.credibility_reason or None
-            case "claimant_reliability":
-                return found.reliability(claim.by)
-            case "reporter_reliability":
-                return found.reliability(claim.reporter)
-            case "unnamed_sources":
-                return found.rests_on_unnamed_sources(claim)
-            case "hedges":
-                return _joined(claim.hedges)
-            case "note":
-                return _claim_note(row)
-            case "denied_by":
-                return _joined(_unique(a for denial in found.denials_of(assertion) for a in denial.deniers))
-            case "denials":
-                return _joined(_unique(denial.record_id for denial in found.denials_of(assertion)))
-            case "words":
-                return found.words(claim, found.denials_of(assertion))
-        raise ValueError(f"no claims column {what!r}")
-
-    return value
+def _listed(field: str, which: int) -> Callable[[Row], Any]:
+    # A claim column of a link table: 0 the key into claims.csv, 1 the claimant, 2 the credibility.
+    return lambda row: facts(row.corpus).item_cells(row.record, field, row.position)[which]
 
 
-def _claim_note(row: Row) -> str | None:
-    # Claim keeps no note: read it where the claim is written in its record.
-    data: Any = row.record.data
-    for step in _claim(row).path:
-        if isinstance(step, int):
-            data = data[step] if isinstance(data, list) and step < len(data) else None
-        else:
-            data = data.get(step) if isinstance(data, dict) else None
-    note = data.get("note") if isinstance(data, dict) else None
-    return note if isinstance(note, str) else None
+def _occurrence_claim_id(row: Row) -> str | None:
+    occurrence = facts(row.corpus).at(row.record)
+    return claim_id(occurrence) if occurrence is not None and occurrence.claim is not None else None
 
 
 # --- column families ---------------------------------------------------------------
@@ -453,21 +295,21 @@ def claim_columns(field: str, what: str, more: str = "") -> tuple[Column, ...]:
     return (
         Column(
             "claim_id",
-            value=_listed(field, "id"),
+            value=_listed(field, 0),
             references="claims",
             description=f"Key (claims.id) of the claim the {what} rests on, when it rests on someone's "
             f"claim rather than on the article's own word; empty otherwise.{more}",
         ),
         Column(
             "claimed_by_id",
-            value=_listed(field, "by"),
+            value=_listed(field, 1),
             references="actors",
             description=f"Id of the actor who claims the {what} (the claim's `by`); empty when it rests on the "
             "article's own word, or on a claim that names no one (claims.unattributed).",
         ),
         Column(
             "credibility",
-            value=_listed(field, "credibility"),
+            value=_listed(field, 2),
             described_by=CREDIBILITY,
             about=f"Credibility of the claim the {what} rests on (empty: the article's own word)",
         ),
@@ -478,34 +320,29 @@ def _unnamed(row: Row) -> bool:
     return row.item.get("unnamed") is True
 
 
-def _occurrence_claim_id(row: Row) -> str | None:
-    occurrence = _event_claims(row).occurrence
-    return claim_id(occurrence) if occurrence.claim is not None else None
-
-
 def part_columns(which: str, roles: str) -> tuple[Column, ...]:
     """events_flat's columns of actor1 or actor2: ids, names, and the hedge beside them."""
     return (
         Column(
             f"{which}_ids",
-            value=_part_column(which, "ids"),
+            value=_flat(f"{which}_ids"),
             description=f"Ids of {roles}, in annotation order, joined with '; '.",
         ),
         Column(
             f"{which}_names",
-            value=_part_column(which, "names"),
+            value=_flat(f"{which}_names"),
             description=f"Names of {which}, in the order of {which}_ids, joined with '; '.",
         ),
         Column(
             f"{which}_claimed_by_ids",
-            value=_part_column(which, "claimed_by_ids"),
+            value=_flat(f"{which}_claimed_by_ids"),
             description=f"Ids of the actors who claim the part of {which} (their own claims, or the event's "
             f"that their part rests on), joined with '; '; empty when every part in {which}_ids rests on the "
             f"article's own word or on a claim that names no one ({which}_hedge says which).",
         ),
         Column(
             f"{which}_credibility",
-            value=_part_column(which, "credibility"),
+            value=_flat(f"{which}_credibility"),
             type="integer",
             enum=GRADES,
             description=f"Admiralty credibility (1-6) of the claims the part of {which} rests on, the least "
@@ -514,7 +351,7 @@ def part_columns(which: str, roles: str) -> tuple[Column, ...]:
         ),
         Column(
             f"{which}_hedge",
-            value=_part_column(which, "hedge"),
+            value=_flat(f"{which}_hedge"),
             description=f"For each of {which} whose part rests on a claim or is denied: 'act-x: claimed by "
             "Name (act-y) via Name (act-z), credibility N (words), in the words: ..., denied by Name (act-w) in "
             f"evt-...', joined with '; '. Empty when the part of every one of {which} rests on the article's "
@@ -883,14 +720,14 @@ TABLES: tuple[Table, ...] = (
             ),
             Column(
                 "credibility",
-                value=_event_credibility,
+                value=_flat("credibility"),
                 described_by=CREDIBILITY,
                 about="Credibility of the claim the event itself rests on; empty when the article reports it "
                 "on its own word (the parts of actor1 and actor2 have theirs beside them)",
             ),
             Column(
                 "event_hedge",
-                value=_event_hedge,
+                value=_flat("event_hedge"),
                 description="The claim the event itself rests on, and its denials, in words: 'claimed by Name "
                 "(act-x) via Name (act-y), credibility N (words), in the words: alleged, denied by Name (act-z) "
                 "in evt-...'; or 'on the article's own word, denied by ...'. Empty when the article reports the "
@@ -898,42 +735,42 @@ TABLES: tuple[Table, ...] = (
             ),
             Column(
                 "claimant_ids",
-                value=_claimant_ids,
+                value=_flat("claimant_ids"),
                 description="Ids of the actors who claim the event or a part in it (the `by` of the event's "
                 "claim first, then of its participants' own claims), joined with '; '. A claim that names no "
                 "one adds no id: see event_hedge and the actor hedges.",
             ),
             Column(
                 "claimant_names",
-                value=_claimant_names,
+                value=_flat("claimant_names"),
                 description="Names of the claimants, in the order of claimant_ids, joined with '; '.",
             ),
             Column(
                 "reliability",
-                value=_claimant_reliability,
+                value=_flat("reliability"),
                 description="Admiralty reliability (A-F) of each claimant as a source, in the order of "
                 "claimant_ids, joined with '; ' (F where none is recorded: it cannot be judged).",
             ),
             Column(
                 "reporter_ids",
-                value=_reporter_ids,
+                value=_flat("reporter_ids"),
                 description="Ids of the article's own sources for those claims (each claim's last `via`, else "
                 "its claimant), joined with '; '.",
             ),
             Column(
                 "reporter_names",
-                value=_reporter_names,
+                value=_flat("reporter_names"),
                 description="Names of the reporters, in the order of reporter_ids, joined with '; '.",
             ),
             Column(
                 "reporter_reliability",
-                value=_reporter_reliability,
+                value=_flat("reporter_reliability"),
                 description="Admiralty reliability (A-F) of each reporter, in the order of reporter_ids, "
                 "joined with '; ' (F where none is recorded).",
             ),
             Column(
                 "rests_on_unnamed_sources",
-                value=_event_on_unnamed_sources,
+                value=_flat("rests_on_unnamed_sources"),
                 type="boolean",
                 required=True,
                 description="true when the event itself rests on a claim that reaches the article only from "
@@ -947,13 +784,13 @@ TABLES: tuple[Table, ...] = (
             ),
             Column(
                 "denied_by_ids",
-                value=_event_denied_by,
+                value=_flat("denied_by_ids"),
                 description="Ids of the actors who deny the event or a part in it (the initiators and "
                 "spokespeople of the denials), joined with '; '.",
             ),
             Column(
                 "denial_ids",
-                value=_event_denials,
+                value=_flat("denial_ids"),
                 description="Ids of the denial events that deny this event or a part in it, joined with '; '.",
             ),
             Column("location_id", ("location",), references="locations"),
@@ -966,14 +803,14 @@ TABLES: tuple[Table, ...] = (
             Column("location_precision", ("location_precision",)),
             Column(
                 "actor_country_codes",
-                value=_actor_countries(claimed=False),
+                value=_flat("actor_country_codes"),
                 description="Countries (ISO 3166-1 alpha-2) of the participants whose part the article reports "
                 "on its own word, sorted, joined with '; '. The countries of participants whose part rests on "
                 "a claim (an alleged perpetrator) are in claimed_actor_country_codes, never here.",
             ),
             Column(
                 "claimed_actor_country_codes",
-                value=_actor_countries(claimed=True),
+                value=_flat("claimed_actor_country_codes"),
                 description="Countries (ISO 3166-1 alpha-2) of the participants whose part rests on someone's "
                 "claim (their own, or the event's), sorted, joined with '; '.",
             ),
@@ -996,7 +833,7 @@ TABLES: tuple[Table, ...] = (
         (
             Column(
                 "id",
-                value=_claims_column("id"),
+                value=_claims("id"),
                 description="The assertion: its record's id, then the JSON Pointer of the item it is about "
                 "(evt-x is the event's occurrence, evt-x/participants/1 its second participant's role, "
                 "act-y/affiliations/0 an affiliation, evt-x/links/0 a link).",
@@ -1017,7 +854,7 @@ TABLES: tuple[Table, ...] = (
             ),
             Column(
                 "what",
-                value=_claims_column("what"),
+                value=_claims("what"),
                 required=True,
                 enum=WHAT,
                 description="What is asserted: occurrence (the event happened), role (actor_id played relation "
@@ -1026,88 +863,88 @@ TABLES: tuple[Table, ...] = (
             ),
             Column(
                 "relation",
-                value=_claims_column("relation"),
+                value=_claims("relation"),
                 description="The participant's role, the affiliation's relation or the link's relation; empty "
                 "for an occurrence.",
             ),
             Column(
                 "actor_id",
-                value=_claims_column("actor"),
+                value=_claims("actor_id"),
                 references="actors",
                 description="The participant (role), the actor tied to (affiliation), or the participant whose "
                 "part a link is about (denies); empty otherwise.",
             ),
             Column(
                 "target_id",
-                value=_claims_column("target"),
+                value=_claims("target_id"),
                 references="records",
                 description="The record a link points to; empty for other assertions.",
             ),
             Column(
                 "inherited",
-                value=_claims_column("inherited"),
+                value=_claims("inherited"),
                 type="boolean",
                 required=True,
                 description="true when a participant's role rests on its event's claim, having no claim of its own.",
             ),
             Column(
                 "claimant_id",
-                value=_claims_column("claimant"),
+                value=_claims("claimant_id"),
                 references="actors",
                 described_by=("claim", "by"),
                 about="Id of the claimant; empty when the claim names no one (unattributed)",
             ),
             Column(
                 "claimant_name",
-                value=_claims_column("claimant_name"),
+                value=_claims("claimant_name"),
                 description="Name of the claimant.",
             ),
             Column(
                 "unattributed",
-                value=_claims_column("unattributed"),
+                value=_claims("unattributed"),
                 type="boolean",
                 required=True,
                 description="true when the text names no one for the claim ('it is believed that').",
             ),
             Column(
                 "via_ids",
-                value=_claims_column("via"),
+                value=_claims("via_ids"),
                 description="Ids of the actors who relay the claim to the article, from the claimant outward, "
                 "joined with '; ': the last one is the article's own source for it (article <- last <- ... "
                 "<- claimant).",
             ),
             Column(
                 "via_names",
-                value=_claims_column("via_names"),
+                value=_claims("via_names"),
                 description="Names of the relays, in the order of via_ids, joined with '; '.",
             ),
             Column(
                 "reporter_id",
-                value=_claims_column("reporter"),
+                value=_claims("reporter_id"),
                 references="actors",
                 description="The article's own source for the claim: the last relay, else the claimant; empty "
                 "for an unattributed claim with no relay.",
             ),
             Column(
                 "reporter_name",
-                value=_claims_column("reporter_name"),
+                value=_claims("reporter_name"),
                 description="Name of the reporter.",
             ),
             Column(
                 "credibility",
-                value=_claims_column("credibility"),
+                value=_claims("credibility"),
                 required=True,
                 described_by=CREDIBILITY,
             ),
             Column(
                 "credibility_reason",
-                value=_claims_column("credibility_reason"),
+                value=_claims("credibility_reason"),
                 required=True,
                 described_by=("claim", "credibility", "reason"),
             ),
             Column(
                 "claimant_reliability",
-                value=_claims_column("claimant_reliability"),
+                value=_claims("claimant_reliability"),
                 required=True,
                 enum=RELIABILITY_GRADES,
                 description="Admiralty reliability (A-F) of the claimant as a source; F for a claim that names "
@@ -1115,7 +952,7 @@ TABLES: tuple[Table, ...] = (
             ),
             Column(
                 "reporter_reliability",
-                value=_claims_column("reporter_reliability"),
+                value=_claims("reporter_reliability"),
                 required=True,
                 enum=RELIABILITY_GRADES,
                 description="Admiralty reliability (A-F) of the reporter; F for an unattributed claim with no "
@@ -1123,7 +960,7 @@ TABLES: tuple[Table, ...] = (
             ),
             Column(
                 "rests_on_unnamed_sources",
-                value=_claims_column("unnamed_sources"),
+                value=_claims("rests_on_unnamed_sources"),
                 type="boolean",
                 required=True,
                 description="true when the claim reaches the article only from an unnamed source (its reporter "
@@ -1131,7 +968,7 @@ TABLES: tuple[Table, ...] = (
             ),
             Column(
                 "hedges",
-                value=_claims_column("hedges"),
+                value=_claims("hedges"),
                 description="The article's own words that mark the assertion as a claim, verbatim from the "
                 "record's evidence ('alleged', 'reportedly', 'deemed', a word in scare quotes), joined with '; '.",
             ),
@@ -1141,22 +978,22 @@ TABLES: tuple[Table, ...] = (
                 "When the claim was made or reported, apart from when what it asserts happened",
                 get=_claim_date,
             ),
-            Column("note", value=_claims_column("note"), described_by=("claim", "note")),
+            Column("note", value=_claims("note"), described_by=("claim", "note")),
             Column(
                 "denied_by_ids",
-                value=_claims_column("denied_by"),
+                value=_claims("denied_by_ids"),
                 description="Ids of the actors who deny the assertion (the initiators and spokespeople of its "
                 "denials), joined with '; '. A denial of an event denies its occurrence and every role resting "
                 "on it.",
             ),
             Column(
                 "denial_ids",
-                value=_claims_column("denials"),
+                value=_claims("denial_ids"),
                 description="Ids of the denial events aimed at the assertion, joined with '; '.",
             ),
             Column(
                 "in_words",
-                value=_claims_column("words"),
+                value=_claims("in_words"),
                 description="The claim and its denials in words, as the hedges of events_flat give them.",
             ),
         ),
