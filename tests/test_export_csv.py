@@ -140,7 +140,7 @@ def test_rows_are_sorted_by_their_unique_primary_key(exported, package):
 def test_every_column_has_a_type_and_a_description(package):
     for resource in package["resources"]:
         for field in resource["schema"]["fields"]:
-            assert field["type"] in {"string", "integer", "number", "date"}
+            assert field["type"] in {"string", "integer", "number", "date", "boolean"}
             assert field["description"].strip(), f"{resource['name']}.{field['name']}"
 
 

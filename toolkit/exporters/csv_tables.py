@@ -57,7 +57,9 @@ def rows(table: Table, corpus: CorpusIndex) -> list[list[Any]]:
     drawn: list[list[Any]] = []
     for record in (record for kind in table.kinds for record in corpus.of_kind(kind)):
         items: Iterator[tuple[int | None, Any]]
-        if table.each is None:
+        if table.items is not None:
+            items = ((None, item) for item in table.items(corpus, record))
+        elif table.each is None:
             items = iter([(None, record.data)])
         else:
             listed: Any = record.data
@@ -80,11 +82,15 @@ def write_table(table: Table, fields: list[dict[str, Any]], corpus: CorpusIndex,
     in the Table Schema: a negative number is a number, not a formula.
     """
     text_columns = [i for i, field in enumerate(fields) if field["type"] == "string"]
+    boolean_columns = [i for i, field in enumerate(fields) if field["type"] == "boolean"]
     drawn = rows(table, corpus)
     for values in drawn:
         for i in text_columns:
             if values[i] is not None:
                 values[i] = escape_formula(str(values[i]))
+        for i in boolean_columns:  # Table Schema's canonical spelling, not Python's True / False
+            if values[i] is not None:
+                values[i] = "true" if values[i] else "false"
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)  # the excel dialect: RFC 4180, CRLF line ends
         writer.writerow([column.name for column in table.columns])
@@ -139,9 +145,9 @@ def schema_facts(schemas: SchemaSet, kind: str, prefix: tuple[str, ...], path: t
 def field_descriptor(table: Table, column: Column, schemas: SchemaSet) -> dict[str, Any]:
     """The Table Schema field of a column, its blanks filled from the JSON Schema."""
     facts = None
-    if column.value is None:
+    if column.value is None or column.described_by is not None:
         prefix = tuple(part for step in table.each or () for part in (step, EACH))
-        facts = schema_facts(schemas, table.kinds[0], prefix, column.path)
+        facts = schema_facts(schemas, table.kinds[0], prefix, column.described_by or column.path)
     found = facts.description if facts else None
     description = column.description or ": ".join(filter(None, (column.about, found)))
     if description and not found and not column.description:
