@@ -135,8 +135,7 @@ LINK_EDGES: dict[str, Edge] = {
 # Participant roles (event to actor). No relationship from an Event to an actor is
 # defined, by STIX or by the Incident Extension Suite: the role is said in words.
 PARTICIPANT_EDGES: dict[str, Edge] = {
-    role: Edge((), role)
-    for role in ("initiator", "target", "perpetrator", "victim", "reporter", "claimant", "spokesperson", "participant")
+    role: Edge((), role) for role in ("initiator", "target", "perpetrator", "victim", "spokesperson", "participant")
 }
 
 COMMON_RELATIONSHIPS: frozenset[str] = frozenset({"derived-from", "duplicate-of", "related-to"})
