@@ -140,7 +140,7 @@ def test_both_hooks_catch_a_reference_broken_in_a_file_the_commit_does_not_touch
     # The renamed file itself is fine, its users are not: a rule that spans files is
     # reported wherever it lands, also by the hook given the changed files alone.
     for hook in (changed_hook, corpus_hook):
-        assert f"{EVENT}:14:12: error [ref-unresolved] no record has the id 'act-turkey'" in hook
+        assert f"{EVENT}:15:12: error [ref-unresolved] no record has the id 'act-turkey'" in hook
 
 
 def test_a_commit_without_annotation_files_skips_the_hooks(repo: Path, pre_commit_home: Path) -> None:
