@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.checks.advisories import check_supersedes
+from toolkit.checks.claims import check_claims
 from toolkit.checks.dates import check_dates
 from toolkit.checks.evidence import check_quotes, check_sources
 from toolkit.checks.identity import check_ids
@@ -44,6 +45,7 @@ CORPUS_CHECKS: tuple[Callable[[CorpusIndex], list[Finding]], ...] = (
     check_quotes,
     check_dates,
     check_supersedes,
+    check_claims,
 )
 
 
