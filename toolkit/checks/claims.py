@@ -80,6 +80,10 @@ _QUOTE_SHOWN = 120
 
 _Path = tuple[str | int, ...]
 
+# The kinds whose records assert something a claim can rest on, and the field that holds
+# those assertions (events always assert: their occurrence, outcome and fatalities).
+_ASSERTING: dict[str, str] = {"event": "participants", "actor": "affiliations", "advisory": "links"}
+
 
 def hedges_in(text: str) -> list[str]:
     """The hedge markers in a text (normalised as quotes are), in order."""
@@ -147,8 +151,8 @@ def check_claims(corpus: CorpusIndex) -> list[Finding]:
     run = _Run(corpus)
     for record in corpus.records:
         kind = record.kind.name
-        if kind not in ("event", "actor", "advisory"):
-            continue
+        if kind not in _ASSERTING or (kind != "event" and not record.data.get(_ASSERTING[kind])):
+            continue  # nothing claimed: most actors have no affiliations, most advisories no links
         evidence = _Evidence(record.data)
         listed = list(claims.assertions(kind, record.data))
         own = {assertion.claim.path: assertion.claim for assertion in listed if assertion.claim is not None}
