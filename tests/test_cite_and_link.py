@@ -186,7 +186,7 @@ def test_a_one_sided_same_as_is_reported_at_the_link_and_its_hint_fixes_it(corpu
     assert (finding.rule, finding.file, finding.line, finding.path) == (
         "link-one-sided",
         EVENT.as_posix(),
-        20,
+        21,
         "$.links[0]",
     )
     assert finding.hint == "write the other side: toolkit link evt-lapid-visits-turkey same-as evt-lapid-trip"

@@ -194,8 +194,9 @@ def test_show_prints_the_record_its_references_and_its_sources(run_toolkit: Tool
     out = result.stdout
     assert out.startswith("act-mevlut-cavusoglu (actor): Mevlüt Çavuşoğlu\n")
     assert "  name: Mevlüt Çavuşoğlu\n" in out
-    assert "evt-mit-detains-iranian-cell-2022-06-23 participants[2].actor (claimant)" in out
-    assert "events/evt-mit-detains-iranian-cell-2022-06-23.yaml:16" in out
+    # Who claims the arrest is a claim's `by`, not a participant's role.
+    assert "evt-mit-detains-iranian-cell-2022-06-23 claim.by" in out
+    assert "events/evt-mit-detains-iranian-cell-2022-06-23.yaml:5" in out
     assert "src-istanbul-cell (1 quote): Turkish intelligence detains Iranian cell in Istanbul" in out
 
 
@@ -210,7 +211,7 @@ def test_show_writes_json_for_scripts(run_toolkit: ToolkitRunner) -> None:
             "field": "location",
             "details": {},
             "file": data["referenced_by"][0]["file"],
-            "line": 10,
+            "line": 15,
         }
     ]
     assert data["cites"][0]["source"] == "src-istanbul-cell"

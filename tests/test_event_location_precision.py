@@ -42,8 +42,9 @@ def test_a_location_without_its_precision_is_an_error_in_the_event_file(tmp_path
     [error] = errors_of(root)
 
     assert Path(error.file).as_posix().endswith(EVENT)
-    assert error.line is not None and error.column is not None
-    assert "location_precision" in error.message
+    # Placed at the key that is there, as a missing field: not "a dependency" at 1:1.
+    assert (error.rule, error.path, error.line, error.column) == ("schema-required", "$.location", 9, 1)
+    assert error.message == "'location' needs the field 'location_precision' beside it"
 
 
 def test_a_precision_without_a_location_is_an_error_in_the_event_file(tmp_path: Path) -> None:
@@ -52,4 +53,5 @@ def test_a_precision_without_a_location_is_an_error_in_the_event_file(tmp_path: 
     [error] = errors_of(root)
 
     assert Path(error.file).as_posix().endswith(EVENT)
-    assert "location" in error.message
+    assert (error.rule, error.path) == ("schema-required", "$.location_precision")
+    assert error.message == "'location_precision' needs the field 'location' beside it"

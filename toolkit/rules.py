@@ -99,7 +99,8 @@ RULES: dict[str, Rule] = {
         Rule(
             "date-after-publication",
             _E,
-            "A record is dated after its source was published (its start, or its range's end), but is not planned.",
+            "A record is dated after its source was published (its start, or its range's end), but is not "
+            "planned; or a claim in it is dated after that (planned or not).",
             spans_files=True,
         ),
         Rule(
@@ -132,6 +133,37 @@ RULES: dict[str, Rule] = {
             "A symmetric link (same-as) whose other side is missing, or whose two sides differ in certainty.",
             spans_files=True,
         ),
+        # Claims: on whose word (toolkit/checks/claims.py, docs/annotating.md "Claims: on whose word")
+        Rule(
+            "claim-without-claimant",
+            _E,
+            "A claim names neither its claimant (by) nor that no one is named (unattributed), or both; "
+            "or an alleged event has no claim: an allegation with no one alleging it.",
+        ),
+        Rule(
+            "claim-unmarked",
+            _W,
+            "A hostile part (a perpetrator) rests on the article's own word while the event's evidence "
+            "hedges (alleged, reportedly, deemed, scare quotes): it rests on a claim not marked as one.",
+        ),
+        Rule("claim-hedge-not-in-evidence", _E, "A claim's hedge is not words of the record's evidence quotes."),
+        Rule(
+            "claim-source-ungraded",
+            _W,
+            "An actor who makes or relays a claim (by, via) has no reliability grade.",
+            spans_files=True,
+        ),
+        Rule("claim-chain-repeats", _E, "An actor is both the claimant (by) and a relay (via) of one claim."),
+        Rule(
+            "denial-without-target",
+            _E,
+            "A denial that points at nothing (no denies link), a denies link from a record that is not a "
+            "denial, or a denied participant that is not on the link or not in the target event.",
+            spans_files=True,
+        ),
+        Rule("outcome-not-hostile", _E, "An outcome on an event that is not hostile (outcomes are for ASSAULT)."),
+        Rule("outcome-missing", _W, "A hostile event (ASSAULT) without an outcome."),
+        Rule("fatalities-not-in-evidence", _E, "The number of fatalities is not given in the record's evidence."),
         Rule("unreferenced-actor", _W, "No record references this actor.", spans_files=True),
         Rule("unreferenced-location", _W, "No record references this location.", spans_files=True),
     ]

@@ -110,6 +110,24 @@ def _findings_for(error: ValidationError, record: Record) -> Iterator[Finding]:
                 where = "the record" if not parts else f"{json_path(parts)}"
                 yield finding_at(record, "schema-required", parts, f"missing required field '{field}' in {where}", hint)
         return
+    if error.validator == "dependentRequired":
+        # A field that needs another ('location' needs 'location_precision'): placed at
+        # the field that is there, as a missing field, never as "a dependency" at 1:1.
+        for present, needed in limit.items() if isinstance(limit, dict) else ():
+            if not isinstance(value, dict) or present not in value:
+                continue
+            for field in needed:
+                if field not in value:
+                    hint = (schema.get("properties", {}).get(field) or {}).get("description")
+                    yield finding_at(
+                        record,
+                        "schema-required",
+                        parts + [present],
+                        f"'{present}' needs the field '{field}' beside it",
+                        hint or f"add '{field}' next to '{present}'",
+                        key=True,
+                    )
+        return
     if error.validator in ("additionalProperties", "unevaluatedProperties"):
         known = list(schema.get("properties", {}))
         for field in value:
@@ -128,6 +146,10 @@ def _findings_for(error: ValidationError, record: Record) -> Iterator[Finding]:
     if custom:
         yield finding_at(record, "schema-invalid", parts, custom)
         return
+    if error.validator == "type" and _vocabulary_values(error) is not None:
+        # A value of a controlled vocabulary fails its oneOf of consts as well, whose
+        # finding names every allowed value: "expected text" (or quotes) would not help.
+        return
     if error.validator == "type":
         expected: list[str] = limit if isinstance(limit, list) else [limit]  # JSON Schema type names
         words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
@@ -144,16 +166,21 @@ def _findings_for(error: ValidationError, record: Record) -> Iterator[Finding]:
         return
     allowed = _vocabulary_values(error)
     if allowed is not None or error.validator == "enum":
-        allowed = allowed if allowed is not None else [str(v) for v in limit]
+        # Shown as text: a scale's values may be numbers (information credibility, 1-6).
+        allowed = [str(v) for v in (allowed if allowed is not None else limit)]
         what = _what(error) if error.validator != "enum" else (schema.get("description") or "allowed value").rstrip(".")
+        message = f"{describe_value(value)} is not a known {what}"
         close = _closest(value, allowed)
         if close:
             hint = f"did you mean '{close}'?"
         elif len(allowed) <= 12:
-            hint = "allowed: " + ", ".join(allowed)
+            # A small vocabulary is a scale or a short list: the message names every value
+            # (a reliability of 5 is "one of A, B, C, D, E, F"), the hint what the scale is.
+            message += ": one of " + ", ".join(allowed)
+            hint = schema.get("description") if error.validator != "enum" else None
         else:
             hint = "see the list in docs/reference.md"
-        yield finding_at(record, "schema-vocabulary", parts, f"{describe_value(value)} is not a known {what}", hint)
+        yield finding_at(record, "schema-vocabulary", parts, message, hint)
         return
     if error.validator in ("pattern", "format"):
         description = schema.get("description")
