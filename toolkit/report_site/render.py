@@ -68,6 +68,7 @@ def _articles(site: Site, folder: Path) -> None:
 
 def _records(site: Site, first: int, last: int, folder: Path) -> None:
     for page in site.records[first:last]:
+        site.fill(page)
         _render(folder, f"records/{page.link.id}.html", "record.html", record=page, page="records")
 
 

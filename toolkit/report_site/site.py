@@ -18,7 +18,7 @@ from toolkit.corpus_index import CorpusIndex
 from toolkit.kinds import KIND_BY_NAME
 from toolkit.model import Record
 from toolkit.partial_dates import bounds
-from toolkit.reference_fields import reference_fields, values_at
+from toolkit.reference_fields import ReferenceField, reference_fields, values_at
 from toolkit.schema_fields import Field, choices, kind_fields
 
 MONTHS = (
@@ -233,9 +233,10 @@ class Site:
     year_counts: list[tuple[int, int, int]]  # year, events, advisories
     graph: Graph
     articles: list[Article]
-    records: list[RecordPage]
+    records: list[RecordPage]  # referring both ways; the rest is filled by ``fill`` where the page is written
     advisories: list[AdvisoryRow]
     counts: dict[str, int]
+    fill: Callable[[RecordPage], None]
 
 
 def _label(record: Record, names: Mapping[str, str]) -> str:
@@ -274,6 +275,12 @@ class SiteBuilder:
         }
         self.denials = claims.denials((record.kind.name, record.data) for record in index.records)
         self.fields = {kind: kind_fields(kind, index.schemas) for kind in KIND_BY_NAME}
+        self.reference_fields: dict[str, list[ReferenceField]] = {}
+        for spec in reference_fields(index.schemas):
+            self.reference_fields.setdefault(spec.kind, []).append(spec)
+        self.quote_numbers: dict[tuple[str, int, int], int] = {}
+        # Each schema node's vocabulary, by the node's identity; the node is kept, so its id is never reused.
+        self._choices: dict[int, tuple[dict[str, Any], dict[Any, str]]] = {}
         # Where each quote is in its article, found once: (record id, evidence index) -> (source, start, end).
         self.spans: dict[tuple[str, int], tuple[str, int, int]] = {}
         for record in index.records:
@@ -286,6 +293,10 @@ class SiteBuilder:
                 where = search.find(item["quote"]) if search is not None else None
                 if where is not None:
                     self.spans[(record.id, number)] = (source.id or "", where[0], where[1])
+        # The same, by the article quoted: (record id, start, end), each article's in order.
+        self.spans_by_source: dict[str, list[tuple[str, int, int]]] = {}
+        for (record_id, _number), (source_id, start, end) in sorted(self.spans.items()):
+            self.spans_by_source.setdefault(source_id, []).append((record_id, start, end))
 
     def link(self, record_id: str) -> Link:
         """The link of any id; an id of no record (never in a valid corpus) is shown as it is."""
@@ -302,13 +313,16 @@ class SiteBuilder:
             for quote in article.quotes
             for link in [article.link]
         }
+        self.quote_numbers = quote_numbers
         records = [
-            self._record_page(record, quote_numbers)
+            RecordPage(record, self.link(record.id), record.kind.name, "", [], [], [], self._refers_to(record), [])
             for record in sorted(self.index.records, key=lambda record: record.id or "")
             if record.id is not None
         ]
         counts = {kind: len(self.index.of_kind(kind)) for kind in ("event", "actor", "location", "advisory", "source")}
-        return Site(self.links, years, year_counts, self._graph(), articles, records, self._advisories(), counts)
+        return Site(
+            self.links, years, year_counts, self._graph(), articles, records, self._advisories(), counts, self.fill
+        )
 
     # --- timeline ----------------------------------------------------------------
 
@@ -483,8 +497,8 @@ class SiteBuilder:
         source_id = source.id or ""
         text = self.index.source_text(source).text or ""
         by_span: dict[tuple[int, int], list[str]] = {}
-        for (record_id, _number), (cited, start, end) in sorted(self.spans.items()):
-            if cited == source_id and record_id not in by_span.setdefault((start, end), []):
+        for record_id, start, end in self.spans_by_source.get(source_id, []):
+            if record_id not in by_span.setdefault((start, end), []):
                 by_span[(start, end)].append(record_id)
         quotes = [
             Quote(number, start, end, text[start:end], [self.link(record_id) for record_id in sorted(records)])
@@ -623,12 +637,18 @@ class SiteBuilder:
             return ", ".join(f"{key.replace('_', ' ')}: {item}" for key, item in value.items())
         return str(value)
 
-    @staticmethod
-    def _explain(schema: Mapping[str, Any], value: Any) -> str:
-        for const, description in choices(dict(schema)):
-            if const == value:
-                return description
-        return ""
+    def _explain(self, schema: dict[str, Any], value: Any) -> str:
+        # The vocabulary of each schema node read once (a schema node lives as long as the run).
+        held = self._choices.get(id(schema))
+        if held is None:
+            held = self._choices[id(schema)] = (schema, dict(choices(schema)) if "oneOf" in schema else {})
+        known = held[1]
+        return known.get(value, "") if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+    def fill(self, page: RecordPage) -> None:
+        """Complete a record's page (its fields, denials and evidence): done by the process that writes it."""
+        full = self._record_page(page.record, self.quote_numbers)
+        page.file, page.entries, page.denied_by, page.evidence = full.file, full.entries, full.denied_by, full.evidence
 
     def _record_page(self, record: Record, quote_numbers: Mapping[tuple[str, int, int], int]) -> RecordPage:
         record_id = record.id or ""
@@ -684,15 +704,13 @@ class SiteBuilder:
             entries,
             denied_by,
             evidence,
-            self._refers_to(record),
+            [],
             [],
         )
 
     def _refers_to(self, record: Record) -> list[tuple[str, Link]]:
         found: list[tuple[str, Link]] = []
-        for spec in reference_fields(self.index.schemas):
-            if spec.kind != record.kind.name:
-                continue
+        for spec in self.reference_fields.get(record.kind.name, ()):
             for _path, value in values_at(record.data, spec.path):
                 if isinstance(value, str) and value in self.links:
                     words = " ".join(step.replace("_", " ") for step in spec.path if step != "*")
@@ -757,10 +775,12 @@ class SiteBuilder:
 def add_referred_by(pages: list[RecordPage]) -> None:
     """Fill each page's ``referred_by`` from the others' ``refers_to``."""
     by_id = {page.link.id: page for page in pages}
+    found: dict[str, set[tuple[str, str]]] = {}
     for page in pages:
         for words, target in page.refers_to:
             other = by_id.get(target.id)
-            if other is not None and (words, page.link) not in other.referred_by:
+            if other is not None and (words, page.link.id) not in found.setdefault(target.id, set()):
+                found[target.id].add((words, page.link.id))
                 other.referred_by.append((words, page.link))
     for page in pages:
         page.referred_by.sort(key=lambda pair: (pair[0], pair[1].id))
