@@ -221,6 +221,10 @@ def test_screenshots_of_the_timeline_graph_and_an_article_at_desktop_and_phone_w
     for name, page in pages.items():
         for width_name, size in (("desktop", DESKTOP), ("phone", PHONE)):
             _open(browser, site / page, size)
+            # The page's whole height, up to about two screens.
+            height = browser.execute_script("return document.documentElement.scrollHeight")
+            browser.set_window_size(size[0], min(height, 2 * size[1]))
+            browser.report_size = None
             path = folder / f"{name}-{width_name}.png"
             assert browser.save_screenshot(str(path)) and path.read_bytes().startswith(b"\x89PNG")
     print(f"screenshots in {folder}")
