@@ -18,6 +18,9 @@ interleaved within a round so that a busy machine slows them all alike:
 - export: ``toolkit export --format all`` (or every format whose module imports);
 - find: ``toolkit find``'s index built once over the loaded corpus, then a few
   queries searched (the search alone must stay under a second at 100,000 records).
+- report: ``toolkit report``, the static site (issue 18: within 2x the export).
+
+``--tools export report`` measures only those (the report's comparison alone).
 
 Per-record costs are given two ways: the whole run divided by the records, and
 the marginal cost, (T(N) - T(seed)) / (N - seed records), which leaves out the
@@ -50,7 +53,7 @@ from toolkit.kinds import KINDS
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 BIN = Path(sys.executable).parent
-TOOLS = ("floor", "validate", "validate-library", "check-jsonschema", "export")
+TOOLS = ("floor", "validate", "validate-library", "check-jsonschema", "export", "report")
 # The library in a process of its own, as the floor runs: the CLI's start-up left out.
 LIBRARY_VALIDATE = "import sys, toolkit; sys.exit(toolkit.validate([sys.argv[1]]).failed())"
 # toolkit find (issue 16): the corpus loaded through the library, the index built once,
@@ -81,6 +84,8 @@ TARGETS = {
     "validate <= 1.5x floor": ("validate", "floor", 1.5),
     "validate >= 5x faster than check-jsonschema": ("validate", "check-jsonschema", 1 / 5),
     "export all <= 2.5x floor": ("export", "floor", 2.5),
+    # Issue 18: the static site costs at most twice the export of every format.
+    "report <= 2x export all": ("report", "export", 2.0),
 }
 FLAT_WITHIN = 0.20
 # Ratios shown beside the targets, to explain them.
@@ -194,6 +199,8 @@ def commands_for(tool: str, corpus: Path, formats: list[str], scratch: Path) -> 
         return [([str(BIN / "toolkit"), "validate", corpus.name], corpus.parent)]
     if tool == "validate-library":
         return [([sys.executable, "-c", LIBRARY_VALIDATE, corpus.name], corpus.parent)]
+    if tool == "report":
+        return [([str(BIN / "toolkit"), "report", corpus.name, "--out", str(scratch)], corpus.parent)]
     if tool == "export":
         chosen = ["all"] if formats == list(FORMATS) else formats
         options = [item for name in chosen for item in ("--format", name)]
@@ -257,6 +264,7 @@ def measure(
     scratch: Path,
     environment: dict[str, str],
     warm_up: tuple[str, ...] = ("floor",),
+    only: tuple[str, ...] = TOOLS,
 ) -> dict[str, Measurement]:
     """Best of ``repeat`` rounds for each tool on a corpus (three times as many below 50,000 files).
 
@@ -264,7 +272,7 @@ def measure(
     most. The ``warm_up`` tools run once first, unmeasured: the floor reads every
     file into the page cache; the first run of a tool writes its bytecode cache.
     """
-    tools = [tool for tool in TOOLS if tool != "export" or formats]
+    tools = [tool for tool in only if tool != "export" or formats]
     if sum(1 for _ in corpus.rglob("*.yaml")) < 50_000:
         repeat *= 3
     for tool in (tool for tool in warm_up if tool in tools):
@@ -375,6 +383,7 @@ def main() -> None:
     parser.add_argument(
         "--find-only", action="store_true", help="measure toolkit find alone (prints; results.json is left as it is)"
     )
+    parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS), help="the tools to measure")
     args = parser.parse_args()
     if args.find_only:
         work = args.work.resolve()
@@ -384,6 +393,7 @@ def main() -> None:
             print_find(records, measure_find(corpus, child_environment(work)))
             shutil.rmtree(corpus)
         return
+    only = tuple(args.tools)
 
     formats = working_formats()
     work = args.work.resolve()
@@ -413,7 +423,7 @@ def main() -> None:
     shutil.copytree(args.seed, seed)
     seed_corpus = work / "corpus-seed"
     seed_records = generate(seed, seed_corpus, 1)
-    seed_tools = measure(seed_corpus, args.repeat, formats, scratch, environment, warm_up=TOOLS)
+    seed_tools = measure(seed_corpus, args.repeat, formats, scratch, environment, warm_up=only, only=only)
     report["seed"] = {"records": seed_records, "tools": {tool: asdict(m) for tool, m in seed_tools.items()}}
     print(f"seed: {seed_records} records; export formats: {', '.join(formats) or 'none'}", flush=True)
     for size in args.sizes:
@@ -422,7 +432,7 @@ def main() -> None:
         records = generate(seed, corpus, size)
         print(f"{records:,} records generated in {time.perf_counter() - started:.1f} s; measuring...", flush=True)
         summary = summarise(
-            records, seed_records, measure(corpus, args.repeat, formats, scratch, environment), seed_tools
+            records, seed_records, measure(corpus, args.repeat, formats, scratch, environment, only=only), seed_tools
         )
         summary["find"] = measure_find(corpus, environment)
         print_find(records, summary["find"])

@@ -189,6 +189,53 @@ def export(
 
 
 @app.command()
+def report(
+    corpus: Annotated[
+        Path, typer.Argument(parser=_path, metavar="[CORPUS]", help="The corpus folder (default: annotations).")
+    ] = Path("annotations"),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", parser=_path, metavar="<path>", help="Folder to write into; the site goes in its report/."
+        ),
+    ] = Path("exports"),
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            show_default="every usable core",
+            help="Processes that parse a large corpus and write the pages; 1 does everything in this one.",
+        ),
+    ] = None,
+) -> None:
+    """Write a static HTML site of the corpus: timeline, actor graph, articles, records, advisories.
+
+    The corpus is validated first; with errors, nothing is written. The site is
+    written to a temporary folder and moved into place when complete, like an
+    export, and opens from file:// or any static host: open <out>/report/index.html.
+
+    Example: toolkit report annotations --out exports
+    """
+    from toolkit.errors import ToolkitError
+    from toolkit.exporting import ExportRefused
+    from toolkit.report_site import write_report
+    from toolkit.reporters.text import TextReporter
+
+    try:
+        folder = write_report(corpus, out, jobs=jobs)
+    except ExportRefused as refused:
+        _say(TextReporter(color=sys.stderr.isatty()).render(refused.report), err=True)
+        _error(str(refused))
+        raise typer.Exit(EXIT_FINDINGS) from None
+    except ToolkitError as error:
+        _error(str(error))
+        raise typer.Exit(EXIT_USAGE) from None
+    _say(f"wrote the report: {folder / 'index.html'}\n")
+
+
+@app.command()
 def schema(
     out: Annotated[
         Path,

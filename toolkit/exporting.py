@@ -51,6 +51,13 @@ SET_ASIDE_PREFIX = ".old-"  # .old-<format>-<random>: the previous export, for a
 MARKER_NAME = ".toolkit-export"
 MARKER_TEXT = "Written by 'toolkit export'; the whole folder is replaced by the next export.\n"
 MARKER_BYTES = MARKER_TEXT.encode("utf-8")
+# Folders other than the formats that the same machinery writes into an output
+# folder, each by its command, with the marker it leaves: ``toolkit report``'s site.
+REPORT_FOLDER = "report"
+_COMMAND = {REPORT_FOLDER: "report"}
+_MARKER_BYTES_BY_FOLDER = {
+    REPORT_FOLDER: b"Written by 'toolkit report'; the whole folder is replaced by the next report.\n",
+}
 # The folders runs made here, and what each format folder held when put in place:
 # the text, then one JSON line {"made": [name], "written": {format: {"files":
 # {path: [size, mtime_ns]}, "folders": [path]}}}.
@@ -64,8 +71,8 @@ _OUT_ROLE = "choose another --out"
 class ExportRefused(Exception):
     """The corpus has errors; nothing was written. ``report`` says what they are."""
 
-    def __init__(self, report: Report) -> None:
-        super().__init__(f"the corpus has {report.errors} error(s); nothing was exported")
+    def __init__(self, report: Report, done: str = "exported") -> None:
+        super().__init__(f"the corpus has {report.errors} error(s); nothing was {done}")
         self.report = report
 
 
@@ -90,9 +97,15 @@ def _locked(out: OutputFolder) -> Iterator[None]:
         os.close(lock)  # which releases the lock
 
 
-def _marked(folder: OutputFolder) -> bool:
+def _marker_bytes(name: str) -> bytes:
+    """The text of the marker of the output folder ``name`` (a format's, or the report's)."""
+    return _MARKER_BYTES_BY_FOLDER.get(name, MARKER_BYTES)
+
+
+def _marked(folder: OutputFolder, name: str) -> bool:
     """Whether the folder holds the marker, a regular file (not a link) of the marker's text."""
-    return folder.read_regular(MARKER_NAME, len(MARKER_BYTES) + 1) == MARKER_BYTES
+    marker = _marker_bytes(name)
+    return folder.read_regular(MARKER_NAME, len(marker) + 1) == marker
 
 
 def _contents(folder: OutputFolder) -> dict[str, Any]:
@@ -116,7 +129,7 @@ def _records(value: object) -> list[dict[str, Any]]:
     return [record for record in value if isinstance(record, dict)] if isinstance(value, list) else []
 
 
-def _not_written_by_the_toolkit(folder: OutputFolder, recorded: object) -> str | None:
+def _not_written_by_the_toolkit(folder: OutputFolder, name: str, recorded: object) -> str | None:
     """What in this format folder the toolkit did not write, or changed since; None if nothing.
 
     Every entry must be in what the journal recorded when the folder was put in
@@ -128,7 +141,7 @@ def _not_written_by_the_toolkit(folder: OutputFolder, recorded: object) -> str |
     found = folder.tree()
     if not found:
         return None
-    if not _marked(folder):
+    if not _marked(folder, name):
         return MARKER_NAME if MARKER_NAME in found else min(found)
     found.pop(MARKER_NAME)
     foreign = min(found) if found else None
@@ -161,13 +174,14 @@ def _check_format_folders(out: OutputFolder, names: Sequence[str], journal: _Jou
                 "the export writes a folder there"
             )
         with out.subfolder(name) as folder:
-            foreign = _not_written_by_the_toolkit(folder, journal.written.get(name))
+            foreign = _not_written_by_the_toolkit(folder, name, journal.written.get(name))
             if foreign is not None:
                 # An export of toolkit 0.1.0 is marked but was never journalled: say so,
                 # since its files may well be untouched (and then removing it loses nothing).
-                older = name not in journal.written and _marked(folder)
+                older = name in FORMATS and name not in journal.written and _marked(folder, name)
+                command = _COMMAND.get(name, "export")
                 raise ToolkitError(
-                    f"{final}: holds files that 'toolkit export' did not write, or changed since "
+                    f"{final}: holds files that 'toolkit {command}' did not write, or changed since "
                     f"(such as {shown(foreign)}); move them away or choose another --out, the "
                     "export would replace the folder"
                     + (
@@ -184,7 +198,7 @@ def _check_format_folders(out: OutputFolder, names: Sequence[str], journal: _Jou
 # edited journal cannot point the clean-up at any other folder.
 _RUN_FOLDER = re.compile(
     rf"^(?:{re.escape(STAGING_PREFIX)}|{re.escape(SET_ASIDE_PREFIX)})"
-    rf"(?P<format>{'|'.join(map(re.escape, FORMATS))})-[0-9a-f]{{8}}$"
+    rf"(?P<format>{'|'.join(map(re.escape, [*FORMATS, *_MARKER_BYTES_BY_FOLDER]))})-[0-9a-f]{{8}}$"
 )
 
 
@@ -376,6 +390,24 @@ def export(
     gaps = untreated_kinds(names)
     if gaps:
         raise ToolkitError("; ".join(gaps) + ": add it (docs/architecture.md, 'Adding a kind')")
+    root = corpus_root(corpus)
+    out_dir = Path(out_dir)
+    check_output_folder(out_dir, root, names)
+    checked = check_corpus(root, jobs=jobs)
+    report = Report.of(checked.findings, len(checked.files), len(checked.index.records))
+    if report.errors:
+        raise ExportRefused(report)
+    write_folders(
+        out_dir,
+        names,
+        lambda staged: write_tasks(names, checked.index, staged),
+        jobs=jobs,
+    )
+    return ExportResult({name: out_dir / name for name in names})
+
+
+def corpus_root(corpus: Path | str) -> Path:
+    """The corpus folder an export (or a report) reads, found by validate's rules; ``ToolkitError`` if none."""
     corpus = Path(corpus)
     check_path_given(corpus)
     if not corpus.is_dir():
@@ -390,13 +422,28 @@ def export(
             "name the corpus folder itself with --corpus"
         )
     refuse_linked_corpus(root)
-    out_dir = Path(out_dir)
+    return root
+
+
+def check_output_folder(out_dir: Path, root: Path, names: Sequence[str]) -> None:
+    """Say before any work is done that ``out_dir`` cannot take the folders ``names``; create nothing."""
     _check_places(out_dir, root, names)
     _check_out_dir(out_dir, names)
-    checked = check_corpus(root, jobs=jobs)
-    report = Report.of(checked.findings, len(checked.files), len(checked.index.records))
-    if report.errors:
-        raise ExportRefused(report)
+
+
+def write_folders(
+    out_dir: Path,
+    names: Sequence[str],
+    tasks_for: Callable[[dict[str, Path]], list[Callable[[], None]]],
+    *,
+    jobs: int | None = None,
+) -> None:
+    """Write the folders ``names`` of ``out_dir`` whole, then swap them all into place under the lock.
+
+    ``tasks_for`` is given each name's staging folder and returns the tasks that
+    write them (run on up to ``jobs`` processes, each taking the next when free).
+    Raises ``ToolkitError`` for what cannot be written; the previous folders stay.
+    """
     try:
         with OutputFolder.open(out_dir, create=True, role=_OUT_ROLE) as out, _locked(out):
             journal = _Journal(out)
@@ -404,18 +451,16 @@ def export(
             _check_format_folders(out, names, journal)  # again: another run may have changed it while this one waited
             staged: dict[str, str] = {}
             try:
-                # Every format is complete before any is moved into place, so a run
+                # Every folder is complete before any is moved into place, so a run
                 # killed while writing changes nothing of the previous export. Each
                 # folder is in the journal before it exists, so the next run knows
                 # it for a leftover; the marker says what the folder is to a reader.
                 for name in names:
                     staged[name] = out.make_unique_folder(f"{STAGING_PREFIX}{name}-", reserve=journal.add)
                     with out.subfolder(staged[name]) as staging:
-                        staging.create_file(MARKER_NAME, MARKER_BYTES)
+                        staging.create_file(MARKER_NAME, _marker_bytes(name))
                 run_queued(
-                    write_tasks(
-                        names, checked.index, {name: out_dir / staging_name for name, staging_name in staged.items()}
-                    ),
+                    tasks_for({name: out_dir / staging_name for name, staging_name in staged.items()}),
                     processes_available(jobs),
                 )
                 contents = {}
@@ -434,4 +479,3 @@ def export(
         raise ToolkitError(f"{refused.path}: cannot write the export: {refused.reason}") from None
     except OSError as error:
         raise _cannot_write(error, out_dir) from error
-    return ExportResult({name: out_dir / name for name in names})

@@ -1,0 +1,80 @@
+"""The report's pages from its data, through the Jinja2 templates shipped in this package.
+
+Jinja2 escapes every value it puts into a page (``autoescape``): a record's text,
+whatever it holds, is shown as text and never becomes markup or script.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache, partial
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from toolkit.report_site.site import Site
+
+STATIC = ("site.css", "site.js")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The template environment: templates from the package, every value escaped, undefined names an error."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("toolkit.report_site", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _write(folder: Path, name: str, text: str) -> None:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
+
+
+def _render(folder: Path, name: str, template: str, **values: Any) -> None:
+    # The way back to the site's top folder, for links and the stylesheet.
+    root = "../" * name.count("/")
+    _write(folder, name, environment().get_template(template).render(root=root, **values))
+
+
+def _overview(site: Site, folder: Path) -> None:
+    for name in STATIC:
+        _write(
+            folder, f"static/{name}", resources.files("toolkit.report_site").joinpath("static", name).read_text("utf-8")
+        )
+    _render(folder, "index.html", "index.html", site=site, page="index")
+    _render(folder, "timeline.html", "timeline.html", site=site, page="timeline")
+    _render(folder, "graph.html", "graph.html", site=site, graph=site.graph, page="graph")
+    _render(folder, "advisories.html", "advisories.html", site=site, rows=site.advisories, page="advisories")
+    _render(folder, "records/index.html", "records.html", site=site, page="records")
+
+
+def _years(site: Site, folder: Path) -> None:
+    for year in site.years:
+        _render(folder, f"timeline/{year.year}.html", "year.html", site=site, year=year, page="timeline")
+
+
+def _articles(site: Site, folder: Path) -> None:
+    for article in site.articles:
+        _render(folder, f"articles/{article.link.id}.html", "article.html", article=article, page="articles")
+
+
+def _records(site: Site, first: int, last: int, folder: Path) -> None:
+    for page in site.records[first:last]:
+        site.fill(page)
+        _render(folder, f"records/{page.link.id}.html", "record.html", record=page, page="records")
+
+
+def page_tasks(site: Site, batch: int) -> list[Callable[[Path], None]]:
+    """Functions that each write some of the pages into the folder they are given; together, the site."""
+    tasks: list[Callable[[Path], None]] = [
+        partial(_records, site, start, start + batch) for start in range(0, len(site.records), batch)
+    ]
+    return [partial(_overview, site), partial(_years, site), partial(_articles, site), *tasks]
