@@ -34,13 +34,11 @@ from typing import Any
 from toolkit.corpus_index import CorpusIndex
 from toolkit.errors import ToolkitError
 from toolkit.exporters import FORMATS, Writer, untreated_kinds
-from toolkit.kinds import KIND_BY_FOLDER
-from toolkit.loading import find_corpus_root
 from toolkit.model import Report
 from toolkit.output_files import OutputFolder, OutputRefused, describe
 from toolkit.parallel import cycle_collection_paused, processes_available, run_queued
 from toolkit.quoting import shown
-from toolkit.validation import DEFAULT_CORPUS, check_corpus, check_path_given, refuse_linked_corpus
+from toolkit.validation import DEFAULT_CORPUS, check_corpus, corpus_root
 
 DEFAULT_OUT = Path("exports")
 LOCK_NAME = ".toolkit-export.lock"
@@ -404,25 +402,6 @@ def export(
         jobs=jobs,
     )
     return ExportResult({name: out_dir / name for name in names})
-
-
-def corpus_root(corpus: Path | str) -> Path:
-    """The corpus folder an export (or a report) reads, found by validate's rules; ``ToolkitError`` if none."""
-    corpus = Path(corpus)
-    check_path_given(corpus)
-    if not corpus.is_dir():
-        raise ToolkitError(f"{corpus}: no such corpus folder")
-    # The corpus as validate finds it, by the same rules: never through a link a
-    # commit can point anywhere, and never an empty export of a folder that holds none.
-    refuse_linked_corpus(corpus)
-    root = find_corpus_root(corpus)
-    if root is None:
-        raise ToolkitError(
-            f"{corpus}: not a corpus folder (one that holds {', '.join(f'{name}/' for name in KIND_BY_FOLDER)}); "
-            "name the corpus folder itself with --corpus"
-        )
-    refuse_linked_corpus(root)
-    return root
 
 
 def check_output_folder(out_dir: Path, root: Path, names: Sequence[str]) -> None:

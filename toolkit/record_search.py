@@ -23,7 +23,6 @@ so it stays well under a second at 100,000 records (benchmarks/run.py, ``find``)
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,8 +31,8 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from toolkit.errors import ToolkitError
-from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME, KINDS
-from toolkit.loading import LoadedCorpus, find_corpus_root, load_corpus
+from toolkit.kinds import KIND_BY_NAME, KINDS
+from toolkit.loading import LoadedCorpus, load_corpus
 from toolkit.model import Record
 from toolkit.name_keys import fold
 from toolkit.positions import locate
@@ -249,20 +248,9 @@ def read_corpus(corpus: Path | str, *, jobs: int | None = None) -> CorpusRecords
     (broken YAML, unsafe characters...) are counted, not read; ``toolkit
     validate`` says why. Raises ToolkitError for a path that is no corpus.
     """
-    from toolkit.validation import check_path_given, refuse_linked_corpus
+    from toolkit.validation import corpus_root
 
-    corpus = Path(corpus)
-    check_path_given(corpus)
-    if not os.path.isdir(corpus):
-        raise ToolkitError(f"{corpus}: no such corpus folder; run from the repository's root or pass --corpus")
-    refuse_linked_corpus(corpus)
-    root = find_corpus_root(corpus)
-    if root is None:
-        raise ToolkitError(
-            f"{corpus}: not a corpus folder (one that holds {', '.join(f'{name}/' for name in KIND_BY_FOLDER)}); "
-            "name the corpus folder itself with --corpus"
-        )
-    refuse_linked_corpus(root)
+    root = corpus_root(corpus)
     loaded: LoadedCorpus = load_corpus(root, jobs=jobs)
     return CorpusRecords(loaded.root, loaded.records, len({finding.file for finding in loaded.findings}))
 

@@ -125,6 +125,28 @@ def refuse_linked_corpus(root: Path) -> None:
         )
 
 
+def corpus_root(corpus: Path | str) -> Path:
+    """The corpus folder that a command named ``corpus`` reads (export, report, find, show), found by validate's rules.
+
+    Raises ``ToolkitError`` for a path that is no corpus.
+    """
+    corpus = Path(corpus)
+    check_path_given(corpus)
+    if not corpus.is_dir():
+        raise ToolkitError(f"{corpus}: no such corpus folder; run from the repository's root or pass --corpus")
+    # The corpus as validate finds it, by the same rules: never through a link a
+    # commit can point anywhere, and never an empty export of a folder that holds none.
+    refuse_linked_corpus(corpus)
+    root = find_corpus_root(corpus)
+    if root is None:
+        raise ToolkitError(
+            f"{corpus}: not a corpus folder (one that holds {', '.join(f'{name}/' for name in KIND_BY_FOLDER)}); "
+            "name the corpus folder itself with --corpus"
+        )
+    refuse_linked_corpus(root)
+    return root
+
+
 def validate(
     paths: Sequence[Path | str] = (),
     *,

@@ -29,11 +29,10 @@ from toolkit.exporting import (
     REPORT_FOLDER,
     ExportRefused,
     check_output_folder,
-    corpus_root,
     write_folders,
 )
 from toolkit.model import Report
-from toolkit.validation import DEFAULT_CORPUS, check_corpus
+from toolkit.validation import DEFAULT_CORPUS, check_corpus, corpus_root
 
 DEFAULT_OUT = Path("exports")
 # Record pages are written in batches of this many, shared among the processes.
