@@ -6,9 +6,8 @@ CI (``CI=true``) they fail instead, since CI must run them (.ci/run installs it)
 
 Screenshots of the timeline, the graph and an article at a desktop's and a
 phone's width are written into the run's temporary folder (printed with ``-s``).
-The README's image is the desktop timeline, regenerated with:
-
-    REPORT_README_IMAGE=docs/report-timeline.png .venv/bin/python -m pytest tests/test_report_browser.py -k screenshots
+The README's image is of the bundled corpus instead, made by the command the
+README gives (headless Chromium's own --screenshot).
 """
 
 from __future__ import annotations
@@ -228,6 +227,3 @@ def test_screenshots_of_the_timeline_graph_and_an_article_at_desktop_and_phone_w
             path = folder / f"{name}-{width_name}.png"
             assert browser.save_screenshot(str(path)) and path.read_bytes().startswith(b"\x89PNG")
     print(f"screenshots in {folder}")
-    readme_image = os.environ.get("REPORT_README_IMAGE")
-    if readme_image:
-        shutil.copyfile(folder / "timeline-desktop.png", readme_image)
