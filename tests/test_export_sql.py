@@ -24,9 +24,10 @@ from typer.testing import CliRunner
 
 from corpus_overlay import built_export_corpus
 from toolkit.cli import app
+from toolkit.errors import ToolkitError
 from toolkit.exporters.csv_columns import TABLES
 from toolkit.exporters.csv_tables import PACKAGE_FILE, unescape_formula
-from toolkit.exporters.sqlite_db import DATABASE_NAME, SQL_TYPES
+from toolkit.exporters.sqlite_db import DATABASE_NAME, SQL_TYPES, refuse_integers_sqlite_cannot_hold
 from toolkit.exporting import MARKER_NAME, export
 
 HERE = Path(__file__).parent
@@ -297,3 +298,14 @@ def test_the_cli_exports_the_database(tmp_path: Path) -> None:
     assert "wrote sqlite" in result.output
     written = sorted(path.name for path in (tmp_path / "sqlite").iterdir() if path.name != MARKER_NAME)
     assert written == [DATABASE_NAME]
+
+
+def test_a_count_beyond_64_bits_is_refused_by_name_rather_than_rounded(fixture_export: Path) -> None:
+    events = next(r for r in _package(fixture_export)["resources"] if r["name"] == "events")
+    names = [field["name"] for field in events["schema"]["fields"]]
+    row: list[Any] = [None] * len(names)
+    row[names.index("id")], row[names.index("fatalities")] = "evt-x", 2**64
+    with pytest.raises(ToolkitError, match=r"fatalities = 18446744073709551616 in events \(id evt-x\)"):
+        refuse_integers_sqlite_cannot_hold(events, [row])
+    row[names.index("fatalities")] = 2**63 - 1
+    refuse_integers_sqlite_cannot_hold(events, [row])  # the largest SQLite holds passes

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.corpus_index import CorpusIndex
+from toolkit.errors import ToolkitError
 from toolkit.exporters.csv_columns import TABLE_BY_NAME, TABLES
 from toolkit.exporters.csv_tables import package_descriptor, rows
 from toolkit.model import Kind
@@ -78,6 +79,29 @@ def create_statement(resource: dict[str, Any]) -> str:
     return f"CREATE TABLE {quoted(resource['name'])} (\n  {body}\n)"
 
 
+# SQLite's integers are 64-bit; a larger one would be stored as an approximate REAL.
+INTEGER_RANGE = range(-(2**63), 2**63)
+
+
+def refuse_integers_sqlite_cannot_hold(resource: dict[str, Any], drawn: list[list[Any]]) -> None:
+    """Raise ``ToolkitError`` for an integer cell beyond 64 bits, naming its table, row and column.
+
+    The schemas bound no count (``fatalities``), so a valid corpus may hold one; SQLite
+    would keep it only approximately, and an export never loses data.
+    """
+    fields = resource["schema"]["fields"]
+    names = [field["name"] for field in fields]
+    key = [names.index(name) for name in resource["schema"]["primaryKey"]]
+    for values in drawn:
+        for field, value in zip(fields, values, strict=True):
+            if field["type"] == "integer" and isinstance(value, int) and value not in INTEGER_RANGE:
+                row = ", ".join(f"{names[i]} {values[i]}" for i in key)
+                raise ToolkitError(
+                    f"the SQLite export cannot hold {field['name']} = {value} in {resource['name']} "
+                    f"({row}): SQLite integers stop at {INTEGER_RANGE.stop - 1}; export the other formats"
+                )
+
+
 def treats(kind: Kind) -> bool:
     """Whether this exporter writes records of ``kind``: its ``csv_table`` (a Data Package table) is one of ours."""
     table = TABLE_BY_NAME.get(kind.csv_table)
@@ -98,12 +122,14 @@ def write(corpus: CorpusIndex, out: Path) -> None:
         for table in TABLES:
             resource = resources[table.name]
             db.execute(create_statement(resource))
-            booleans = [i for i, field in enumerate(resource["schema"]["fields"]) if field["type"] == "boolean"]
+            fields = resource["schema"]["fields"]
+            booleans = [i for i, field in enumerate(fields) if field["type"] == "boolean"]
             drawn = rows(table, corpus)
             for values in drawn:
                 for i in booleans:
                     if values[i] is not None:
                         values[i] = int(bool(values[i]))
+            refuse_integers_sqlite_cannot_hold(resource, drawn)
             marks = ", ".join("?" for _ in table.columns)
             db.executemany(f"INSERT INTO {quoted(table.name)} VALUES ({marks})", drawn)
         db.execute("COMMIT")
