@@ -138,7 +138,7 @@ def test_a_kind_registered_without_treatments_fails_the_export_at_once_naming_ea
     with pytest.raises(ToolkitError) as refused:
         export(["all"], tmp_path / "exports", corpus)
     message = str(refused.value)
-    for name in ("csv", "jsonld", "stix"):
+    for name in ("csv", "jsonld", "stix", "sqlite"):
         assert f"the {name} exporter" in message and "'meeting'" in message
     assert not (tmp_path / "exports").exists()  # refused before anything was read or written
 
@@ -149,7 +149,8 @@ def test_a_kind_lacking_one_exporters_treatment_is_refused_naming_that_exporter_
     from toolkit.exporters import FORMATS, jsonld, stix, untreated_kinds
     from toolkit.model import Kind
 
-    # JSON-LD and STIX are taught to write meetings as they write events; CSV is not.
+    # JSON-LD and STIX are taught to write meetings as they write events; CSV is not, and
+    # so neither is SQLite, whose tables are the CSV export's Data Package.
     meeting = Kind(
         "meeting",
         "meetings",
@@ -163,7 +164,8 @@ def test_a_kind_lacking_one_exporters_treatment_is_refused_naming_that_exporter_
     monkeypatch.setitem(stix.PLANNERS, "meeting", stix.PLANNERS["event"])
     _register(monkeypatch, meeting)
     assert untreated_kinds(list(FORMATS)) == [
-        "the csv exporter (toolkit.exporters.csv_tables) has no treatment for the kind 'meeting'"
+        "the csv exporter (toolkit.exporters.csv_tables) has no treatment for the kind 'meeting'",
+        "the sqlite exporter (toolkit.exporters.sqlite_db) has no treatment for the kind 'meeting'",
     ]
 
 

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from toolkit.exporters import FORMATS as REGISTERED_FORMATS
 from toolkit.exporting import LOCK_NAME, MARKER_NAME, MARKER_TEXT
 from toolkit.kinds import KINDS
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 SMALL = HOSTILE / "corpus"
-FORMATS = ("csv", "jsonld", "stix")
+FORMATS = tuple(sorted(REGISTERED_FORMATS))  # every format an export writes by default
 pytestmark = pytest.mark.timeout(120)
 
 

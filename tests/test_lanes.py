@@ -194,6 +194,10 @@ def test_the_costliest_formats_are_written_first_and_the_csv_tables_last(tmp_pat
     staged = {name: tmp_path / name for name in FORMATS}
     tasks = write_tasks(list(FORMATS), None, staged)  # type: ignore[arg-type]  # nothing runs here
     writers = [task.args[0] for task in tasks]  # type: ignore[attr-defined]
-    assert [writer.__module__ for writer in writers[:2]] == ["toolkit.exporters.stix", "toolkit.exporters.jsonld"]
-    assert [writer.keywords["part"] for writer in writers[2:]] == list(CSV_PARTS)
-    assert {task.args[2] for task in tasks[2:]} == {staged["csv"]}  # type: ignore[attr-defined]
+    assert [writer.__module__ for writer in writers[:3]] == [
+        "toolkit.exporters.stix",
+        "toolkit.exporters.sqlite_db",
+        "toolkit.exporters.jsonld",
+    ]
+    assert [writer.keywords["part"] for writer in writers[3:]] == list(CSV_PARTS)
+    assert {task.args[2] for task in tasks[3:]} == {staged["csv"]}  # type: ignore[attr-defined]

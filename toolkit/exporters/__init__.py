@@ -63,6 +63,8 @@ FORMATS: dict[str, ExportFormat] = {
     for export_format in (
         ExportFormat("csv", "toolkit.exporters.csv_tables", cost=1.0),
         ExportFormat("jsonld", "toolkit.exporters.jsonld", cost=0.55),
+        # The CSV tables' rows again, inserted under their keys: 1.4-1.5x CSV at 10,000 records.
+        ExportFormat("sqlite", "toolkit.exporters.sqlite_db", cost=1.4),
         ExportFormat("stix", "toolkit.exporters.stix", cost=1.5),
     )
 }

@@ -166,8 +166,15 @@ def field_descriptor(table: Table, column: Column, schemas: SchemaSet) -> dict[s
     enum = column.enum or (facts.enum if facts else None)
     if enum:
         constraints["enum"] = list(enum)
-    if facts and facts.pattern:
-        constraints["pattern"] = facts.pattern
+    pattern = facts.pattern if facts else None
+    if pattern and constraints.get("required"):
+        constraints["pattern"] = pattern
+    elif pattern and not column.references:
+        # An optional field keeps its pattern in words only: frictionless's SQLite loader
+        # turns a pattern into a CHECK whose function fails on NULL, and then no row of
+        # the table loads (docs/export-csv.md, "Loading into SQL"). `toolkit validate`
+        # checks the pattern on every record; a foreign key says it for the ids.
+        field["description"] += f" When present, it matches the pattern `{pattern}`."
     if constraints:
         field["constraints"] = constraints
     return field

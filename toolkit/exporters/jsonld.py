@@ -1,9 +1,12 @@
 """JSON-LD export: one graph of the corpus on schema.org, W3C Web Annotation and PROV-O.
 
-The document names its context by the IRI ``CONTEXT_IRI``; the context ships with
-the package and is written next to the document, and ``offline_document_loader``
-serves it to pyld, so nothing is ever fetched. How each field becomes a term is
-the table in ``jsonld_terms``; this module only interprets it.
+The document carries its context inline, so that any JSON-LD processor (plain
+rdflib, plain pyld) reads it with nothing to fetch and no document loader to
+write. The same context ships with the package and is written next to the
+document as ``context.jsonld`` (its IRI is ``CONTEXT_IRI``), for documents of
+one's own that name it; ``offline_document_loader`` serves that IRI to pyld. How
+each field becomes a term is the table in ``jsonld_terms``; this module only
+interprets it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from toolkit.corpus_index import CorpusIndex
 from toolkit.exporters import json_writer
 from toolkit.exporters.jsonld_terms import (
     CLAIM_CLASSES,
+    CLASSES_BY_ACTOR_TYPE,
+    CLASSES_BY_LOCATION_TYPE,
     CONCEPT_EXTRAS,
     CONTEXT_IRI,
     DATASET_CLASSES,
@@ -160,12 +165,13 @@ def treats(kind: Kind) -> bool:
 class _RecordWriter:
     """Writes one record's node by interpreting ``RECORD_FIELDS``."""
 
-    def __init__(self, corpus: CorpusIndex, record: Record, denials: Denials) -> None:
+    def __init__(self, corpus: CorpusIndex, record: Record, denials: Denials, same: SameThings | None = None) -> None:
         self.corpus = corpus
         self.record = record
         self.iri = record_iri(str(record.id))
         self.types: set[str] = set(record.kind.jsonld_classes)
         self.denials = denials
+        self.same = same or {}
         # What each claim of the record is about: the assertions resting on it, by the claim's IRI.
         # An event's claim carries its occurrence and every role with no claim of its own.
         self.claimed: dict[str, list[claims.Assertion]] = {}
@@ -180,6 +186,10 @@ class _RecordWriter:
         for name, spec in RECORD_FIELDS[self.record.kind.name].items():
             if name in self.record.data:
                 self.write(spec, self.record.data[name], node, self.iri)
+        same = self.same.get(str(self.record.id))
+        if same:
+            listed = node.get("sameAs", [])
+            node["sameAs"] = sorted({*(listed if isinstance(listed, list) else [listed]), *map(record_iri, same)})
         node["@type"] = sorted(self.types)
         return node
 
@@ -396,9 +406,40 @@ def _concept(slug: str, entry: dict[str, Any]) -> Node:
     return node
 
 
+SameThings = dict[str, list[str]]
+
+
+def same_countries(corpus: CorpusIndex) -> SameThings:
+    """The actors and locations that are one country, each with the ids of the others: a state and its land.
+
+    Read from the class tables, not from a list of ids: an actor whose type makes it
+    a ``Country`` (``CLASSES_BY_ACTOR_TYPE``, the type ``state``) is the same thing as
+    a location whose type makes it one (``CLASSES_BY_LOCATION_TYPE``) when the
+    actor's only country is the location's country code (``act-israel``, ``IL``;
+    ``loc-israel``, ``IL``). The graph links them both ways by ``schema:sameAs``.
+    """
+    by_code: dict[str, list[str]] = {}
+    for kind, classes, codes in (
+        ("actor", CLASSES_BY_ACTOR_TYPE, lambda data: data.get("countries")),
+        ("location", CLASSES_BY_LOCATION_TYPE, lambda data: [data.get("country")]),
+    ):
+        for record in corpus.of_kind(kind):
+            found = codes(record.data)
+            if record.id is None or "Country" not in classes.get(str(record.data.get("type")), ()):
+                continue
+            if isinstance(found, list) and len(found) == 1 and isinstance(found[0], str):
+                by_code.setdefault(found[0], []).append(record.id)
+    same: SameThings = {}
+    for ids in by_code.values():
+        if len(ids) > 1:
+            for record_id in ids:
+                same[record_id] = sorted(other for other in ids if other != record_id)
+    return same
+
+
 def build_document(corpus: CorpusIndex) -> dict[str, Any]:
-    """The whole JSON-LD document: the context's IRI and the graph."""
-    return {"@context": CONTEXT_IRI, "@graph": build_graph(corpus)}
+    """The whole JSON-LD document: the context, inline, and the graph."""
+    return {**load_context(), "@graph": build_graph(corpus)}
 
 
 def build_graph(corpus: CorpusIndex) -> list[Node]:
@@ -425,7 +466,8 @@ def graph_nodes(corpus: CorpusIndex) -> Iterator[Node]:
         *_concept_schemes(corpus.schemas.definitions),
     ]
     denials = corpus_denials(corpus)
-    record_nodes = (_RecordWriter(corpus, record, denials).node() for record in records)
+    same = same_countries(corpus)
+    record_nodes = (_RecordWriter(corpus, record, denials, same).node() for record in records)
     return heapq.merge(record_nodes, sorted(others, key=_node_id), key=_node_id)
 
 
@@ -435,7 +477,7 @@ def _node_id(node: Node) -> str:
 
 
 def write(corpus: CorpusIndex, out: Path) -> None:
-    """Write ``corpus.jsonld`` and the context it names, ``context.jsonld``, into ``out``."""
+    """Write ``corpus.jsonld``, its context inline, and the same context alone, ``context.jsonld``, into ``out``."""
     with (out / DOCUMENT_NAME).open("wb", buffering=1 << 20) as stream:
-        json_writer.write_streamed(stream, {"@context": CONTEXT_IRI}, "@graph", graph_nodes(corpus))
+        json_writer.write_streamed(stream, load_context(), "@graph", graph_nodes(corpus))
     (out / CONTEXT_NAME).write_text(context_text(), encoding="utf-8")

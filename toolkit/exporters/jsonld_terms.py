@@ -73,7 +73,13 @@ CONCEPT_EXTRAS: dict[str, str] = {"x-cameo": "cameoCode"}
 # actors and locations add a class by their type.
 CLASSES_BY_ACTOR_TYPE: dict[str, tuple[str, ...]] = {
     "person": ("Person",),
-    "state": ("Country",),
+    # A state is a place and an actor at once: a schema:Country (the same thing as the
+    # country among the locations, linked by schema:sameAs) and, as it acts (issues
+    # advisories, holds the positions of its officials), its government, the
+    # Organization that schema:publisher and schema:memberOf expect. One node with two
+    # types, as schema.org's own LocalBusiness is both a Place and an Organization, so
+    # that every link to the state stays a link to one IRI.
+    "state": ("Country", "GovernmentOrganization"),
     "government-body": ("GovernmentOrganization",),
     "intelligence-service": ("GovernmentOrganization",),
     "armed-group": ("Organization",),
