@@ -137,6 +137,8 @@ class _Collection(Protocol):
 
     def get_object(self, obj_id: str, **filters: Any) -> dict[str, Any]: ...
 
+    def get_objects(self, **filters: Any) -> dict[str, Any]: ...
+
 
 def publish(
     corpus: Path | str,
@@ -320,31 +322,43 @@ def push(
     refused = [
         Failure(str(item.get("id")), str(item.get("message") or "")) for s in statuses for item in s.failures or []
     ]
-    by_id = {obj["id"]: obj for obj in objects}
-    already_there = 0
-    for failure in refused:
-        if _holds(collection, server, by_id.get(failure.object_id)):
-            already_there += 1
-        else:
-            failures.append(failure)
+    refused_ids = {failure.object_id for failure in refused}
+    held = _held(collection, server, [obj for obj in objects if obj["id"] in refused_ids])
+    failures += [failure for failure in refused if failure.object_id not in held]
+    already_there = sum(1 for failure in refused if failure.object_id in held)
     return _Pushed(len(objects), accepted, already_there, tuple(failures), pending)
 
 
-def _holds(collection: _Collection, server: TaxiiServer, obj: dict[str, Any] | None) -> bool:
-    """Whether the collection holds this very version of an object (a refusal of a repeat is no loss).
+# Objects read back per request when checking what a server refused (under any page size a server sets).
+_READ_BACK_BATCH = 50
 
-    An object that cannot be read back (medallion 3.0 answers HTTP 500 for an
-    extension-definition) stays a failure, as the server reported it.
+
+def _held(collection: _Collection, server: TaxiiServer, objects: list[dict[str, Any]]) -> set[str]:
+    """The ids of the objects the collection holds in this very version: a refusal of a repeat is no loss.
+
+    Read back in batches by id; a batch the server cannot answer is read object by
+    object, and an object that cannot be read back at all (medallion 3.0 answers
+    HTTP 500 for an extension-definition) stays a failure, as the server reported it.
     """
-    if obj is None:
-        return False
-    version = obj.get("modified") or obj.get("created")
-    with _answers(server, "reading an object back"):
+    held: set[str] = set()
+    for start in range(0, len(objects), _READ_BACK_BATCH):
+        batch = objects[start : start + _READ_BACK_BATCH]
+        found = _read_back(collection, server, id=",".join(obj["id"] for obj in batch))
+        if found is None:
+            found = [item for obj in batch for item in _read_back(collection, server, obj_id=obj["id"]) or []]
+        held |= {obj["id"] for obj in batch if obj in found}
+    return held
+
+
+def _read_back(collection: Any, server: TaxiiServer, obj_id: str | None = None, **filters: str) -> list[Any] | None:
+    """Objects read back by id (``obj_id``) or by filters; None when the server cannot answer."""
+    with _answers(server, "reading objects back"):
         try:
-            found = collection.get_object(obj["id"], version=version) if version else collection.get_object(obj["id"])
+            answer = collection.get_object(obj_id) if obj_id else collection.get_objects(**filters)
         except _http_error():
-            return False
-    return any(item == obj for item in found.get("objects", []))
+            return None
+    objects = answer.get("objects", []) if isinstance(answer, dict) else []
+    return list(objects) if isinstance(objects, list) else []
 
 
 def _envelopes(objects: list[dict[str, Any]], max_length: int) -> Iterator[tuple[bytes, list[str], list[str]]]:
