@@ -11,11 +11,14 @@ is noticed (docs/export-stix.md, "TAXII").
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import re
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -71,7 +74,13 @@ def medallion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Medallion]:
     One per test: its memory backend walks all it holds on every request, so a
     server shared by the module grows slower with each test's objects.
     """
-    folder = tmp_path_factory.mktemp("medallion")
+    with _medallion(tmp_path_factory.mktemp("medallion"), "from medallion.scripts.run import main; main()") as server:
+        yield server
+
+
+@contextlib.contextmanager
+def _medallion(folder: Path, program: str) -> Iterator[Medallion]:
+    """Run ``program`` (medallion's own start, or the docs' patched one) with a config of our collections."""
     port = _free_port()
     api_root = f"http://127.0.0.1:{port}/api1/"
     collections = [
@@ -112,7 +121,7 @@ def medallion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Medallion]:
     (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
     log = (folder / "medallion.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-c", "from medallion.scripts.run import main; main()", "--host", "127.0.0.1",
+        [sys.executable, "-c", program, "--host", "127.0.0.1",
          "--port", str(port), str(folder / "config.json")],
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -217,6 +226,19 @@ def test_medallion_3_still_cannot_serve_a_collection_holding_an_extension_defini
         with pytest.raises(HTTPError) as failed:
             read()
         assert failed.value.response.status_code == 500
+
+
+def test_medallion_run_with_the_documented_find_att_fix_lists_everything_published(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    docs = (HERE.parent / "docs" / "export-stix.md").read_text(encoding="utf-8")
+    [script] = re.findall(r"```python\n  # run_medallion\.py.*?\n(.*?)  ```", docs, re.DOTALL)
+    program = textwrap.dedent(script)
+    with _medallion(tmp_path_factory.mktemp("medallion-fixed"), program) as server:
+        result = _publish(server, "fixture", FIXTURE)
+        assert result.exit_code == 0, result.output
+        listed = _every_page(server.collection("fixture"))
+        assert sorted(listed, key=lambda obj: obj["id"]) == _bundle_objects(FIXTURE)
 
 
 def test_without_extension_definitions_a_plain_listing_returns_every_object_sent(medallion: Medallion) -> None:
@@ -412,3 +434,25 @@ def test_an_object_larger_than_the_server_takes_is_a_failure_and_the_rest_are_se
 
     assert collection.envelopes == [[_OBJECTS[0]["id"], _OBJECTS[1]["id"]]]
     assert pushed.failures == (Failure(big["id"], "larger than the server takes (500 bytes)"),)
+
+
+def test_push_tells_its_progress_in_counts_only() -> None:
+    told: list[str] = []
+    server = TaxiiServer("http://u:url-secret@127.0.0.1:9/api1/", "c", user="u", password="pw-secret")
+
+    push(
+        _Collection(polls=1, failed=set()),
+        _OBJECTS,
+        server,
+        max_length=400,
+        progress=told.append,
+        sleep=lambda _s: None,
+    )
+
+    assert told[:3] == [
+        "sending envelope 1/3 (0/6 objects sent)",
+        "sending envelope 2/3 (2/6 objects sent)",
+        "sending envelope 3/3 (4/6 objects sent)",
+    ]
+    assert told[3] == "waiting for the server: 6 objects pending"
+    assert not [line for line in told if "secret" in line]
