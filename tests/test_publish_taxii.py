@@ -15,6 +15,7 @@ import contextlib
 import functools
 import json
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -456,3 +457,28 @@ def test_push_tells_its_progress_in_counts_only() -> None:
     ]
     assert told[3] == "waiting for the server: 6 objects pending"
     assert not [line for line in told if "secret" in line]
+
+
+def test_a_corpus_with_errors_is_refused_before_any_server_is_asked(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE, corpus)
+    event = corpus / "events" / "evt-istanbul-plot.yaml"
+    event.write_text(event.read_text(encoding="utf-8") + "bogus_field: 1\n", encoding="utf-8")
+    url = f"http://127.0.0.1:{_free_port()}/api1/"  # nothing listens: reaching it would be exit 2
+
+    result = CliRunner().invoke(
+        app, ["publish", "--url", url, "--collection", "x", "--corpus", str(corpus)], catch_exceptions=False
+    )
+
+    assert result.exit_code == 1
+    assert "nothing was published" in result.output and "evt-istanbul-plot.yaml" in result.output
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://taxii.example/api1/", "taxii.example/api1/", "http://[::1/api1/", "http://h:99999/"]
+)
+def test_a_url_that_is_not_http_is_one_line_and_exit_2(url: str) -> None:
+    result = CliRunner().invoke(app, ["publish", "--url", url, "--collection", "x"], catch_exceptions=False)
+
+    assert result.exit_code == 2
+    assert result.output.endswith(": not an http(s) URL of a TAXII API root\n") and result.output.count("\n") == 1

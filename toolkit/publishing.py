@@ -166,7 +166,7 @@ def publish(
     left_out = (
         [obj["id"] for obj in objects if obj["type"] == EXTENSION_DEFINITION] if leave_out_extension_definitions else []
     )
-    sent = [obj for obj in objects if obj["id"] not in set(left_out)]
+    sent = [obj for obj in objects if obj["type"] != EXTENSION_DEFINITION] if left_out else objects
     collection, max_length = _open_collection(server)
     result = push(
         collection, sent, server, max_length, wait_seconds=wait_seconds, poll_seconds=poll_seconds, progress=progress
@@ -184,8 +184,12 @@ def publish(
 
 
 def _check_server(server: TaxiiServer) -> None:
-    parts = urllib.parse.urlsplit(server.api_root)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urllib.parse.urlsplit(server.api_root)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a malformed host or port
+        usable = False
+    if not usable:
         raise ToolkitError(f"{server.shown or 'the URL given'}: not an http(s) URL of a TAXII API root")
     if not server.collection:
         raise ToolkitError("no collection given: name one with --collection or " + ENV_COLLECTION)
