@@ -165,7 +165,8 @@ def test_the_fakhrizadeh_killing_is_reported_but_israels_part_is_tehrans_claim(f
     assert hedged[1]["relationship_type"] == "related-to"
     # The victim's part is the article's own word.
     victim = _relationship(fixture_bundle, f"{event_id}/participant/victim/act-mohsen-fakhrizadeh")
-    assert "confidence" not in victim and "labels" not in victim
+    # ...so it carries no confidence and no claimant: only its role, for programs to read.
+    assert "confidence" not in victim and victim["labels"] == [_label("role", "victim")]
     grouping = _of(fixture_bundle, f"{event_id}/grouping", "grouping")
     assert _label("role-claimed-by", "act-iran") in grouping["labels"]
     assert "- perpetrator: Israel (act-israel). Claimed by Iran (act-iran)" in grouping["description"]

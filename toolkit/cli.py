@@ -18,6 +18,7 @@ import typer
 
 from toolkit.exporters import FORMATS
 from toolkit.kinds import KINDS
+from toolkit.publishing import ENV_COLLECTION, ENV_PASSWORD, ENV_TOKEN, ENV_URL, ENV_USER
 from toolkit.reporters import REPORTER_BY_NAME
 
 if TYPE_CHECKING:
@@ -624,6 +625,108 @@ def diff(
         _error(str(error))
         raise typer.Exit(EXIT_USAGE) from None
     _say(render_markdown(result) if output_format is DiffFormat.markdown else render_text(result))
+
+
+@app.command()
+def publish(
+    url: Annotated[
+        str,
+        typer.Option(
+            "--url", envvar=ENV_URL, metavar="<url>", show_default=False, help="The TAXII 2.1 API root's URL."
+        ),
+    ],
+    collection: Annotated[
+        str,
+        typer.Option(
+            "--collection", envvar=ENV_COLLECTION, metavar="<id>", show_default=False, help="The collection's id."
+        ),
+    ],
+    user: Annotated[
+        str | None,
+        typer.Option("--user", envvar=ENV_USER, metavar="<name>", show_default=False, help="User to sign in as."),
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "--password",
+            envvar=ENV_PASSWORD,
+            metavar="<password>",
+            show_default=False,
+            help="The user's password (better in the environment: a command line is visible to others).",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", envvar=ENV_TOKEN, metavar="<token>", show_default=False, help="A bearer token, instead."
+        ),
+    ] = None,
+    without_extension_definitions: Annotated[
+        bool,
+        typer.Option(
+            "--without-extension-definitions",
+            help="Leave out the extension-definition objects (medallion 3.0 cannot list a collection holding one).",
+        ),
+    ] = False,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait", min=0, metavar="<seconds>", help="How long to follow the server's status of the additions."
+        ),
+    ] = 300.0,
+    corpus: Annotated[Path, _corpus_option()] = Path("annotations"),
+) -> None:
+    """Publish the corpus's STIX 2.1 bundle to a TAXII 2.1 collection.
+
+    The corpus is validated and its bundle built in memory, as `toolkit export
+    --format stix` writes it; with errors nothing is sent. Credentials are never
+    shown. Exit 0 when every object arrived, 1 when some failed or are still
+    pending, 2 when the server cannot be reached or refuses the credentials.
+
+    Example: toolkit publish --url https://taxii.example/api1/ --collection eat
+    """
+    from toolkit.errors import ToolkitError
+    from toolkit.exporting import ExportRefused
+    from toolkit.progress import show_progress
+    from toolkit.publishing import TaxiiServer
+    from toolkit.publishing import publish as run_publish
+    from toolkit.reporters.text import TextReporter
+
+    server = TaxiiServer(url, collection, user=user, password=password, token=token)
+    drawn = [0]
+
+    def progress(text: str) -> None:  # one line on a person's terminal, rewritten in place
+        _say("\r" + text.ljust(drawn[0]), err=True)
+        drawn[0] = len(text)
+
+    watching = sys.stderr is not None and sys.stderr.isatty() and show_progress(True, os.environ)
+    try:
+        result = run_publish(
+            corpus, server, leave_out_extension_definitions=without_extension_definitions, wait_seconds=wait,
+            progress=progress if watching else None,
+        )  # fmt: skip
+    except ExportRefused as refused:
+        _say(TextReporter(color=sys.stderr.isatty()).render(refused.report), err=True)
+        _error(str(refused).replace("exported", "published"))
+        raise typer.Exit(EXIT_FINDINGS) from None
+    except ToolkitError as error:
+        _error(str(error))
+        raise typer.Exit(EXIT_USAGE) from None
+    finally:
+        if drawn[0]:
+            _say("\r" + " " * drawn[0] + "\r", err=True)
+    _say(
+        f"published to collection {result.collection} at {result.server}: {result.sent} objects sent, "
+        f"{result.accepted} accepted, {result.already_there} already there, {len(result.failures)} failed, "
+        f"{len(result.pending)} pending"
+        + (f"; {len(result.left_out)} extension definitions left out" if result.left_out else "")
+        + "\n"
+    )
+    for failure in result.failures:
+        _say(f"failed: {failure.object_id}: {failure.message or 'no reason given'}\n")
+    for object_id in result.pending:
+        _say(f"pending: {object_id}\n")
+    raise typer.Exit(EXIT_OK if result.complete else EXIT_FINDINGS)
 
 
 def main() -> None:

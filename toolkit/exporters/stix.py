@@ -165,6 +165,13 @@ class _Builder:
         self.origin: dict[str, Record] = {}  # object id -> the record it was made from
         self.names: dict[str, str] = {r.id: r.data["name"] for r in self.records if r.kind.name == "actor" and r.id}
         self.denials = claims.denials((r.kind.name, r.data) for r in self.records)
+        # Advisories another one supersedes: their groupings say so (the status of an advisory in the corpus).
+        self.superseded = {
+            superseded
+            for r in self.records
+            if r.kind.name == "advisory"
+            for superseded in r.data.get("supersedes") or []
+        }
         # Threat actors and intrusion sets: only actors that the articles themselves, on
         # their own word, make the author of a hostile act. An actor hostile only on
         # someone's claim stays an identity; the claim is carried by its relationships.
@@ -322,7 +329,9 @@ class _Builder:
             description=_text(words or self._edge_words(edge, certainty), hedge.words, judged, note),
             # The sources' confidence only: the annotators' certainty is a label and words.
             confidence=hedge.confidence,
-            labels=hedge.labels + ([m.label("annotator-certainty", certainty)] if certainty else []),
+            labels=([edge.label] if edge.label else [])
+            + hedge.labels
+            + ([m.label("annotator-certainty", certainty)] if certainty else []),
         )
 
     @staticmethod
@@ -692,9 +701,41 @@ class _Builder:
     def _advisory(self, record: Record) -> None:
         own_id = self.ids[record.id]
         self._add(record, own_id, partial(self._advisory_object, record))
-        self._links(record, own_id)
+        links = self._links(record, own_id)
         note_id = stix_id("note", f"{record.id}/note")
         self._add(record, note_id, partial(self._advisory_note, record, note_id))
+        data = record.data
+        grouped = [own_id, note_id, self.ids[data["issuer"]], *(self.ids[a] for a in data["areas"])]
+        grouped += [self.ids[s] for s in data.get("supersedes") or []] + links
+        grouping_id = self._grouping_id(record.id or "")
+        # No origin, as for an event's grouping: the articles' reports list the advisory itself.
+        self._add(None, grouping_id, partial(self._advisory_grouping, record, grouping_id, sorted(set(grouped))))
+
+    def _advisory_grouping(self, record: Record, grouping_id: str, refs: list[str]) -> dict[str, Any]:
+        """The advisory as a core STIX grouping: for consumers that drop the advisory SDO and notes (misp-stix).
+
+        Its labels say who issued it, that it rests on the article's own word (an
+        advisory has no claim of its own), and its status in the corpus: ``superseded``
+        when another advisory supersedes it, else ``issued``.
+        """
+        data = record.data
+        status = m.ADVISORY_SUPERSEDED if record.id in self.superseded else m.ADVISORY_ISSUED
+        return self._sdo(
+            "grouping",
+            record,
+            derived=True,
+            id=grouping_id,
+            name=self._advisory_name(record),
+            description=_text(f"Advisory {record.id}, {status}.", self._advisory_text(record)),
+            context=m.GROUPING_CONTEXT_OTHER,
+            object_refs=refs,
+            labels=[
+                m.label("kind", "advisory"),
+                m.label("status", status),
+                m.label("claimed-by", m.OWN_WORD),
+                m.label("issued-by", data["issuer"]),
+            ],
+        )
 
     def _advisory_object(self, record: Record) -> dict[str, Any]:
         data = record.data

@@ -121,6 +121,10 @@ IDENTITY_RELATIONSHIPS: frozenset[str] = frozenset({"duplicate-of"})
 # Its context, from STIX grouping-context-ov: hostile events are suspicious activity.
 GROUPING_CONTEXT_HOSTILE = "suspicious-activity"
 GROUPING_CONTEXT_OTHER = "unspecified"
+# An advisory's grouping says its status in the corpus, as a label: superseded when another
+# advisory supersedes it, issued otherwise (the corpus cannot say whether it is still in force).
+ADVISORY_ISSUED = "issued"
+ADVISORY_SUPERSEDED = "superseded"
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,9 @@ class Edge:
     words: str
     # The words when the annotators are certain of the edge, if they differ.
     certain_words: str | None = None
+    # A label that says what the edge means to a program, where its type cannot
+    # (ROLE_LABEL for a participant's role): written on every relationship of the edge.
+    label: str | None = None
 
 
 EDGES: dict[str, Edge] = {
@@ -166,9 +173,18 @@ LINK_EDGES: dict[str, Edge] = {
 }
 
 # Participant roles (event to actor). No relationship from an Event to an actor is
-# defined, by STIX or by the Incident Extension Suite: the role is said in words, so
-# every role of the vocabulary maps the same way.
-PARTICIPANT_EDGES: dict[str, Edge] = {str(role): Edge((), str(role)) for role in vocabulary("participant_role")}
+# defined, by STIX or by the Incident Extension Suite, and the OASIS validator warns
+# (check 202) on any type but the common ones from an object type the specification
+# does not list: a relationship type of our own (`eat-perpetrator`) or a spec type
+# (`targets`) from an event would both warn. So the edge is `related-to`, and the role
+# is the label ROLE_LABEL (`eat:role="perpetrator"`), which a program filters on
+# (stix2: Filter("labels", "contains", 'eat:role="perpetrator"')) and which MISP and
+# OpenCTI keep as a tag or label; docs/export-stix.md, "Roles".
+ROLE_LABEL_PREDICATE = "role"
+PARTICIPANT_EDGES: dict[str, Edge] = {
+    str(role): Edge((), str(role), label=f'{LABEL_NAMESPACE}:{ROLE_LABEL_PREDICATE}="{role}"')
+    for role in vocabulary("participant_role")
+}
 
 COMMON_RELATIONSHIPS: frozenset[str] = frozenset({"derived-from", "duplicate-of", "related-to"})
 
