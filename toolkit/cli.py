@@ -101,6 +101,14 @@ def validate(
             "when the corpus is large); 1 parses it in this one.",
         ),
     ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Read and check every file afresh, without the cache of earlier runs "
+            "(.toolkit-cache/ beside the corpus, or $TOOLKIT_CACHE_DIR).",
+        ),
+    ] = False,
 ) -> None:
     """Check annotation files: strict YAML, schemas, references, evidence, dates.
 
@@ -118,9 +126,11 @@ def validate(
     try:
         with progress_for(sys.stderr) as progress:
             if changed_since is None:
-                report = run_validation(paths or [], progress=progress, jobs=jobs)
+                report = run_validation(paths or [], progress=progress, jobs=jobs, cache=not no_cache)
             else:
-                report = validate_changed_since(changed_since, paths or [], progress=progress, jobs=jobs)
+                report = validate_changed_since(
+                    changed_since, paths or [], progress=progress, jobs=jobs, cache=not no_cache
+                )
     except ToolkitError as error:
         _error(str(error))
         raise typer.Exit(EXIT_USAGE) from None
