@@ -53,7 +53,7 @@ CACHE_FOLDER = ".toolkit-cache"
 CACHE_ENV = "TOOLKIT_CACHE_DIR"
 SHARDS = 64
 _FORMAT = 1
-_MARK = b'{"toolkit-cache": '  # every file of ours starts so; anything else there is left alone
+_MARK = b'{"toolkit-cache":'  # every file of ours starts so; anything else there is left alone
 # A file changed this close to a run (ns) may change again within one tick of its
 # mtime: its stamp is not kept (git's "racy" index entries).
 _RACY_NS = 2_000_000_000
@@ -206,18 +206,22 @@ class CorpusCache:
             return None
         finally:
             os.close(fd)
-        if not raw.startswith(_MARK):
+        # Two lines: the header (ours, of this fingerprint and corpus, the body's SHA-256),
+        # then the body. A file cut short, damaged or half-written fails the checksum.
+        head, newline, body = raw.partition(b"\n")
+        if not raw.startswith(_MARK) or not newline:
             return None
         try:
-            document = json.loads(raw)
+            header = json.loads(head)
         except (ValueError, RecursionError):
             return None
-        if not isinstance(document, dict):
+        if header != {"toolkit-cache": self._header(), "sha256": hashlib.sha256(body).hexdigest()}:
             return None
-        header = document.get("toolkit-cache")
-        if header != {"format": _FORMAT, "fingerprint": self.fingerprint, "root": self.root}:
+        try:
+            document = json.loads(body)
+        except (ValueError, RecursionError):
             return None
-        return document
+        return document if isinstance(document, dict) else None
 
     def _shard(self, number: int) -> dict[str, Any]:
         shard = self._shards.get(number)
@@ -323,8 +327,9 @@ class CorpusCache:
                     base.create_file(name, text)
 
     def _write(self, folder: OutputFolder, name: str, body: dict[str, Any]) -> None:
-        document = {"toolkit-cache": self._header(), **body}
-        data = json.dumps(document, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        text = json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        header = {"toolkit-cache": self._header(), "sha256": hashlib.sha256(text).hexdigest()}
+        data = json.dumps(header, separators=(",", ":")).encode("ascii") + b"\n" + text
         folder.write_file(name, data, replaces=lambda old: old.startswith(_MARK), limit=len(_MARK), refusal="")
 
 
