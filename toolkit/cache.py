@@ -307,10 +307,8 @@ class CorpusCache:
                     for number in sorted(self._dirty):
                         self._write(folder, f"shard-{number:02d}.json", {"entries": self._shards[number]})
                     self._dirty.clear()
-                    if state is not None:
+                    if state is not None:  # else the stored one stays: its key says whether it still holds
                         self._write(folder, "state.json", state)
-                    elif folder.kind("state.json") is not None:
-                        self._write(folder, "state.json", {"key": None})
         except (ToolkitError, OSError, ValueError):
             return
 
@@ -345,17 +343,16 @@ def state_key(
     None when a stamp cannot be trusted (a link, a file just written): such a
     state is never stored nor served.
     """
-    digest = hashlib.sha256()
-    digest.update(json.dumps([cache.fingerprint, cache.root, cwd, folders]).encode("utf-8", "surrogateescape"))
-    for name, stamp in files:
-        if stamp is None or _racy(stamp, cache.started_ns):
-            return None
-        digest.update(json.dumps([name, stamp]).encode("utf-8", "surrogateescape"))
+    if any(stamp is None or _racy(stamp, cache.started_ns) for _name, stamp in files):
+        return None
+    text_stamps = []
     for name in texts:
         text_stamp = stamp_of(os.path.join(cache.root, name))
         if text_stamp is not None and _racy(text_stamp, cache.started_ns):
             return None
         if text_stamp is None and os.path.lexists(os.path.join(cache.root, name)):
             return None  # a link, a folder, a pipe: read afresh every run
-        digest.update(json.dumps([name, text_stamp]).encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
+        text_stamps.append([name, text_stamp])
+    # One document for all (the C encoder): per-file dumps took a tenth of a warm run.
+    document = [cache.fingerprint, cache.root, cwd, folders, files, text_stamps]
+    return hashlib.sha256(json.dumps(document, ensure_ascii=True).encode("ascii")).hexdigest()

@@ -254,6 +254,32 @@ def new(
     _say(f"wrote {path.as_posix()}: fill in the empty fields, then run: toolkit validate {path.as_posix()}\n")
 
 
+@app.command()
+def lsp() -> None:
+    """Serve the Language Server Protocol over stdio, for editors (needs the `lsp` extra).
+
+    Diagnostics are the full validator's findings for the open file (references,
+    quotes, dates, not only the schema); completion of ids and vocabulary values,
+    hover and go-to-definition on ids, quick fixes for "did you mean" hints. It
+    runs beside yaml-language-server. Set it up in an editor: README, "Editor help".
+
+    Example: toolkit lsp
+    """
+    try:
+        from toolkit.lsp import serve
+    except ImportError as error:
+        if error.name not in ("pygls", "lsprotocol") and not str(error.name or "").startswith(
+            ("pygls.", "lsprotocol.")
+        ):
+            raise
+        _error(
+            "the language server needs pygls, which is not installed: "
+            "pip install 'event-annotation-toolkit[lsp]' (or pip install pygls)"
+        )
+        raise typer.Exit(EXIT_USAGE) from None
+    serve()
+
+
 def main() -> None:
     """Entry point of the ``toolkit`` command."""
     from toolkit.output_streams import OutputStreamError, flush_standard_streams, guard_standard_streams

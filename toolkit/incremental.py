@@ -58,6 +58,30 @@ def _texts_read(records: list[Record], root: str) -> list[str]:
     return sorted(texts)
 
 
+@dataclass
+class _Walk:
+    """The files of a corpus as a walk finds them, with their names in the corpus and their stamps."""
+
+    paths: list[str]
+    names: list[str]
+    stamps: list[StampList | None]
+    folders: list[Finding]
+
+    @classmethod
+    def of(cls, root: Path) -> _Walk:
+        base = os.fspath(root)
+        problems: list[tuple[str, str]] = []
+        paths = list(yaml_files_under(base, problems))
+        # The walk joins each name to the folder it lists: the corpus's own path is a prefix.
+        prefix = os.path.join(base, "")
+        names = [path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, base) for path in paths]
+        return cls(paths, names, [stamp_of(path) for path in paths], folder_findings(problems))
+
+    def key(self, cache: CorpusCache, texts: list[str], cwd: str | None) -> str | None:
+        folders = sorted(f"{f.file}\0{f.message}" for f in self.folders)
+        return state_key(cache, list(zip(self.names, self.stamps, strict=True)), folders, texts, cwd)
+
+
 def check_corpus_cached(
     root: Path,
     schemas: SchemaSet,
@@ -73,43 +97,21 @@ def check_corpus_cached(
     None when the stored verdict was served.
     """
     root = root.absolute()
-    base = os.fspath(root)
-    problems: list[tuple[str, str]] = []
-    paths = list(yaml_files_under(base, problems))
-    folder_list = folder_findings(problems)
-    names = [os.path.relpath(path, base) for path in paths]
-    stamps = [stamp_of(path) for path in paths]
+    walk = _Walk.of(root)
     cwd = working_directory()
-    folders_shown = sorted(f"{f.file}\0{f.message}" for f in folder_list)
     texts = cache.stored_texts()
     if texts is not None:
-        key = state_key(cache, list(zip(names, stamps, strict=True)), folders_shown, texts, cwd)
+        key = walk.key(cache, texts, cwd)
         document = cache.state(key) if key is not None else None
         if document is not None:
             findings = [restored(item[0], item[1:]) for item in document["findings"]]
             return CorpusVerdict(findings, document["files"], document["folders"], document["records"]), None
+    loaded = load_corpus_cached(root, schemas, cache, progress, jobs=jobs, walk=walk)
     with cycle_collection_paused():
-        loaded, fresh = _load(root, paths, names, stamps, cache, progress, jobs)
-        loaded.findings.extend(folder_list)
-        loaded.folders.extend(f.file for f in folder_list)
-        own = list(loaded.findings)
-        records = [record for _name, _entry, record in fresh if record is not None]
-        schema_findings = check_schema(records, schemas)
-        by_file: dict[str, list[Finding]] = {}
-        for found in schema_findings:
-            by_file.setdefault(found.file, []).append(found)
-        index, findings = run_checks(loaded, own + schema_findings)
-    for name, entry, record in fresh:
-        if record is not None:
-            entry.findings += [stored(f) for f in by_file.get(record.file, [])]
-        cache.store(name, entry)
-    for name, stamp in zip(names, stamps, strict=True):
-        if stamp is None:
-            cache.forget(name)
-    cache.keep_only(names)
+        index, findings = run_checks(loaded, list(loaded.findings))
     verdict = CorpusVerdict(findings, loaded.files, loaded.folders, [r.file for r in loaded.records])
-    texts_now = _texts_read(loaded.records, base)
-    key = state_key(cache, list(zip(names, stamps, strict=True)), folders_shown, texts_now, cwd)
+    texts_now = _texts_read(loaded.records, os.fspath(root))
+    key = walk.key(cache, texts_now, cwd)
     state = None
     if key is not None:
         state = {
@@ -122,6 +124,41 @@ def check_corpus_cached(
         }
     cache.save(state)
     return verdict, index
+
+
+def load_corpus_cached(
+    root: Path,
+    schemas: SchemaSet,
+    cache: CorpusCache,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    jobs: int | None = None,
+    walk: _Walk | None = None,
+) -> LoadedCorpus:
+    """Every record of a corpus, from the cache where a file is unchanged, with each file's own findings
+    (reading, strict YAML, schema) and those of folders that could not be read. The cache learns the
+    files parsed; ``cache.save`` writes it."""
+    root = root.absolute()
+    walk = walk or _Walk.of(root)
+    with cycle_collection_paused():
+        loaded, fresh = _load(root, walk.paths, walk.names, walk.stamps, cache, progress, jobs)
+        loaded.findings.extend(walk.folders)
+        loaded.folders.extend(f.file for f in walk.folders)
+        records = [record for _name, _entry, record in fresh if record is not None]
+        schema_findings = check_schema(records, schemas)
+        loaded.findings.extend(schema_findings)
+    by_file: dict[str, list[Finding]] = {}
+    for found in schema_findings:
+        by_file.setdefault(found.file, []).append(found)
+    for name, entry, record in fresh:
+        if record is not None:
+            entry.findings += [stored(f) for f in by_file.get(record.file, [])]
+        cache.store(name, entry)
+    for name, stamp in zip(walk.names, walk.stamps, strict=True):
+        if stamp is None:
+            cache.forget(name)
+    cache.keep_only(walk.names)
+    return loaded
 
 
 def _load(
