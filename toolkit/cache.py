@@ -231,7 +231,7 @@ class CorpusCache:
             shard = self._shards[number] = entries if isinstance(entries, dict) else {}
         return shard
 
-    def lookup(self, name: str, stamp: StampList | None) -> Entry | None:
+    def entry_for(self, name: str, stamp: StampList | None) -> Entry | None:
         """The stored entry of file ``name`` (relative to the corpus), if its stamp is still the file's."""
         if stamp is None or _racy(stamp, self.started_ns):
             return None

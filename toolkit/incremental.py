@@ -176,7 +176,7 @@ def _load(
     hits: dict[int, Entry] = {}
     misses: list[Path] = []
     for position, (name, stamp) in enumerate(zip(names, stamps, strict=True)):
-        entry = cache.lookup(name, stamp)
+        entry = cache.entry_for(name, stamp)
         if entry is not None:
             hits[position] = entry
         else:
