@@ -391,4 +391,7 @@ def build_server() -> LanguageServer:
 
 def serve() -> None:
     """Serve over stdio until the editor ends the session."""
-    build_server().start_io()
+    # On copies of the standard streams: the server closes what it serves on when the
+    # session ends, and the command line still flushes its own streams afterwards.
+    with os.fdopen(os.dup(0), "rb") as stdin, os.fdopen(os.dup(1), "wb") as stdout:
+        build_server().start_io(stdin, stdout)
