@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -318,3 +319,24 @@ def test_runs_at_once_on_one_cache_each_give_the_cold_verdict(corpus: Path, tmp_
         assert all(run.returncode == cold.returncode == 1 for run in runs)
         after = _run(corpus, env=environment)
         assert after.communicate()[0] == expected  # and what they left behind serves the same verdict
+
+
+def test_changed_since_and_the_pre_commit_hooks_command_read_the_corpus_through_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parsed: list[str], run_toolkit: Any
+) -> None:
+    from scratch_git import annotations_repo, git
+
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    monkeypatch.setattr(toolkit.cache, "_RACY_NS", 0)  # the checkout was just written
+    repo = annotations_repo(tmp_path / "repo")
+    monkeypatch.chdir(repo)
+    actor = Path("annotations/actors/act-turkey.yaml")
+    actor.write_text(actor.read_text(encoding="utf-8") + "# an edit\n", encoding="utf-8")
+    run_toolkit(["validate", "--changed-since", "HEAD"])
+    assert (repo / CACHE_FOLDER / ".gitignore").is_file()  # beside annotations/, and ignored by git:
+    assert git(repo, "status", "--porcelain").split() == ["M", actor.as_posix()]
+    parsed.clear()
+    run_toolkit(["validate", actor.as_posix()])  # what the pre-commit hook runs
+    assert parsed == []  # nothing changed since: the corpus, the edited file included, came from the cache
+    run_toolkit(["validate", "--no-cache", actor.as_posix()])
+    assert len(parsed) > 1
