@@ -165,6 +165,18 @@ def test_completion_offers_actor_ids_at_a_participants_actor_and_roles_with_thei
     _session(tmp_path, steps)
 
 
+def test_a_record_deleted_on_disk_is_seen_when_the_document_is_saved(tmp_path: Path) -> None:
+    async def steps(editor: Editor) -> None:
+        assert await editor.open(EVENT) == []
+        (editor.root / "actors" / "act-yair-lapid.yaml").unlink()  # in a shell, or by a checkout
+        editor.client.text_document_did_save(
+            lsp.DidSaveTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=editor.uri(EVENT)))
+        )
+        assert [d.code for d in await editor.diagnostics_of(editor.uri(EVENT))] == ["ref-unresolved"]
+
+    _session(tmp_path, steps)
+
+
 def test_hover_names_the_record_and_definition_jumps_to_its_file(tmp_path: Path) -> None:
     async def steps(editor: Editor) -> None:
         await editor.open(EVENT)

@@ -34,11 +34,11 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from toolkit import __version__
-from toolkit.cache import CorpusCache
+from toolkit.cache import CorpusCache, StampList
 from toolkit.checks.schema import check_schema
 from toolkit.corpus_index import CorpusIndex
-from toolkit.incremental import load_corpus_cached
-from toolkit.loading import display_path, find_corpus_root, kind_for, parse_text, refuse_text
+from toolkit.incremental import _Walk, load_corpus_cached
+from toolkit.loading import display_path, find_corpus_root, kind_for, parse_file, parse_text, refuse_text
 from toolkit.model import Finding, Record, Severity
 from toolkit.positions import overlay
 from toolkit.reference_fields import EACH, reference_fields
@@ -65,13 +65,17 @@ class LiveCorpus:
     own: dict[str, list[Finding]] = field(default_factory=dict)  # by display name: reading, YAML, schema
     rest: list[Finding] = field(default_factory=list)  # folders that could not be read
 
+    stamps: dict[str, StampList | None] = field(default_factory=dict)  # by path on disk, as last read
+
     @classmethod
     def read(cls, root: Path, schemas: SchemaSet) -> LiveCorpus:
         """The corpus from disk, through the cache."""
         cache = CorpusCache.open(root, schemas.schemas)
-        loaded = load_corpus_cached(root, schemas, cache)
+        walk = _Walk.of(root.absolute())
+        loaded = load_corpus_cached(root, schemas, cache, walk=walk)
         cache.save(None)
         live = cls(root, schemas)
+        live.stamps = dict(zip(walk.paths, walk.stamps, strict=True))
         for record in loaded.records:
             live.records[os.fspath(record.path)] = record
         folders = set(loaded.folders)
@@ -82,19 +86,30 @@ class LiveCorpus:
                 live.own.setdefault(found.file, []).append(found)
         return live
 
+    def refresh(self, open_paths: set[str]) -> None:
+        """Read again the files changed on disk since (a checkout, another editor), but those open here."""
+        walk = _Walk.of(self.root.absolute())
+        now = dict(zip(walk.paths, walk.stamps, strict=True))
+        for path in set(self.stamps) - set(now) - open_paths:
+            self.records.pop(path, None)
+            self.own.pop(display_path(path), None)
+        for path, stamp in now.items():
+            if path not in open_paths and (stamp is None or self.stamps.get(path) != stamp):
+                self.update(Path(path), None)
+        self.stamps = now
+        self.rest = list(walk.folders)
+
     def update(self, path: Path, text: str | None) -> str:
         """Lay ``text`` over the file at ``path`` (None: what is on disk); return its display name."""
         file = display_path(path)
         key = os.fspath(path)
         overlay(path, text)
-        if text is None:
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                text = ""
         kind = kind_for(path, self.root)
-        refused = refuse_text(text, file)
-        data, findings = (None, refused) if refused else parse_text(text, kind, file)
+        if text is None:  # what is on disk, read the one way corpus files are
+            data, findings = parse_file(path, kind, file, self.root)
+        else:
+            refused = refuse_text(text, file)
+            data, findings = (None, refused) if refused else parse_text(text, kind, file)
         self.records.pop(key, None)
         if data is not None and kind is not None:
             record = Record(kind, data, file, path)
@@ -258,21 +273,24 @@ def build_server() -> LanguageServer:
                     )
                 )
 
-    def changed(uri: str, text: str | None) -> None:
+    def changed(uri: str, text: str | None, *, refresh: bool = False) -> None:
         path = _path(uri)
         if path is None:
             return
+        fresh = (find_corpus_root(path) or path) not in session.corpora
         corpus = session.corpus_of(path)
         session.open_files[uri] = (path, corpus.root if corpus else None)
         if corpus is None:
             return
+        if refresh and not fresh:
+            corpus.refresh({os.fspath(p) for p, _root in session.open_files.values()})
         corpus.update(path, text)
         # An edit can break or mend references in the other open documents too.
         publish(list(session.open_files))
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: lsp.DidOpenTextDocumentParams) -> None:
-        changed(params.text_document.uri, params.text_document.text)
+        changed(params.text_document.uri, params.text_document.text, refresh=True)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(params: lsp.DidChangeTextDocumentParams) -> None:
@@ -280,7 +298,9 @@ def build_server() -> LanguageServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(params: lsp.DidSaveTextDocumentParams) -> None:
-        changed(params.text_document.uri, server.workspace.get_text_document(params.text_document.uri).source)
+        # A save is when other files change too (a rename done in a shell, a checkout): read them again.
+        uri = params.text_document.uri
+        changed(uri, server.workspace.get_text_document(uri).source, refresh=True)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: lsp.DidCloseTextDocumentParams) -> None:
