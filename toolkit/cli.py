@@ -255,7 +255,15 @@ def new(
 
 
 @app.command()
-def lsp() -> None:
+def lsp(
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Read the corpus afresh when the server starts, without the cache of earlier runs.",
+        ),
+    ] = False,
+) -> None:
     """Serve the Language Server Protocol over stdio, for editors (needs the `lsp` extra).
 
     Diagnostics are the full validator's findings for the open file (references,
@@ -277,7 +285,7 @@ def lsp() -> None:
             "pip install 'event-annotation-toolkit[lsp]' (or pip install pygls)"
         )
         raise typer.Exit(EXIT_USAGE) from None
-    serve()
+    serve(cache=not no_cache)
 
 
 def main() -> None:

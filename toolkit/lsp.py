@@ -38,7 +38,15 @@ from toolkit.cache import CorpusCache, StampList
 from toolkit.checks.schema import check_schema
 from toolkit.corpus_index import CorpusIndex
 from toolkit.incremental import _Walk, load_corpus_cached
-from toolkit.loading import display_path, find_corpus_root, kind_for, parse_file, parse_text, refuse_text
+from toolkit.loading import (
+    display_path,
+    find_corpus_root,
+    kind_for,
+    load_corpus,
+    parse_file,
+    parse_text,
+    refuse_text,
+)
 from toolkit.model import Finding, Record, Severity
 from toolkit.positions import overlay
 from toolkit.reference_fields import EACH, reference_fields
@@ -68,12 +76,16 @@ class LiveCorpus:
     stamps: dict[str, StampList | None] = field(default_factory=dict)  # by path on disk, as last read
 
     @classmethod
-    def read(cls, root: Path, schemas: SchemaSet) -> LiveCorpus:
-        """The corpus from disk, through the cache."""
-        cache = CorpusCache.open(root, schemas.schemas)
+    def read(cls, root: Path, schemas: SchemaSet, *, cache: bool = True) -> LiveCorpus:
+        """The corpus from disk, through the cache unless ``cache`` is false."""
         walk = _Walk.of(root.absolute())
-        loaded = load_corpus_cached(root, schemas, cache, walk=walk)
-        cache.save(None)
+        if cache:
+            opened = CorpusCache.open(root, schemas.schemas)
+            loaded = load_corpus_cached(root, schemas, opened, walk=walk)
+            opened.save(None)
+        else:
+            loaded = load_corpus(root)
+            loaded.findings += check_schema(loaded.records, schemas)
         live = cls(root, schemas)
         live.stamps = dict(zip(walk.paths, walk.stamps, strict=True))
         for record in loaded.records:
@@ -148,13 +160,14 @@ class Session:
     schemas: SchemaSet = field(default_factory=load_schemas)
     corpora: dict[Path, LiveCorpus] = field(default_factory=dict)
     open_files: dict[str, tuple[Path, Path | None]] = field(default_factory=dict)  # uri -> (path, corpus root)
+    cache: bool = True
 
     def corpus_of(self, path: Path) -> LiveCorpus | None:
         root = find_corpus_root(path)
         if root is None:
             return None
         if root not in self.corpora:
-            self.corpora[root] = LiveCorpus.read(root, self.schemas)
+            self.corpora[root] = LiveCorpus.read(root, self.schemas, cache=self.cache)
         return self.corpora[root]
 
 
@@ -250,10 +263,10 @@ def _word_at(line: str, column: int) -> str | None:
     return None
 
 
-def build_server() -> LanguageServer:
+def build_server(*, cache: bool = True) -> LanguageServer:
     """The language server, its features registered (started by ``toolkit lsp`` over stdio)."""
     server = LanguageServer("toolkit", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Full)
-    session = Session()
+    session = Session(cache=cache)
 
     def publish(uris: list[str]) -> None:
         by_corpus: dict[Path, dict[str, str]] = {}
@@ -409,9 +422,9 @@ def build_server() -> LanguageServer:
     return server
 
 
-def serve() -> None:
-    """Serve over stdio until the editor ends the session."""
+def serve(*, cache: bool = True) -> None:
+    """Serve over stdio until the editor ends the session; ``cache`` as for ``toolkit validate``."""
     # On copies of the standard streams: the server closes what it serves on when the
     # session ends, and the command line still flushes its own streams afterwards.
     with os.fdopen(os.dup(0), "rb") as stdin, os.fdopen(os.dup(1), "wb") as stdout:
-        build_server().start_io(stdin, stdout)
+        build_server(cache=cache).start_io(stdin, stdout)
