@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import toolkit.cache
@@ -106,17 +106,28 @@ def _mutate(root: Path, clock: _Clock, operation: int, a: int, b: int) -> None:
         clock.write(target, text.replace("2022-", "2031-", 1))
     elif operation == 9:  # the same text written again: a new stamp, the same content
         clock.write(target, text)
+    elif operation == 10 and not target.is_symlink():  # the record becomes a link to its text elsewhere
+        kept = target.with_suffix(".kept")
+        target.rename(kept)
+        target.symlink_to(kept.name)
+    elif operation == 11:  # and a link's target edited: the link itself is unchanged
+        links = [p for p in root.rglob("*.yaml") if p.is_symlink() and p.resolve().is_file()]
+        if links:
+            kept = links[b % len(links)].resolve()
+            clock.write(kept, _read(kept).replace(" the ", " teh ", 1) + "\nextra: field\n")
 
 
 def _both(root: Path) -> tuple[Report, Report]:
     return validate([root], cache=False), validate([root], cache=True)
 
 
-_STEPS = st.lists(st.tuples(st.integers(0, 9), st.integers(0, 10**6), st.integers(0, 10**6)), min_size=1, max_size=5)
+_STEPS = st.lists(st.tuples(st.integers(0, 11), st.integers(0, 10**6), st.integers(0, 10**6)), min_size=1, max_size=5)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=_STEPS)
+@example(steps=[(operation, 7, 3) for operation in range(12)])  # every kind of change at least once
+@example(steps=[(10, 0, 0), (11, 0, 0), (3, 0, 0)])  # a record made a link, its target edited, then deleted
 def test_a_warm_run_finds_what_a_cold_run_finds_after_any_edits_renames_and_deletions(
     steps: list[tuple[int, int, int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -340,3 +351,17 @@ def test_changed_since_and_the_pre_commit_hooks_command_read_the_corpus_through_
     assert parsed == []  # nothing changed since: the corpus, the edited file included, came from the cache
     run_toolkit(["validate", "--no-cache", actor.as_posix()])
     assert len(parsed) > 1
+
+
+def test_a_record_that_is_a_link_within_the_corpus_is_read_every_run_and_never_dropped(
+    corpus: Path, tmp_path: Path
+) -> None:
+    actors = corpus / "actors"
+    (actors / "act-yair-lapid.yaml").rename(actors / "act-yair-lapid.target")
+    (actors / "act-yair-lapid.yaml").symlink_to("act-yair-lapid.target")
+    cold = validate([corpus], cache=False)
+    assert validate([corpus], cache=True) == cold
+    assert validate([corpus], cache=True) == cold
+    target = actors / "act-yair-lapid.target"
+    _Clock().write(target, _read(target).replace("act-yair-lapid", "act-yair-lapid-elsewhere", 1))
+    assert validate([corpus], cache=True) == validate([corpus], cache=False)  # the link is unchanged, not its target

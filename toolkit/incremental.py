@@ -151,6 +151,8 @@ def load_corpus_cached(
     for found in schema_findings:
         by_file.setdefault(found.file, []).append(found)
     for name, entry, record in fresh:
+        if entry is None:
+            continue
         if record is not None:
             entry.findings += [stored(f) for f in by_file.get(record.file, [])]
         cache.store(name, entry)
@@ -169,7 +171,7 @@ def _load(
     cache: CorpusCache,
     progress: Callable[[int, int], None] | None,
     jobs: int | None,
-) -> tuple[LoadedCorpus, list[tuple[str, Entry, Record | None]]]:
+) -> tuple[LoadedCorpus, list[tuple[str, Entry | None, Record | None]]]:
     """The corpus from the cache and the files that changed; also what was learned of each file parsed
     this run (its name in the corpus, its entry, its record if it holds one)."""
     corpus = LoadedCorpus(root)
@@ -185,7 +187,7 @@ def _load(
     _processes, parsed = map_in_processes(work, misses, jobs=jobs, min_per_process=MIN_FILES_PER_PROCESS)
     parsed_by_path = {os.fspath(path): (loaded, findings) for path, loaded, findings in parsed}
     resolved: dict[str, str] = {}
-    fresh: list[tuple[str, Entry, Record | None]] = []
+    fresh: list[tuple[str, Entry | None, Record | None]] = []
     for position, path in enumerate(paths):
         entry = hits.get(position)
         if entry is not None:
@@ -199,9 +201,8 @@ def _load(
         corpus.files.append(file)
         corpus.findings.extend(file_findings or [])
         stamp = stamps[position]
-        if stamp is None:
-            continue
-        new = Entry(stamp, kind_name, data, [stored(f) for f in file_findings or []])
+        # A link or anything but a regular file is read every run, never kept (its target can change).
+        new = Entry(stamp, kind_name, data, [stored(f) for f in file_findings or []]) if stamp is not None else None
         record = None
         if data is not None and kind_name is not None:
             record = Record(KIND_BY_NAME[kind_name], data, file, Path(path))
