@@ -74,6 +74,7 @@ class LiveCorpus:
     rest: list[Finding] = field(default_factory=list)  # folders that could not be read
 
     stamps: dict[str, StampList | None] = field(default_factory=dict)  # by path on disk, as last read
+    _order: list[str] | None = None  # the keys of ``records`` in walk order, while none came or went
 
     @classmethod
     def read(cls, root: Path, schemas: SchemaSet, *, cache: bool = True) -> LiveCorpus:
@@ -90,6 +91,7 @@ class LiveCorpus:
         live.stamps = dict(zip(walk.paths, walk.stamps, strict=True))
         for record in loaded.records:
             live.records[os.fspath(record.path)] = record
+        live._order = list(live.records)  # in the walk's order already
         folders = set(loaded.folders)
         for found in loaded.findings:
             if found.file in folders:
@@ -104,6 +106,7 @@ class LiveCorpus:
         now = dict(zip(walk.paths, walk.stamps, strict=True))
         for path in set(self.stamps) - set(now) - open_paths:
             self.records.pop(path, None)
+            self._order = None
             self.own.pop(display_path(path), None)
         for path, stamp in now.items():
             if path not in open_paths and (stamp is None or self.stamps.get(path) != stamp):
@@ -122,17 +125,22 @@ class LiveCorpus:
         else:
             refused = refuse_text(text, file)
             data, findings = (None, refused) if refused else parse_text(text, kind, file)
-        self.records.pop(key, None)
+        had = self.records.pop(key, None) is not None
         if data is not None and kind is not None:
             record = Record(kind, data, file, path)
             self.records[key] = record
             findings = findings + check_schema([record], self.schemas)
+        if had != (key in self.records):
+            self._order = None  # a record came or went
         self.own[file] = findings
         return file
 
     def index(self) -> CorpusIndex:
         """The records indexed in the corpus walk's order (by path), for the checks across files."""
-        records = [self.records[key] for key in sorted(self.records, key=_walk_order)]
+        # Sorted again only when a record came or went: a keystroke does neither.
+        if self._order is None:
+            self._order = sorted(self.records, key=_walk_order)
+        records = [self.records[key] for key in self._order]
         return CorpusIndex(self.root, records, self.schemas)
 
     def findings_of(self, files: set[str]) -> dict[str, list[Finding]]:
