@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +17,10 @@ from toolkit.cli import app
 pytest_plugins = ["red_team_support"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# The command line keeps its cache beside each corpus it checks (toolkit/cache.py):
+# the suite's runs keep theirs in one temporary folder instead, never in the checkout.
+os.environ.setdefault("TOOLKIT_CACHE_DIR", tempfile.mkdtemp(prefix="toolkit-cache-tests-"))
 
 
 @pytest.fixture

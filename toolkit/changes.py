@@ -185,14 +185,20 @@ def _is_source_text(path: Path) -> bool:
 
 
 def validate_changed_since(
-    ref: str, scope: Sequence[Path] = (), *, progress: Callable[[int, int], None] | None = None, jobs: int | None = None
+    ref: str,
+    scope: Sequence[Path] = (),
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    jobs: int | None = None,
+    cache: bool = False,
 ) -> Report:
     """Validate the annotation files changed since ``ref`` (an empty report when there are none).
 
     Where files were deleted, their corpus is checked too, and the findings of rules
-    that span files (a reference to a deleted record) are reported.
+    that span files (a reference to a deleted record) are reported. ``cache`` as
+    for ``toolkit.validation.validate``: the corpus is read through the cache.
     """
     changes = _changes(ref, scope, None)
     if not changes.files and not changes.deleted_in:
         return Report((), 0, 0)
-    return validate(changes.files, progress=progress, jobs=jobs, spanning=changes.deleted_in)
+    return validate(changes.files, progress=progress, jobs=jobs, spanning=changes.deleted_in, cache=cache)

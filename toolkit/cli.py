@@ -105,6 +105,14 @@ def validate(
             "when the corpus is large); 1 parses it in this one.",
         ),
     ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Read and check every file afresh, without the cache of earlier runs "
+            "(.toolkit-cache/ beside the corpus, or $TOOLKIT_CACHE_DIR).",
+        ),
+    ] = False,
 ) -> None:
     """Check annotation files: strict YAML, schemas, references, evidence, dates.
 
@@ -122,9 +130,11 @@ def validate(
     try:
         with progress_for(sys.stderr) as progress:
             if changed_since is None:
-                report = run_validation(paths or [], progress=progress, jobs=jobs)
+                report = run_validation(paths or [], progress=progress, jobs=jobs, cache=not no_cache)
             else:
-                report = validate_changed_since(changed_since, paths or [], progress=progress, jobs=jobs)
+                report = validate_changed_since(
+                    changed_since, paths or [], progress=progress, jobs=jobs, cache=not no_cache
+                )
     except ToolkitError as error:
         _error(str(error))
         raise typer.Exit(EXIT_USAGE) from None
@@ -727,6 +737,40 @@ def publish(
     for object_id in result.pending:
         _say(f"pending: {object_id}\n")
     raise typer.Exit(EXIT_OK if result.complete else EXIT_FINDINGS)
+
+
+@app.command()
+def lsp(
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Read the corpus afresh when the server starts, without the cache of earlier runs.",
+        ),
+    ] = False,
+) -> None:
+    """Serve the Language Server Protocol over stdio, for editors (needs the `lsp` extra).
+
+    Diagnostics are the full validator's findings for the open file (references,
+    quotes, dates, not only the schema); completion of ids and vocabulary values,
+    hover and go-to-definition on ids, quick fixes for "did you mean" hints. It
+    runs beside yaml-language-server. Set it up in an editor: README, "Editor help".
+
+    Example: toolkit lsp
+    """
+    try:
+        from toolkit.lsp import serve
+    except ImportError as error:
+        if error.name not in ("pygls", "lsprotocol") and not str(error.name or "").startswith(
+            ("pygls.", "lsprotocol.")
+        ):
+            raise
+        _error(
+            "the language server needs pygls, which is not installed: "
+            "pip install 'event-annotation-toolkit[lsp]' (or pip install pygls)"
+        )
+        raise typer.Exit(EXIT_USAGE) from None
+    serve(cache=not no_cache)
 
 
 def main() -> None:

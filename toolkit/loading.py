@@ -144,18 +144,33 @@ def read_text(path: Path, file: str, corpus_root: Path | None = None) -> tuple[s
             column,
             hint="save the file as UTF-8 text",
         )
+    refused = refuse_text(text, file)
+    return (None, refused) if refused else (text, [])
+
+
+def refuse_text(text: str, file: str) -> list[Finding]:
+    """Why decoded text cannot be parsed as a record (NUL bytes, a character unsafe for review), or nothing.
+
+    What ``read_text`` checks once the bytes are decoded; the language server
+    checks an editor's unsaved text with it.
+    """
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        return fail(
-            "yaml-encoding",
-            "the file holds NUL bytes: it looks binary, not text",
-            line,
-            hint="annotation files are UTF-8 YAML text",
-        )
+        return [
+            finding(
+                file,
+                line,
+                None,
+                "yaml-encoding",
+                "the file holds NUL bytes: it looks binary, not text",
+                "",
+                "annotation files are UTF-8 YAML text",
+            )
+        ]
     unsafe = first_unsafe(text)
     if unsafe is not None:
-        return None, [unsafe_character_finding(text, unsafe, file)]
-    return text, []
+        return [unsafe_character_finding(text, unsafe, file)]
+    return []
 
 
 def unsafe_character_finding(text: str, index: int, file: str) -> Finding:
@@ -394,6 +409,11 @@ def parse_file(
     text, findings = read_text(path, file, corpus_root)
     if text is None:
         return None, findings
+    return parse_text(text, kind, file)
+
+
+def parse_text(text: str, kind: Kind | None, file: str) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """The data of one annotation file's decoded text, or the findings that say why there is none."""
     result = parse_yaml(text, file)
     if result.data is None:
         return None, result.findings

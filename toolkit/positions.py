@@ -25,7 +25,26 @@ _CACHE_SIZE = 256
 _NODES: OrderedDict[tuple[str, Stamp], yaml.Node | None] = OrderedDict()
 
 
+# Unsaved text of files open in an editor (the language server), by path: findings
+# in them are placed in that text, not in what is on disk.
+_OVERLAYS: dict[str, tuple[str, yaml.Node | None]] = {}
+
+
+def overlay(path: Path, text: str | None) -> None:
+    """Place findings of ``path`` in ``text`` from now on (an editor's unsaved buffer); None: on disk again."""
+    if text is None:
+        _OVERLAYS.pop(str(path), None)
+        return
+    try:
+        node = compose(text)
+    except yaml.YAMLError:
+        node = None
+    _OVERLAYS[str(path)] = (text, node)
+
+
 def _root_node(path: Path) -> yaml.Node | None:
+    if _OVERLAYS and str(path) in _OVERLAYS:
+        return _OVERLAYS[str(path)][1]
     try:
         with opened(path, MAX_FILE_BYTES, within=corpus_root_of_file(path)) as file:
             key = (str(path), file.stamp)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from toolkit.checks.advisories import check_supersedes
@@ -18,10 +19,12 @@ from toolkit.checks.references import check_references
 from toolkit.checks.schema import check_schema
 from toolkit.corpus_index import CorpusIndex
 from toolkit.errors import ToolkitError
+from toolkit.incremental import CorpusVerdict, check_corpus_cached
 from toolkit.input_files import first_link_on_the_way
 from toolkit.kinds import KIND_BY_FOLDER
 from toolkit.loading import (
     MAX_SEARCH_DEPTH,
+    LoadedCorpus,
     annotation_files,
     corpora_under,
     display_path,
@@ -76,10 +79,38 @@ def check_corpus(
         loaded = load_corpus(root, progress, jobs=jobs)
         findings = list(loaded.findings)
         findings += check_schema(loaded.records, schemas)
-        index = CorpusIndex(loaded.root, loaded.records, schemas)
-        for check in CORPUS_CHECKS:
-            findings += check(index)
+        index, findings = _checks_across_files(loaded, findings, schemas)
     return CheckedCorpus(index, findings, loaded.files, loaded.folders)
+
+
+def _checks_across_files(
+    loaded: LoadedCorpus, findings: list[Finding], schemas: SchemaSet
+) -> tuple[CorpusIndex, list[Finding]]:
+    """The corpus indexed, and ``findings`` with those of every check across files (``CORPUS_CHECKS``)."""
+    index = CorpusIndex(loaded.root, loaded.records, schemas)
+    for check in CORPUS_CHECKS:
+        findings += check(index)
+    return index, findings
+
+
+def _verdict(
+    root: Path,
+    schemas: SchemaSet,
+    progress: Callable[[int, int], None] | None,
+    jobs: int | None,
+    cache: bool,
+) -> CorpusVerdict:
+    """Every finding of a whole corpus, through the cache (``toolkit/cache.py``) when ``cache``."""
+    if cache:
+        from toolkit.cache import CorpusCache
+
+        opened = CorpusCache.open(root, schemas.schemas)
+        verdict, _index = check_corpus_cached(
+            root, schemas, opened, partial(_checks_across_files, schemas=schemas), progress, jobs=jobs
+        )
+        return verdict
+    checked = check_corpus(root, schemas, progress, jobs=jobs)
+    return CorpusVerdict(checked.findings, checked.files, checked.folders, [r.file for r in checked.index.records])
 
 
 def _hidden_below(path: Path, folder: Path) -> bool:
@@ -154,6 +185,7 @@ def validate(
     progress: Callable[[int, int], None] | None = None,
     jobs: int | None = None,
     spanning: Sequence[Path] = (),
+    cache: bool = False,
 ) -> Report:
     """Validate annotation files and return every finding.
 
@@ -165,6 +197,10 @@ def validate(
     verdict is the one a whole-corpus run reaches. ``spanning`` names more
     corpus folders, none of whose files is selected, checked for those rules
     alone (a corpus in which a file was deleted).
+
+    With ``cache``, what earlier runs learned is kept under ``.toolkit-cache/``
+    beside each corpus (or ``$TOOLKIT_CACHE_DIR``), and only files changed since
+    are parsed: the findings are the same (``toolkit/cache.py``).
 
     ``progress(done, total)`` is called as the files of each corpus are read
     (the CLI draws a line with it). Large corpora are parsed on several cores,
@@ -215,7 +251,7 @@ def validate(
         refuse_linked_corpus(Path(corpus))
         by_root.setdefault(find_corpus_root(Path(corpus)) or Path(os.path.abspath(corpus)), [])
     for root in sorted(by_root):
-        checked = check_corpus(root, schemas, progress, jobs=jobs)
+        checked = _verdict(root, schemas, progress, jobs, cache)
         if not by_root[root]:
             wanted = set()  # a corpus checked only for what a change broke across files
         elif root in {Path(os.path.abspath(target)) for target in by_root[root]}:
@@ -230,5 +266,5 @@ def validate(
         findings += [
             f for f in checked.findings if f.file in wanted or f.file in checked.folders or RULES[f.rule].spans_files
         ]
-        records += sum(1 for r in checked.index.records if r.file in wanted)
+        records += sum(1 for file in checked.record_files if file in wanted)
     return Report.of(findings, len(selected), records)

@@ -1,0 +1,358 @@
+"""The incremental cache: what a run learned about each file, so that the next run parses only what changed.
+
+Kept per corpus under ``.toolkit-cache/`` beside the corpus folder (or under
+``$TOOLKIT_CACHE_DIR``), as ruff and mypy keep theirs. Two things are kept:
+
+- **Per file** (in ``SHARDS`` shard files, so that one edit rewrites one shard):
+  the file's stamp (device, inode, size, mtime and ctime: ``toolkit.input_files.Stamp``),
+  its kind, its parsed data and the findings of its own (loading, strict YAML,
+  schema). A file whose stamp is the stored one is not read again. The checks
+  across files are generic: whatever ``CORPUS_CHECKS`` holds runs again over the
+  records, parsed or taken from the cache, so a new rule needs nothing here.
+- **Per corpus** (``state.json``): the findings of the last whole run, with the
+  stamps of every file and source text it read. When nothing changed (the same
+  files, folders and texts with the same stamps, seen from the same working
+  directory), they are the verdict, and no record is loaded at all.
+
+Never trusted blindly. Everything is keyed by a fingerprint of the toolkit's own
+code, its version, the Python version, the rules table and the schemas' content;
+a file or text modified in the two seconds before a run could be modified again
+within the same clock tick, so its stamp is not kept (git's "racy" files); a
+symbolic link is never cached (its target can change under an unchanged link).
+The files are plain JSON, which cannot run code when read, validated on load
+(types, rule ids, kinds); anything unexpected, truncated, foreign or half-written
+is ignored and rebuilt, never a wrong verdict. A committed cache cannot pass for
+the checkout's: the ctime of each file is the checkout's own, which no commit can
+set. Writes go through ``toolkit.output_files.OutputFolder`` (no link followed, a
+temporary file renamed into place), so two runs at once each leave whole files;
+a folder that cannot be written means a run without the cache, never an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import stat
+import sys
+import time
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import ToolkitError
+from toolkit.kinds import KIND_BY_NAME
+from toolkit.model import Finding
+from toolkit.output_files import OutputFolder
+from toolkit.rules import RULES
+
+CACHE_FOLDER = ".toolkit-cache"
+CACHE_ENV = "TOOLKIT_CACHE_DIR"
+SHARDS = 64
+_FORMAT = 1
+_MARK = b'{"toolkit-cache":'  # every file of ours starts so; anything else there is left alone
+# A file changed this close to a run (ns) may change again within one tick of its
+# mtime: its stamp is not kept (git's "racy" index entries).
+_RACY_NS = 2_000_000_000
+_MAX_CACHE_FILE = 1 << 31
+
+# A stamp as stored: device, inode, size, mtime_ns, ctime_ns.
+StampList = list[int]
+# A finding as stored: line, column, rule, message, path, hint (the file is the entry's own).
+_StoredFinding = list[Any]
+
+
+def _fingerprint(schemas: dict[str, Any]) -> str:
+    """What every stored result depends on besides the files: the code, its version, the rules, the schemas."""
+    from toolkit import __version__
+
+    digest = hashlib.sha256()
+    digest.update(f"{_FORMAT}|{__version__}|{sys.version}|{sys.platform}".encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    digest.update(repr(sorted((r.id, r.severity.value, r.spans_files) for r in RULES.values())).encode())
+    digest.update(json.dumps(schemas, sort_keys=True, ensure_ascii=True).encode())
+    return digest.hexdigest()
+
+
+def stamp_of(path: str) -> StampList | None:
+    """The stamp of a regular file, not through a link; None for anything else (never cached)."""
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(status.st_mode):
+        return None
+    return [status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns]
+
+
+def _racy(stamp: StampList, started_ns: int) -> bool:
+    return max(stamp[3], stamp[4]) >= started_ns - _RACY_NS
+
+
+def cache_base(root: Path) -> Path:
+    """Where the caches of a corpus live: ``$TOOLKIT_CACHE_DIR``, else ``.toolkit-cache`` beside the corpus."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured)
+    return Path(os.path.abspath(root)).parent / CACHE_FOLDER
+
+
+@dataclass
+class Entry:
+    """What a run learned about one file: its stamp, kind, data and its own findings."""
+
+    stamp: StampList
+    kind: str | None
+    data: dict[str, Any] | None
+    findings: list[_StoredFinding]
+
+
+def stored(finding: Finding) -> _StoredFinding:
+    """A finding as an entry keeps it (its file is the entry's own)."""
+    return [finding.line, finding.column, finding.rule, finding.message, finding.path, finding.hint]
+
+
+def restored(file: str, item: _StoredFinding) -> Finding:
+    """A stored finding of ``file``, with the severity today's rules table gives its rule."""
+    line, column, rule, message, path, hint = item
+    return Finding(file, line, column, rule, RULES[rule].severity, message, path, hint)
+
+
+def _is_int_or_none(value: object) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _valid_finding(item: object) -> bool:
+    return (
+        isinstance(item, list)
+        and len(item) == 6
+        and _is_int_or_none(item[0])
+        and _is_int_or_none(item[1])
+        and isinstance(item[2], str)
+        and item[2] in RULES
+        and isinstance(item[3], str)
+        and isinstance(item[4], str)
+        and (item[5] is None or isinstance(item[5], str))
+    )
+
+
+def _valid_stamp(value: object) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 5
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in value)
+    )
+
+
+def _entry(value: object) -> Entry | None:
+    """An entry read back, or None when it is not one of ours in every part."""
+    if not (isinstance(value, list) and len(value) == 4):
+        return None
+    stamp, kind, data, findings = value
+    if not _valid_stamp(stamp):
+        return None
+    if not (kind is None or (isinstance(kind, str) and kind in KIND_BY_NAME)):
+        return None
+    if not (data is None or isinstance(data, dict)) or (data is not None and kind is None):
+        return None
+    if not (isinstance(findings, list) and all(_valid_finding(item) for item in findings)):
+        return None
+    return Entry(stamp, kind, data, findings)
+
+
+def _shard_of(name: str) -> int:
+    return zlib.crc32(name.encode("utf-8", "surrogateescape")) % SHARDS
+
+
+@dataclass
+class CorpusCache:
+    """The cache of one corpus, opened for a run: read at start, written at the end (``save``)."""
+
+    folder: Path
+    fingerprint: str
+    root: str
+    started_ns: int = field(default_factory=time.time_ns)
+    _shards: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _dirty: set[int] = field(default_factory=set)
+
+    @classmethod
+    def open(cls, root: Path, schemas: dict[str, Any], base: Path | None = None) -> CorpusCache:
+        """The cache of the corpus at ``root`` (nothing is read or written yet)."""
+        absolute = os.path.abspath(root)
+        name = "corpus-" + hashlib.sha256(absolute.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        return cls((base or cache_base(root)) / name, _fingerprint(schemas), absolute)
+
+    # --- Reading ------------------------------------------------------------------
+
+    def _read(self, name: str) -> dict[str, Any] | None:
+        """One of our files, parsed, if it is ours and of this fingerprint and corpus; else None."""
+        try:
+            fd = os.open(self.folder / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return None
+        try:
+            status = os.fstat(fd)
+            if not stat.S_ISREG(status.st_mode) or status.st_size > _MAX_CACHE_FILE:
+                return None
+            with os.fdopen(os.dup(fd), "rb") as stream:
+                raw = stream.read()
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        # Two lines: the header (ours, of this fingerprint and corpus, the body's SHA-256),
+        # then the body. A file cut short, damaged or half-written fails the checksum.
+        head, newline, body = raw.partition(b"\n")
+        if not raw.startswith(_MARK) or not newline:
+            return None
+        try:
+            header = json.loads(head)
+        except (ValueError, RecursionError):
+            return None
+        if header != {"toolkit-cache": self._header(), "sha256": hashlib.sha256(body).hexdigest()}:
+            return None
+        try:
+            document = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+        return document if isinstance(document, dict) else None
+
+    def _shard(self, number: int) -> dict[str, Any]:
+        shard = self._shards.get(number)
+        if shard is None:
+            document = self._read(f"shard-{number:02d}.json")
+            entries = document.get("entries") if document is not None else None
+            shard = self._shards[number] = entries if isinstance(entries, dict) else {}
+        return shard
+
+    def entry_for(self, name: str, stamp: StampList | None) -> Entry | None:
+        """The stored entry of file ``name`` (relative to the corpus), if its stamp is still the file's."""
+        if stamp is None or _racy(stamp, self.started_ns):
+            return None
+        entry = _entry(self._shard(_shard_of(name)).get(name))
+        if entry is None or entry.stamp != stamp:
+            return None
+        return entry
+
+    def state(self, key: str) -> dict[str, Any] | None:
+        """The whole-corpus result stored under ``key`` (see ``state_key``), if it is there and well-formed."""
+        document = self._read("state.json")
+        if document is None or document.get("key") != key:
+            return None
+        findings, files, records = document.get("findings"), document.get("files"), document.get("records")
+        folders, texts = document.get("folders"), document.get("texts")
+        if not (
+            isinstance(findings, list)
+            and all(
+                isinstance(item, list) and len(item) == 7 and isinstance(item[0], str) and _valid_finding(item[1:])
+                for item in findings
+            )
+            and _strings(files)
+            and _strings(records)
+            and _strings(folders)
+            and _strings(texts)
+        ):
+            return None
+        return document
+
+    def stored_texts(self) -> list[str] | None:
+        """The source texts the last whole run read (relative to the corpus), to stamp them again."""
+        document = self._read("state.json")
+        texts = document.get("texts") if document is not None else None
+        return texts if _strings(texts) else None
+
+    # --- Writing ------------------------------------------------------------------
+
+    def store(self, name: str, entry: Entry) -> None:
+        """Keep what was learned about file ``name``, unless its stamp cannot be trusted next time."""
+        if _racy(entry.stamp, self.started_ns):
+            self.forget(name)
+            return
+        number = _shard_of(name)
+        self._shard(number)[name] = [entry.stamp, entry.kind, entry.data, entry.findings]
+        self._dirty.add(number)
+
+    def forget(self, name: str) -> None:
+        """Drop file ``name`` (gone, a link, or not to be trusted)."""
+        number = _shard_of(name)
+        if self._shard(number).pop(name, None) is not None:
+            self._dirty.add(number)
+
+    def keep_only(self, names: Iterable[str]) -> None:
+        """Drop every file not in ``names`` (deleted or renamed since), in the shards read this run."""
+        keep = set(names)
+        for number, shard in self._shards.items():
+            for name in [name for name in shard if name not in keep]:
+                del shard[name]
+                self._dirty.add(number)
+
+    def _header(self) -> dict[str, Any]:
+        return {"format": _FORMAT, "fingerprint": self.fingerprint, "root": self.root}
+
+    def save(self, state: dict[str, Any] | None) -> None:
+        """Write the shards that changed, and the whole-corpus result (None: none to keep).
+
+        Never raises: a cache that cannot be written is a run without it.
+        """
+        try:
+            with OutputFolder.open(self.folder.parent, create=True, role="the cache is not written") as base:
+                self._mark(base)
+                with base.subfolder(self.folder.name, create=True, role="the cache is not written") as folder:
+                    for number in sorted(self._dirty):
+                        self._write(folder, f"shard-{number:02d}.json", {"entries": self._shards[number]})
+                    self._dirty.clear()
+                    if state is not None:  # else the stored one stays: its key says whether it still holds
+                        self._write(folder, "state.json", state)
+        except (ToolkitError, OSError, ValueError):
+            return
+
+    @staticmethod
+    def _mark(base: OutputFolder) -> None:
+        # Ignored by git and by backup tools wherever it is, as ruff's cache is.
+        for name, text in (
+            (".gitignore", b"# Made by the toolkit's cache: ignore everything here.\n*\n"),
+            ("CACHEDIR.TAG", b"Signature: 8a477f597d28d172789f06886806bc55\n# the toolkit's cache\n"),
+        ):
+            if base.kind(name) is None:
+                # Made by another run meanwhile, or not writable: the cache works without it.
+                with contextlib.suppress(ToolkitError, OSError):
+                    base.create_file(name, text)
+
+    def _write(self, folder: OutputFolder, name: str, body: dict[str, Any]) -> None:
+        text = json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        header = {"toolkit-cache": self._header(), "sha256": hashlib.sha256(text).hexdigest()}
+        data = json.dumps(header, separators=(",", ":")).encode("ascii") + b"\n" + text
+        folder.write_file(name, data, replaces=lambda old: old.startswith(_MARK), limit=len(_MARK), refusal="")
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def state_key(
+    cache: CorpusCache, files: list[tuple[str, StampList | None]], folders: list[str], texts: list[str], cwd: str | None
+) -> str | None:
+    """The key of a whole-corpus result: the files, folders and texts with their stamps, and the working directory.
+
+    None when a stamp cannot be trusted (a link, a file just written): such a
+    state is never stored nor served.
+    """
+    if any(stamp is None or _racy(stamp, cache.started_ns) for _name, stamp in files):
+        return None
+    text_stamps = []
+    for name in texts:
+        text_stamp = stamp_of(os.path.join(cache.root, name))
+        if text_stamp is not None and _racy(text_stamp, cache.started_ns):
+            return None
+        if text_stamp is None and os.path.lexists(os.path.join(cache.root, name)):
+            return None  # a link, a folder, a pipe: read afresh every run
+        text_stamps.append([name, text_stamp])
+    # One document for all (the C encoder): per-file dumps took a tenth of a warm run.
+    document = [cache.fingerprint, cache.root, cwd, folders, files, text_stamps]
+    return hashlib.sha256(json.dumps(document, ensure_ascii=True).encode("ascii")).hexdigest()
