@@ -127,6 +127,7 @@ RULES: dict[str, Rule] = {
             "or punctuation: likely one record made twice.",
             spans_files=True,
         ),
+        Rule("link-to-itself", _E, "A record links to itself (denies, answers or is part of itself)."),
         Rule(
             "link-one-sided",
             _E,

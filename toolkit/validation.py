@@ -13,7 +13,7 @@ from toolkit.checks.claims import check_claims
 from toolkit.checks.dates import check_dates
 from toolkit.checks.evidence import check_quotes, check_sources
 from toolkit.checks.identity import check_ids
-from toolkit.checks.links import check_symmetric_links
+from toolkit.checks.links import check_self_links, check_symmetric_links
 from toolkit.checks.names import check_names
 from toolkit.checks.references import check_references
 from toolkit.checks.schema import check_schema
@@ -52,6 +52,7 @@ CORPUS_CHECKS: tuple[Callable[[CorpusIndex], list[Finding]], ...] = (
     check_supersedes,
     check_names,
     check_symmetric_links,
+    check_self_links,
     check_claims,
 )
 

@@ -57,3 +57,28 @@ def check_symmetric_links(corpus: CorpusIndex) -> list[Finding]:
                     )
                 )
     return findings
+
+
+def check_self_links(corpus: CorpusIndex) -> list[Finding]:
+    """A link from a record to itself: a denial of itself, a response to itself, a part of itself.
+
+    Each says nothing (`toolkit link` refuses to write one); written by hand, it is
+    reported at its target, whatever the relation.
+    """
+    findings: list[Finding] = []
+    for record in corpus.records:
+        links = record.data.get("links")
+        if record.id is None or not isinstance(links, list):
+            continue
+        for index, item in enumerate(links):
+            if isinstance(item, dict) and item.get("target") == record.id:
+                findings.append(
+                    finding_at(
+                        record,
+                        "link-to-itself",
+                        ("links", index, "target"),
+                        f"{quoted(item.get('relation'))} links {shown(record.id)} to itself",
+                        "link the record to another record, or remove the link",
+                    )
+                )
+    return findings
