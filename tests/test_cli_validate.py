@@ -73,7 +73,7 @@ def test_the_entry_point_reports_broken_input_without_a_traceback() -> None:
 
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
-    assert result.stdout.endswith("59 files, 45 records: 44 errors, 6 warnings\n")
+    assert result.stdout.endswith("60 files, 46 records: 45 errors, 6 warnings\n")
 
 
 def test_a_missing_path_exits_2_with_one_line_that_says_so() -> None:

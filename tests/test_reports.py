@@ -145,7 +145,7 @@ def test_sarif_from_the_command_line_is_valid_sarif_2_1_0(at_repo_root: None, sa
 
     assert result.exit_code == 1
     assert [error.message for error in sarif_validator.iter_errors(log)] == []
-    assert len(log["runs"][0]["results"]) == 50
+    assert len(log["runs"][0]["results"]) == 51
 
 
 def test_sarif_uses_stable_rule_ids_and_repository_relative_paths(report: Report) -> None:
