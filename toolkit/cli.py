@@ -503,6 +503,7 @@ def cite(
     """
     from toolkit.cite import cite as run_cite
     from toolkit.errors import ToolkitError
+    from toolkit.quoting import visible
     from toolkit.record_edits import EditRefused
 
     try:
@@ -513,18 +514,21 @@ def cite(
     except ToolkitError as error:
         _error(str(error))
         raise typer.Exit(EXIT_USAGE) from None
+    # The article, the words and the names are anyone's text: their control characters
+    # (an ESC that clears the screen, a bidi override) are shown by their code, never sent raw.
+    file, source = visible(result.file), visible(source_id)
     if not result.found:
-        _say(f"{result.file}: the words are not in the text of {source_id}; nothing was written\n")
+        _say(f"{file}: the words are not in the text of {source}; nothing was written\n")
         if result.closest is not None:
             _say(
                 f"closest passage (line {result.closest_line}):\n"
-                f"  text:  {result.marked_closest}\n  words: {result.marked_words}\n"
+                f"  text:  {visible(result.marked_closest or '')}\n  words: {visible(result.marked_words or '')}\n"
                 "the characters that differ are in [brackets]; copy the passage as the text has it\n"
             )
         raise typer.Exit(EXIT_FINDINGS)
     more = f", the first of {result.occurrences} places" if result.occurrences > 1 else ""
     done = "added to its evidence" if result.written else "already in its evidence"
-    _say(f'{result.file}: {done}: {source_id} line {result.line}{more}: "{result.quote}"\n')
+    _say(f'{file}: {done}: {source} line {result.line}{more}: "{visible(result.quote or "")}"\n')
 
 
 @app.command()

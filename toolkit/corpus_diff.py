@@ -160,6 +160,19 @@ def _add(snapshot: Snapshot, kind: str, file: str, text: str) -> None:
         snapshot.records[record_id] = (kind, file, parsed.data)
 
 
+def _object_size(header: str, file: str, label: str) -> int:
+    """The size in git's ``<sha> <type> <size>`` answer for ``file``; its ``<sha> missing`` is a ToolkitError."""
+    parts = header.split()
+    if len(parts) == 3 and parts[2].isdigit():
+        return int(parts[2])
+    # The tree names the object but the repository does not hold it: a damaged
+    # repository, or a partial clone that has not fetched it. Not ours to repair.
+    raise ToolkitError(
+        f"{visible(file)} at {visible(label)}: git cannot read it ({visible(header.strip())}); the repository "
+        "lacks this object (a damaged repository, or a partial clone that has not fetched it; `git fsck` says more)"
+    )
+
+
 def snapshot_at(top: Path, commit: str, corpus: str, label: str) -> Snapshot:
     """The corpus folder ``corpus`` (relative to the repository's top, '' for the top) at ``commit``."""
     snapshot = Snapshot(label, {}, [])
@@ -187,7 +200,7 @@ def snapshot_at(top: Path, commit: str, corpus: str, label: str) -> Snapshot:
     sizes = _git(top, "cat-file", "--batch-check", stdin="".join(f"{sha}\n" for sha, _, _ in wanted).encode())
     readable = []
     for (sha, kind, file), line in zip(wanted, sizes.decode().splitlines(), strict=True):
-        size = int(line.split()[2])
+        size = _object_size(line, file, label)
         if size > MAX_FILE_BYTES:
             snapshot.broken.append((file, f"is {size:,} bytes, more than the cap of {MAX_FILE_BYTES:,}; not read"))
         else:
@@ -196,7 +209,7 @@ def snapshot_at(top: Path, commit: str, corpus: str, label: str) -> Snapshot:
     position = 0
     for _sha, kind, file in readable:
         header_end = output.index(b"\n", position)
-        size = int(output[position:header_end].split()[2])
+        size = _object_size(output[position:header_end].decode(errors="replace"), file, label)
         blob = output[header_end + 1 : header_end + 1 + size]
         position = header_end + 1 + size + 1  # the blob is followed by a newline
         try:

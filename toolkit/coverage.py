@@ -29,7 +29,9 @@ from toolkit.errors import ToolkitError
 from toolkit.quotes import find_quote
 from toolkit.record_edits import open_corpus
 
-_END = re.compile(r"""[.!?]+["'\u201d\u2019)\]]*(?=\s+["'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f\u0130])""")
+# A match starts only where a run of stops starts (the look-behind), and its runs are
+# possessive: a line of a million stops or spaces is read once, not once per character.
+_END = re.compile(r"""(?<![.!?])[.!?]++["'\u201d\u2019)\]]*+(?=\s++["'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f\u0130])""")
 # Words after which a full stop does not end a sentence: titles, and the like.
 _ABBREVIATIONS = frozenset(
     [
@@ -61,7 +63,8 @@ _ABBREVIATIONS = frozenset(
         "fig",
     ]
 )
-_LAST_WORD = re.compile(r"([A-Za-z]+)$")
+# The longest abbreviation: a full stop after a longer word ends a sentence, so no more is read.
+_LONGEST = max(map(len, _ABBREVIATIONS))
 
 
 @dataclass(frozen=True)
@@ -80,14 +83,8 @@ def sentences(text: str) -> list[Sentence]:
     offset = 0
     for number, line in enumerate(text.split("\n"), 1):
         start = 0
-        cuts = []
-        for match in _END.finditer(line):
-            before = line[start : match.start()]
-            word = _LAST_WORD.search(before)
-            # "Mr." and the like, and an initial ("U.S.", "J. Smith"): not an end.
-            if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
-                continue
-            cuts.append(match.end())
+        # "Mr." and the like, and an initial ("U.S.", "J. Smith"): not an end.
+        cuts = [match.end() for match in _END.finditer(line) if not _abbreviated(line, match.start())]
         for end in [*cuts, len(line)]:
             piece = line[start:end]
             stripped = piece.strip()
@@ -97,6 +94,24 @@ def sentences(text: str) -> list[Sentence]:
             start = end
         offset += len(line) + 1
     return found
+
+
+def _abbreviated(line: str, stop: int) -> bool:
+    """Whether the word of ASCII letters right before ``line[stop]`` is an abbreviation or an initial.
+
+    Only the last few characters are read (never the whole line or word), so that
+    the cost of a line stays linear however long its words are.
+    """
+    word = stop
+    while word > 0 and stop - word <= _LONGEST and _is_letter(line[word - 1]):
+        word -= 1
+    if stop - word > _LONGEST:
+        return False  # longer than any abbreviation
+    return stop - word == 1 or line[word:stop].lower() in _ABBREVIATIONS
+
+
+def _is_letter(char: str) -> bool:
+    return "a" <= char <= "z" or "A" <= char <= "Z"
 
 
 @dataclass

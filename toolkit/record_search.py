@@ -162,8 +162,11 @@ class SearchIndex:
         for key in (key for key in self.keys if wanted in key):
             if key.startswith(wanted) or f" {wanted}" in key:
                 offer(key, PREFIX, fuzz.ratio(wanted, key))
+        # rapidfuzz takes its limit as a C long: never ask for more than there are
+        # candidates, so `--limit 99999999999999999999` means "all", not an OverflowError.
+        candidates = 4 * limit + 20
         for key, score, _ in process.extract(
-            wanted, self.keys, scorer=fuzz.QRatio, score_cutoff=KEY_CUTOFF, limit=4 * limit + 20
+            wanted, self.keys, scorer=fuzz.QRatio, score_cutoff=KEY_CUTOFF, limit=min(candidates, len(self.keys) or 1)
         ):
             offer(key, FUZZY, score)
         words = wanted.split()
@@ -179,7 +182,11 @@ class SearchIndex:
                     offer(key, FUZZY, score)
         else:
             for word, similarity, _ in process.extract(
-                wanted, self.words, scorer=OSA.normalized_similarity, score_cutoff=WORD_CUTOFF, limit=4 * limit + 20
+                wanted,
+                self.words,
+                scorer=OSA.normalized_similarity,
+                score_cutoff=WORD_CUTOFF,
+                limit=min(candidates, len(self.words) or 1),
             ):
                 for key in self.by_word[word]:
                     offer(key, FUZZY, similarity * 100)

@@ -19,7 +19,7 @@ import yaml
 from toolkit.kinds import KINDS
 from toolkit.model import Record, json_path
 from toolkit.positions import locate
-from toolkit.quoting import shown
+from toolkit.quoting import shown, visible
 from toolkit.record_search import CorpusRecords, SearchIndex, read_corpus, shown_name
 from toolkit.reference_fields import EACH, reference_fields, values_at
 from toolkit.schema_fields import Field, choices, kind_fields
@@ -186,7 +186,9 @@ def render_text(result: Shown) -> str:
             lines.append(f"  {citation.source_id} ({quotes}){': ' + shown(title, 100) if title else ''}  {place}")
     else:
         lines.append("Its evidence cites no source.")
-    return "\n".join(lines) + "\n"
+    # YAML leaves bidi overrides, zero-width and C1 characters raw: each line is made
+    # visible (as `toolkit find` shows names), so a value cannot reorder or hide the view.
+    return "\n".join(map(visible, lines)) + "\n"
 
 
 def as_json(result: Shown) -> dict[str, Any]:
