@@ -9,7 +9,7 @@ from typing import Any
 from toolkit.errors import ToolkitError
 from toolkit.links import LINKABLE, find_link, symmetric_relations
 from toolkit.model import Record
-from toolkit.record_edits import edit_record, new_mapping, open_corpus, quoted_text
+from toolkit.record_edits import Change, edit_records, new_mapping, open_corpus, quoted_text
 from toolkit.schema_loader import SchemaSet
 
 
@@ -22,7 +22,7 @@ class LinkResult:
     symmetric: bool = False
 
 
-def _set_link(record: Record, root: Path, relation: str, target: str, certainty: str | None, note: str | None) -> bool:
+def _set_link(record: Record, relation: str, target: str, certainty: str | None, note: str | None) -> Change:
     def change(data: dict[str, Any]) -> bool:
         links = data.get("links")
         if links is not None and not isinstance(links, list):
@@ -46,7 +46,7 @@ def _set_link(record: Record, root: Path, relation: str, target: str, certainty:
             links.append(new_mapping(link))
         return True
 
-    return edit_record(record, root, change).changed
+    return change
 
 
 def link(
@@ -106,11 +106,14 @@ def link(
             written_note = existing.get("note") if existing is not None else None
             other_note = written_note if isinstance(written_note, str) else None
         sides.append((target, source_id, other_note))
+    changes: list[tuple[Record, Change]] = []
     for record, to, side_note in sides:
         if side_note is None and "note" in required and find_link(record.data, relation, to) is None:
             raise ToolkitError(f"a {relation} link needs --note for {record.id}: say why")
-        changed = _set_link(record, opened.index.root, relation, to, certainty, side_note)
-        (result.written if changed else result.unchanged).append(record.file)
+        changes.append((record, _set_link(record, relation, to, certainty, side_note)))
+    # Both sides of a symmetric link, or neither: a one-sided same-as fails validation.
+    for (record, _change), edit in zip(changes, edit_records(opened.index.root, changes), strict=True):
+        (result.written if edit.changed else result.unchanged).append(record.file)
     return result
 
 

@@ -19,7 +19,10 @@ rather than case by case:
   created with ``O_EXCL``; a file is replaced only when the caller recognises its
   content as its own, by writing a temporary file beside it and renaming it over.
 - **Permissions as a user expects**: folders ``0o777``, files ``0o666``, both
-  less the umask, as ``mkdir`` and shells make them.
+  less the umask, as ``mkdir`` and shells make them; a file replaced keeps its
+  own mode.
+- **No partial file is left**: a write that fails part-way (full disk) removes
+  the file or temporary file it was writing.
 
 Not promised: safety against another process changing the folders while the
 toolkit runs (the folder's descriptor pins the output folder itself, but paths
@@ -269,7 +272,12 @@ class OutputFolder:
     # --- Writing ------------------------------------------------------------------
 
     def create_file(self, name: str, data: bytes) -> None:
-        """Write a new file ``name`` (mode 0o666 less umask); anything already there, even a link, is an error."""
+        """Write a new file ``name`` (mode 0o666 less umask); anything already there, even a link, is an error.
+
+        A write that fails
+        part-way (a full disk, a size limit) removes the file again: it is new and
+        ours, and a truncated file left behind would pass for a whole one.
+        """
         try:
             fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, FILE_MODE, dir_fd=self.fd)
         except OSError as error:
@@ -277,8 +285,31 @@ class OutputFolder:
         try:
             with os.fdopen(fd, "wb", closefd=True) as stream:
                 stream.write(data)
-        except OSError as error:
-            raise _os_error(error, self.path / name) from None
+        except BaseException as error:
+            with contextlib.suppress(OSError):
+                os.unlink(name, dir_fd=self.fd)
+            if isinstance(error, OSError):
+                raise _os_error(error, self.path / name) from None
+            raise
+
+    def stage_file(self, name: str, data: bytes, *, mode: int | None = None) -> str:
+        """Write ``data`` into a new hidden temporary file beside ``name``, to be renamed over it; return its name."""
+        temporary = self.unique_name(f".{name}.", ".tmp")
+        self.create_file(temporary, data)
+        if mode is not None:
+            try:
+                fd = os.open(temporary, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC, dir_fd=self.fd)
+                try:
+                    os.fchmod(fd, mode)
+                finally:
+                    os.close(fd)
+            except BaseException as error:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary, dir_fd=self.fd)
+                if isinstance(error, OSError):
+                    raise _os_error(error, self.path / name) from None
+                raise
+        return temporary
 
     def write_file(
         self, name: str, data: bytes, *, replaces: Callable[[bytes], bool], limit: int, refusal: str
@@ -297,12 +328,17 @@ class OutputFolder:
             content = self.read_regular(name, limit)
             if content is None or not replaces(content):
                 raise OutputRefused(path, f"exists and was not written by the toolkit; it is left alone: {refusal}")
-        temporary = self.unique_name(f".{name}.", ".tmp")
-        self.create_file(temporary, data)
+        # The file replaced keeps its permissions (read-only, group-readable, executable).
+        temporary = self.stage_file(name, data, mode=None if mode is None else stat.S_IMODE(mode))
         try:
             if mode is None:
                 self._link_new(temporary, name, refusal)
             else:
+                # Checked again just before the rename: what changed while the temporary
+                # file was written is not overwritten (a window remains, of one rename).
+                content = self.read_regular(name, limit)
+                if content is None or not replaces(content):
+                    raise OutputRefused(path, f"changed while it was being written; it is left alone: {refusal}")
                 os.rename(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
         except OSError as error:
             raise _os_error(error, path) from None

@@ -317,7 +317,7 @@ def new_record(
                 result.text_path = folder / text_name
             try:
                 kind_folder.create_file(target.name, body.encode("utf-8"))
-            except OSError:
+            except BaseException:  # a full disk, an interrupt: whatever stops the record being written
                 if article is not None:  # no text left behind without the record that names it
                     with contextlib.suppress(OSError):
                         os.unlink(text_name, dir_fd=kind_folder.fd)
