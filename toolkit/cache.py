@@ -98,9 +98,15 @@ def _racy(stamp: StampList, started_ns: int) -> bool:
 def cache_base(root: Path) -> Path:
     """Where the caches of a corpus live: ``$TOOLKIT_CACHE_DIR``, else ``.toolkit-cache`` beside the corpus."""
     configured = os.environ.get(CACHE_ENV)
+    beside = Path(os.path.abspath(root)).parent / CACHE_FOLDER
     if configured:
+        # Never inside the corpus: the cache's files (and its .gitignore of '*') would
+        # sit among the records and hide new ones from git.
+        real_root, real_cache = os.path.realpath(root), os.path.realpath(configured)
+        if os.path.commonpath([real_root, real_cache]) == real_root:
+            return beside
         return Path(configured)
-    return Path(os.path.abspath(root)).parent / CACHE_FOLDER
+    return beside
 
 
 @dataclass

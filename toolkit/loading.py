@@ -148,6 +148,44 @@ def read_text(path: Path, file: str, corpus_root: Path | None = None) -> tuple[s
     return (None, refused) if refused else (text, [])
 
 
+def refuse_buffer(text: str, file: str) -> list[Finding]:
+    """Why an editor's unsaved text cannot be parsed, as ``validate`` would say of it saved.
+
+    Too large, not UTF-8, or unsafe for review: checked before any parse, as a
+    file's size is checked before it is read; an unsaved buffer gets no more than a
+    file would.
+    """
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as error:
+        line = text.count("\n", 0, error.start) + 1
+        column = error.start - (text.rfind("\n", 0, error.start) + 1) + 1
+        return [
+            finding(
+                file,
+                line,
+                column,
+                "yaml-encoding",
+                f"the text holds a lone surrogate U+{ord(text[error.start]):04X}, which UTF-8 cannot encode",
+                "",
+                "remove the character",
+            )
+        ]
+    if size > MAX_FILE_BYTES:
+        return [
+            finding(
+                file,
+                None,
+                None,
+                "file-too-large",
+                f"the text is {size} bytes, over the cap of {MAX_FILE_BYTES} bytes for one annotation file",
+                "",
+                "one record per file is a few kilobytes; split the file or remove what does not belong",
+            )
+        ]
+    return refuse_text(text, file)
+
+
 def refuse_text(text: str, file: str) -> list[Finding]:
     """Why decoded text cannot be parsed as a record (NUL bytes, a character unsafe for review), or nothing.
 

@@ -45,7 +45,7 @@ from toolkit.loading import (
     load_corpus,
     parse_file,
     parse_text,
-    refuse_text,
+    refuse_buffer,
 )
 from toolkit.model import Finding, Record, Severity
 from toolkit.positions import overlay
@@ -118,12 +118,12 @@ class LiveCorpus:
         """Lay ``text`` over the file at ``path`` (None: what is on disk); return its display name."""
         file = display_path(path)
         key = os.fspath(path)
-        overlay(path, text)
+        refused = refuse_buffer(text, file) if text is not None else []
+        overlay(path, text, parse=not refused)
         kind = kind_for(path, self.root)
         if text is None:  # what is on disk, read the one way corpus files are
             data, findings = parse_file(path, kind, file, self.root)
         else:
-            refused = refuse_text(text, file)
             data, findings = (None, refused) if refused else parse_text(text, kind, file)
         had = self.records.pop(key, None) is not None
         if data is not None and kind is not None:

@@ -30,14 +30,19 @@ _NODES: OrderedDict[tuple[str, Stamp], yaml.Node | None] = OrderedDict()
 _OVERLAYS: dict[str, tuple[str, yaml.Node | None]] = {}
 
 
-def overlay(path: Path, text: str | None) -> None:
-    """Place findings of ``path`` in ``text`` from now on (an editor's unsaved buffer); None: on disk again."""
+def overlay(path: Path, text: str | None, *, parse: bool = True) -> None:
+    """Place findings of ``path`` in ``text`` from now on (an editor's unsaved buffer); None: on disk again.
+
+    ``parse=False`` for a buffer refused before any parse (too large, not UTF-8):
+    its findings carry their own places, and parsing it is what must not happen.
+    """
     if text is None:
         _OVERLAYS.pop(str(path), None)
         return
+    node = None
     try:
-        node = compose(text)
-    except yaml.YAMLError:
+        node = compose(text) if parse else None
+    except (yaml.YAMLError, UnicodeEncodeError):
         node = None
     _OVERLAYS[str(path)] = (text, node)
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from toolkit.errors import ToolkitError
+from toolkit.quoting import visible
 
 # The environment variables each option falls back to (the CLI reads them; the
 # library takes values). A password or token is best given this way: a command
@@ -73,7 +74,10 @@ class TaxiiServer:
         """Every secret this server was given, to be kept out of any text shown."""
         parts = urllib.parse.urlsplit(self.api_root)
         found = [self.password, self.token, parts.password]
-        return [secret for secret in found if secret]
+        # A password written percent-encoded in the URL reaches the server decoded,
+        # and a server that echoes it back echoes the decoded form.
+        found += [urllib.parse.unquote(secret) for secret in found if secret]
+        return sorted({secret for secret in found if secret}, key=len, reverse=True)
 
 
 def shown_url(url: str) -> str:
@@ -322,9 +326,15 @@ def push(
             with _answers(server, "reading the status of an addition"):
                 status.refresh()
     accepted = sum(int(status.success_count or 0) for status in statuses)
-    pending = tuple(str(item.get("id")) for status in statuses for item in status.pendings or [])
+    # What a server says is shown to the user: its secrets taken out, its control
+    # characters escaped, and entries of the wrong shape read as far as they go.
+    pending = tuple(
+        _server_text(_entry(item, "id"), server) for status in statuses for item in _listed(status.pendings)
+    )
     refused = [
-        Failure(str(item.get("id")), str(item.get("message") or "")) for s in statuses for item in s.failures or []
+        Failure(_server_text(_entry(item, "id"), server), _server_text(_entry(item, "message"), server))
+        for s in statuses
+        for item in _listed(s.failures)
     ]
     refused_ids = {failure.object_id for failure in refused}
     held = _held(collection, server, [obj for obj in objects if obj["id"] in refused_ids])
@@ -444,6 +454,22 @@ def _message(server: TaxiiServer, doing: str, error: BaseException) -> str | Non
         # A JSON answer of the wrong shape (a web page, another API): never a traceback.
         return f"the TAXII server at {where} gave an answer that is not TAXII 2.1 when {doing}"
     return None
+
+
+def _listed(entries: object) -> list[object]:
+    """A status's list of failures or pendings, or nothing when the server sent something else."""
+    return list(entries) if isinstance(entries, list) else []
+
+
+def _entry(item: object, key: str) -> str:
+    """One field of a status entry as text ("" when the entry is not a mapping or lacks it)."""
+    value = item.get(key) if isinstance(item, dict) else None
+    return "" if value is None else str(value)
+
+
+def _server_text(text: str, server: TaxiiServer) -> str:
+    """Text a server sent, as it may be printed: no secret, no terminal control character."""
+    return visible(_redacted(text, server))
 
 
 def _redacted(text: str, server: TaxiiServer) -> str:
