@@ -207,25 +207,13 @@ def _bundle_objects(corpus: Path, jobs: int | None) -> list[dict[str, Any]]:
     """The objects of the corpus's STIX bundle, as ``toolkit export`` writes them, after the same checks."""
     from toolkit.exporters import stix, untreated_kinds
     from toolkit.exporting import ExportRefused
-    from toolkit.kinds import KIND_BY_FOLDER
-    from toolkit.loading import find_corpus_root
     from toolkit.model import Report
-    from toolkit.validation import check_corpus, check_path_given, refuse_linked_corpus
+    from toolkit.validation import check_corpus, corpus_root
 
     gaps = untreated_kinds(["stix"])
     if gaps:
         raise ToolkitError("; ".join(gaps) + ": add it (docs/architecture.md, 'Adding a kind')")
-    check_path_given(corpus)
-    if not corpus.is_dir():
-        raise ToolkitError(f"{corpus}: no such corpus folder")
-    refuse_linked_corpus(corpus)
-    root = find_corpus_root(corpus)
-    if root is None:
-        raise ToolkitError(
-            f"{corpus}: not a corpus folder (one that holds {', '.join(f'{name}/' for name in KIND_BY_FOLDER)}); "
-            "name the corpus folder itself with --corpus"
-        )
-    refuse_linked_corpus(root)
+    root = corpus_root(corpus)
     checked = check_corpus(root, jobs=jobs)
     report = Report.of(checked.findings, len(checked.files), len(checked.index.records))
     if report.errors:
