@@ -17,6 +17,7 @@ from stix2validator.v21 import enums as oasis_vocabularies
 from stix2validator.validator import ObjectValidationResults
 
 from corpus_overlay import built_export_corpus
+from toolkit import claims
 from toolkit.exporters import stix_mapping as m
 from toolkit.exporters.stix import BUNDLE_FILE
 from toolkit.exporting import export
@@ -246,8 +247,8 @@ def test_the_tables_use_only_stix_vocabulary_values() -> None:
         assert set(mapping.sectors) <= set(oasis_vocabularies.INDUSTRY_SECTOR_OV)
         assert mapping.country_edge in m.EDGES
     assert set(m.EVENT_STATUS.values()) <= EVENT_STATUS_ENUM
-    assert set(m.HOSTILE_ROLES + m.TARGET_ROLES) <= set(vocabulary("participant_role"))
-    assert {t.split("/")[0] for t in vocabulary("event_type")} >= set(m.HOSTILE_EVENT_CATEGORIES)
+    assert set(claims.HOSTILE_ROLES + claims.TARGET_ROLES) <= set(vocabulary("participant_role"))
+    assert {t.split("/")[0] for t in vocabulary("event_type")} >= set(claims.HOSTILE_EVENT_CATEGORIES)
 
 
 def test_the_specification_relationships_are_those_the_validator_knows() -> None:

@@ -178,9 +178,9 @@ class _Builder:
         self.hostile = {
             assertion.actor
             for r in self.records
-            if r.kind.name == "event" and m.is_hostile(r.data["type"])
+            if r.kind.name == "event" and claims.is_hostile(r.data["type"])
             for assertion in claims.event_assertions(r.data)
-            if assertion.what == "role" and assertion.relation in m.HOSTILE_ROLES and not assertion.claimed
+            if assertion.what == "role" and assertion.relation in claims.HOSTILE_ROLES and not assertion.claimed
         }
         self.ids = {r.id: self._id_of(r) for r in self.records if r.kind.name != "source"}
         # country code -> the id of that country's location record (Record.id: None only when invalid)
@@ -522,9 +522,9 @@ class _Builder:
                 )
             )
         grouped += self._links(record, own_id)
-        if m.is_hostile(data["type"]):
-            hostile = [role for role in roles if role.relation in m.HOSTILE_ROLES and role.actor]
-            aimed_at = [role for role in roles if role.relation in m.TARGET_ROLES and role.actor]
+        if claims.is_hostile(data["type"]):
+            hostile = [role for role in roles if role.relation in claims.HOSTILE_ROLES and role.actor]
+            aimed_at = [role for role in roles if role.relation in claims.TARGET_ROLES and role.actor]
             for actor in hostile:
                 for aim in aimed_at:
                     grouped.append(
@@ -616,7 +616,7 @@ class _Builder:
             id=grouping_id,
             name=data["summary"],
             description=self._event_text(record, footing, roles),
-            context=m.GROUPING_CONTEXT_HOSTILE if m.is_hostile(data["type"]) else m.GROUPING_CONTEXT_OTHER,
+            context=m.GROUPING_CONTEXT_HOSTILE if claims.is_hostile(data["type"]) else m.GROUPING_CONTEXT_OTHER,
             object_refs=refs,
             labels=self._event_labels(record, occurrence, footing) + self._role_claimants(roles),
             confidence=self._hedge(footing).confidence,

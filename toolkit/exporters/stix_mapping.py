@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from toolkit import claims
 from toolkit.kinds import KIND_BY_NAME
 from toolkit.schema_loader import vocabulary
 
@@ -72,13 +71,9 @@ ACTOR_TYPES: dict[str, ActorMapping] = {
     "population": ActorMapping("class", "threat-actor", country_edge="nationality"),
 }
 
-# Hostile activity, as toolkit/claims.py defines it for every exporter: an actor with
-# one of these roles in an event of one of these PLOVER categories (the part of the
-# type before "/"), on the article's own word, is a threat actor or intrusion set;
-# the actors it acts against (TARGET_ROLES) are what it targets.
-HOSTILE_EVENT_CATEGORIES: tuple[str, ...] = claims.HOSTILE_EVENT_CATEGORIES
-HOSTILE_ROLES: tuple[str, ...] = claims.HOSTILE_ROLES
-TARGET_ROLES: tuple[str, ...] = claims.TARGET_ROLES
+# Hostile activity is defined once, in toolkit/claims.py (is_hostile, HOSTILE_ROLES,
+# TARGET_ROLES): a perpetrator of a hostile event, on the article's own word, is a
+# threat actor or intrusion set, and the actors it acts against are what it targets.
 
 # Our event statuses (how the source presents the event) to the Incident Extension
 # Suite's event-status-enum: ongoing, occurred, not-occurred, pending, undetermined.
@@ -222,11 +217,6 @@ def relationship_type(source_type: str, edge: Edge, target_type: str, *, certain
         if wanted in COMMON_RELATIONSHIPS or (source_type, wanted, target_type) in SPEC_RELATIONSHIPS:
             return wanted
     return "related-to"
-
-
-def is_hostile(event_type: str) -> bool:
-    """Whether an event type (PLOVER TYPE or TYPE/mode) is hostile activity."""
-    return claims.is_hostile(event_type)
 
 
 def label(predicate: str, value: str) -> str:
