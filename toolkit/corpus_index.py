@@ -37,6 +37,9 @@ class CorpusIndex:
     records: list[Record]
     schemas: SchemaSet
     by_id: dict[str, Record] = field(default_factory=dict)
+    # The ids of each kind in the whole corpus, in its order, when ``records`` is only
+    # part of it (``toolkit/check_scope.py``): the pool "did you mean" hints draw from.
+    corpus_ids_by_kind: dict[str, list[str]] | None = None
     _texts: dict[str, SourceText] = field(default_factory=dict)
     _by_kind: dict[str, list[Record]] = field(default_factory=dict)
 
@@ -45,6 +48,16 @@ class CorpusIndex:
             if record.id is not None:
                 self.by_id.setdefault(record.id, record)
             self._by_kind.setdefault(record.kind.name, []).append(record)
+
+    def ids_by_kind(self) -> dict[str, list[str]]:
+        """The ids of each kind in the corpus, in file order."""
+        if self.corpus_ids_by_kind is not None:
+            return self.corpus_ids_by_kind
+        ids: dict[str, list[str]] = {}
+        for record in self.records:
+            if record.id:
+                ids.setdefault(record.kind.name, []).append(record.id)
+        return ids
 
     def of_kind(self, kind: str) -> list[Record]:
         """The records of one kind, in file order."""

@@ -60,11 +60,7 @@ def check_references(corpus: CorpusIndex) -> list[Finding]:
     findings: list[Finding] = []
     referenced: set[str] = set()
     fields = reference_fields(corpus.schemas)
-    ids_by_kind: dict[str, list[str]] = {}
-    for record in corpus.records:
-        if record.id:
-            ids_by_kind.setdefault(record.kind.name, []).append(record.id)
-    suggestions = _Suggestions(ids_by_kind)
+    suggestions = _Suggestions(corpus.ids_by_kind())
     for record in corpus.records:
         for field in fields:
             if field.kind != record.kind.name:

@@ -1,0 +1,316 @@
+"""Which records the checks across files must see to judge some files, and which files an edit can reach.
+
+The checks across files (``toolkit.validation.CORPUS_CHECKS``) judge a record by
+what it says and by its neighbours, never by the corpus as a whole. Every check
+keeps to this contract, and a new one must too (``tests/test_check_scope.py``
+runs every rule's example corpus both ways and compares):
+
+    The findings placed in a record depend only on the record itself, on its
+    **neighbours**, and on the set of ids each kind holds (the "did you mean"
+    hints of references that resolve nowhere).
+
+A record's neighbours are those that
+
+- it mentions (an id at any reference field: ``toolkit/reference_fields.py``),
+- mention it (its id at a reference field of theirs),
+- share its id, or a folded name or alias of its kind (``checks/names.py``),
+- and, for an advisory, every advisory its ``supersedes`` chain reaches either
+  way (a loop is reported once, on its first id: the whole chain decides).
+
+A source's text is part of the source record (an edited article is an edit of its
+source). Given that, the findings of some files are those of the checks run over
+those files and their neighbours alone (``neighbourhood``), which is what lets a
+language server answer a keystroke, and a validate after an edit, at the cost of
+the few records an edit reaches rather than of the corpus (``reach``).
+
+Each record is summed up by its ``Footprint``: its kind, its id, the ids it
+mentions, its name keys and what it supersedes. Footprints are plain data, kept in
+the cache (``toolkit/cache.py``) so that a run after an edit needs no other record
+than the neighbours it reads again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from toolkit.checks.names import COMPARED_KINDS, names_of
+from toolkit.corpus_index import CorpusIndex
+from toolkit.model import Finding, Record
+from toolkit.name_keys import fold
+from toolkit.reference_fields import EACH, reference_fields
+from toolkit.schema_loader import SchemaSet
+
+# A check across files: the corpus (or the part of it a scope needs) in, findings out.
+Check = Callable[[CorpusIndex], list[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class Footprint:
+    """What the checks across files may look up about a record: see the module's docstring."""
+
+    kind: str
+    id: str | None
+    mentions: tuple[str, ...]  # the ids at its reference fields, each once, in order
+    names: tuple[str, ...]  # its folded name and aliases ("" never), for the kinds compared by name
+    supersedes: tuple[str, ...]  # for an advisory, the ids it supersedes
+
+    def stored(self) -> list[Any]:
+        """The footprint as the cache keeps it (JSON)."""
+        return [self.kind, self.id, list(self.mentions), list(self.names), list(self.supersedes)]
+
+    @classmethod
+    def restored(cls, value: object) -> Footprint | None:
+        """A footprint read back from the cache, or None when the value is not one in every part."""
+        if not (isinstance(value, list) and len(value) == 5):
+            return None
+        kind, record_id, mentions, names, supersedes = value
+        if not isinstance(kind, str) or not (record_id is None or isinstance(record_id, str)):
+            return None
+        if not (_strings(mentions) and _strings(names) and _strings(supersedes)):
+            return None
+        return cls(kind, record_id, tuple(mentions), tuple(names), tuple(supersedes))
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+@lru_cache(maxsize=8)
+def _reference_paths(schemas: SchemaSet) -> tuple[tuple[str, ...], ...]:
+    # Every kind's reference paths, applied to every record whatever its folder: a
+    # record holding another kind's field (a schema error) is still read by some checks.
+    return tuple(sorted({field.path for field in reference_fields(schemas)}))
+
+
+def _values(data: Any, path: tuple[str, ...]) -> Iterator[Any]:
+    if not path:
+        yield data
+        return
+    step, rest = path[0], path[1:]
+    if step == EACH:
+        if isinstance(data, list):
+            for item in data:
+                yield from _values(item, rest)
+    elif isinstance(data, dict):
+        value = data.get(step)
+        if value is not None:
+            yield from _values(value, rest)
+
+
+def footprint_of(record: Record, schemas: SchemaSet) -> Footprint:
+    """The footprint of one record."""
+    data = record.data
+    mentions: dict[str, None] = {}
+    for path in _reference_paths(schemas):
+        if path[0] in data:
+            for value in _values(data, path):
+                if isinstance(value, str):
+                    mentions[value] = None
+    kind = record.kind.name
+    names: tuple[str, ...] = ()
+    if kind in COMPARED_KINDS:
+        names = tuple(dict.fromkeys(key for _parts, text in names_of(record) if (key := fold(text))))
+    supersedes: tuple[str, ...] = ()
+    if kind == "advisory":
+        listed = data.get("supersedes")
+        if isinstance(listed, list):
+            supersedes = tuple(dict.fromkeys(item for item in listed if isinstance(item, str)))
+    return Footprint(kind, record.id, tuple(mentions), names, supersedes)
+
+
+def _identity(footprint: Footprint | None) -> tuple[str, str | None] | None:
+    return (footprint.kind, footprint.id) if footprint is not None else None
+
+
+@dataclass
+class ScopeIndex:
+    """The footprints of a corpus's records (by file, in the corpus walk's order), indexed both ways."""
+
+    footprints: dict[str, Footprint]
+    _holders: dict[str, list[str]] = field(default_factory=dict)  # id -> files whose record has it
+    _mentioners: dict[str, list[str]] = field(default_factory=dict)  # id -> files that mention it
+    _named: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (kind, name key) -> files
+    _position: dict[str, int] | None = None  # each file's place in the walk's order, once asked for
+    _ids: dict[str, list[str]] | None = None  # the ids of each kind, once asked for
+
+    def __post_init__(self) -> None:
+        for file, footprint in self.footprints.items():
+            self._add(file, footprint)
+
+    def _add(self, file: str, footprint: Footprint) -> None:
+        if footprint.id is not None:
+            self._holders.setdefault(footprint.id, []).append(file)
+        for mentioned in footprint.mentions:
+            self._mentioners.setdefault(mentioned, []).append(file)
+        for key in footprint.names:
+            self._named.setdefault((footprint.kind, key), []).append(file)
+
+    def _remove(self, file: str, footprint: Footprint) -> None:
+        def drop(table: dict[Any, list[str]], key: Any) -> None:
+            files = table.get(key)
+            if files is not None:
+                files[:] = [other for other in files if other != file]
+                if not files:
+                    del table[key]
+
+        if footprint.id is not None:
+            drop(self._holders, footprint.id)
+        for mentioned in footprint.mentions:
+            drop(self._mentioners, mentioned)
+        for key in footprint.names:
+            drop(self._named, (footprint.kind, key))
+
+    def replace(self, file: str, footprint: Footprint | None) -> None:
+        """Record that ``file`` now has ``footprint`` (None: it holds no record, or is gone).
+
+        A file new to the index goes last: ``reorder`` puts it in the walk's order.
+        """
+        old = self.footprints.pop(file, None) if footprint is None else self.footprints.get(file)
+        if old is not None:
+            self._remove(file, old)
+        if footprint is not None:
+            self.footprints[file] = footprint
+            self._add(file, footprint)
+        if old is None or footprint is None:
+            self._position = None  # a file came or went
+        if _identity(old) != _identity(footprint) or old is None or footprint is None:
+            self._ids = None
+
+    def reorder(self, files: Iterable[str]) -> None:
+        """Put the footprints in the order of ``files`` (the walk's), which must name each file once."""
+        self.footprints = {file: self.footprints[file] for file in files if file in self.footprints}
+        self._position = self._ids = None
+
+    def position(self) -> dict[str, int]:
+        """Each file's place in the corpus's order (the walk's, as constructed or reordered)."""
+        if self._position is None:
+            self._position = {file: number for number, file in enumerate(self.footprints)}
+        return self._position
+
+    def related(self, footprint: Footprint, file: str | None = None) -> set[str]:
+        """The files of records that are neighbours of a record with ``footprint`` (but the supersedes chain)."""
+        found: set[str] = set()
+        for mentioned in footprint.mentions:
+            found.update(self._holders.get(mentioned, ()))
+        if footprint.id is not None:
+            found.update(self._mentioners.get(footprint.id, ()))
+            found.update(self._holders.get(footprint.id, ()))
+        for key in footprint.names:
+            found.update(self._named.get((footprint.kind, key), ()))
+        if file is not None:
+            found.add(file)
+        return found
+
+    def supersedes_chain(self, files: Iterable[str]) -> set[str]:
+        """The advisories that ``files``' advisories reach through supersedes, either way, with them."""
+        seen: set[str] = set()
+        todo = [file for file in files if self._advisory(file)]
+        while todo:
+            file = todo.pop()
+            if file in seen:
+                continue
+            seen.add(file)
+            footprint = self.footprints[file]
+            linked = [holder for older in footprint.supersedes for holder in self._holders.get(older, ())]
+            if footprint.id is not None:
+                linked += [
+                    other
+                    for other in self._mentioners.get(footprint.id, ())
+                    if footprint.id in self.footprints[other].supersedes
+                ]
+            todo += [other for other in linked if other not in seen and self._advisory(other)]
+        return seen
+
+    def _advisory(self, file: str) -> bool:
+        footprint = self.footprints.get(file)
+        return footprint is not None and footprint.kind == "advisory"
+
+    def neighbourhood(self, files: Iterable[str]) -> set[str]:
+        """``files`` and all their neighbours: the records the checks must see to judge ``files``."""
+        wanted = [file for file in files if file in self.footprints]
+        found: set[str] = set(wanted)
+        for file in wanted:
+            found |= self.related(self.footprints[file], file)
+        return found | self.supersedes_chain(wanted)
+
+    def reach(self, before: Mapping[str, Footprint | None], unresolved: Iterable[str] = ()) -> set[str]:
+        """The files whose findings an edit can change, this index being the corpus after it.
+
+        ``before`` maps each file the edit changed, added or removed to its footprint
+        before (None: it held no record). When the ids of the corpus changed, the
+        files in ``unresolved`` (those with a reference that resolved nowhere, whose
+        "did you mean" hint may now differ) are reached too.
+        """
+        reached: set[str] = set(before)
+        ids_changed = False
+        for file, old in before.items():
+            new = self.footprints.get(file)
+            for footprint in (old, new):
+                if footprint is not None:
+                    reached |= self.related(footprint)
+            if _identity(old) != _identity(new):
+                ids_changed = True
+        if ids_changed:
+            reached.update(unresolved)
+        reached = {file for file in reached if file in self.footprints or file in before}
+        return reached | self.supersedes_chain(reached)
+
+    def ids_by_kind(self) -> dict[str, list[str]]:
+        """The ids of each kind, in the corpus's order: what "did you mean" hints are chosen from."""
+        if self._ids is None:
+            ids: dict[str, list[str]] = {}
+            for footprint in self.footprints.values():
+                if footprint.id:
+                    ids.setdefault(footprint.kind, []).append(footprint.id)
+            self._ids = ids
+        return self._ids
+
+
+def findings_within(
+    scope: ScopeIndex,
+    files: set[str],
+    record_of: Callable[[str], Record | None],
+    root: Any,
+    schemas: SchemaSet,
+    checks: Sequence[Check],
+) -> list[Finding]:
+    """What ``checks`` find in ``files``, run over those files' neighbourhood alone.
+
+    ``record_of(file)`` gives the record of a file of the neighbourhood (from memory,
+    or read again). The checks see the records in the corpus's order (``scope``'s:
+    the first of two records with one id is the one kept).
+    """
+    wanted = scope.neighbourhood(files)
+    position = scope.position()
+    records = [
+        record
+        for file in sorted(wanted, key=lambda name: position.get(name, len(position)))
+        if (record := record_of(file)) is not None
+    ]
+    index = CorpusIndex(root, records, schemas, corpus_ids_by_kind=scope.ids_by_kind())
+    return [finding for check in checks for finding in check(index) if finding.file in files]
+
+
+def recheck(
+    before: Mapping[str, Footprint | None],
+    found_before: Sequence[Finding],
+    scope: ScopeIndex,
+    record_of: Callable[[str], Record | None],
+    root: Any,
+    schemas: SchemaSet,
+    checks: Sequence[Check],
+) -> tuple[list[Finding], set[str]]:
+    """Every finding of ``checks`` after an edit, from those before it and the files the edit can reach.
+
+    ``before`` maps each file changed, added or removed to its footprint before the
+    edit; ``found_before`` is every finding of ``checks`` before it; ``scope`` is the
+    corpus after. Returns the findings (those of files out of reach kept as they
+    were) and the files that were judged again.
+    """
+    unresolved = {finding.file for finding in found_before if finding.rule == "ref-unresolved"}
+    reached = scope.reach(before, unresolved)
+    kept = [finding for finding in found_before if finding.file not in reached]
+    return kept + findings_within(scope, reached, record_of, root, schemas, checks), reached
