@@ -15,8 +15,9 @@ corpus on disk):
 
 The corpus is read once per session through the cache (``toolkit/cache.py``), so a
 session starts with what earlier runs learned; afterwards records live in memory
-and a change re-parses only the document changed. The checks across files run
-over every record again (they are generic over ``CORPUS_CHECKS``).
+and a change re-parses only the document changed. The checks across files judge
+the open documents over their neighbours alone (``toolkit/check_scope.py``): a
+keystroke costs the records the document mentions or is mentioned by, not the corpus.
 
 Runs beside yaml-language-server: this server only adds what JSON Schema cannot say.
 """
@@ -35,8 +36,8 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from toolkit import __version__
 from toolkit.cache import CorpusCache, StampList
+from toolkit.check_scope import ScopeIndex, findings_within, footprint_of
 from toolkit.checks.schema import check_schema
-from toolkit.corpus_index import CorpusIndex
 from toolkit.incremental import _Walk, load_corpus_cached
 from toolkit.loading import (
     display_path,
@@ -74,6 +75,8 @@ class LiveCorpus:
     rest: list[Finding] = field(default_factory=list)  # folders that could not be read
 
     stamps: dict[str, StampList | None] = field(default_factory=dict)  # by path on disk, as last read
+    scope: ScopeIndex = field(default_factory=lambda: ScopeIndex({}))  # the records' footprints, by display name
+    by_file: dict[str, Record] = field(default_factory=dict)  # the records by display name
     _order: list[str] | None = None  # the keys of ``records`` in walk order, while none came or went
 
     @classmethod
@@ -91,7 +94,9 @@ class LiveCorpus:
         live.stamps = dict(zip(walk.paths, walk.stamps, strict=True))
         for record in loaded.records:
             live.records[os.fspath(record.path)] = record
+            live.by_file[record.file] = record
         live._order = list(live.records)  # in the walk's order already
+        live.scope = ScopeIndex({record.file: footprint_of(record, schemas) for record in loaded.records})
         folders = set(loaded.folders)
         for found in loaded.findings:
             if found.file in folders:
@@ -105,9 +110,13 @@ class LiveCorpus:
         walk = _Walk.of(self.root.absolute())
         now = dict(zip(walk.paths, walk.stamps, strict=True))
         for path in set(self.stamps) - set(now) - open_paths:
-            self.records.pop(path, None)
+            gone = self.records.pop(path, None)
             self._order = None
-            self.own.pop(display_path(path), None)
+            file = display_path(path)
+            self.own.pop(file, None)
+            if gone is not None:
+                self.by_file.pop(gone.file, None)
+                self.scope.replace(gone.file, None)
         for path, stamp in now.items():
             if path not in open_paths and (stamp is None or self.stamps.get(path) != stamp):
                 self.update(Path(path), None)
@@ -125,32 +134,38 @@ class LiveCorpus:
             data, findings = parse_file(path, kind, file, self.root)
         else:
             data, findings = (None, refused) if refused else parse_text(text, kind, file)
-        had = self.records.pop(key, None) is not None
+        old = self.records.pop(key, None)
+        if old is not None:
+            self.by_file.pop(old.file, None)
         if data is not None and kind is not None:
             record = Record(kind, data, file, path)
             self.records[key] = record
+            self.by_file[file] = record
             findings = findings + check_schema([record], self.schemas)
-        if had != (key in self.records):
+            self.scope.replace(file, footprint_of(record, self.schemas))
+        else:
+            self.scope.replace(file, None)
+        if (old is not None) != (key in self.records):
             self._order = None  # a record came or went
         self.own[file] = findings
         return file
 
-    def index(self) -> CorpusIndex:
-        """The records indexed in the corpus walk's order (by path), for the checks across files."""
+    def _in_order(self) -> list[str]:
         # Sorted again only when a record came or went: a keystroke does neither.
         if self._order is None:
             self._order = sorted(self.records, key=_walk_order)
-        records = [self.records[key] for key in self._order]
-        return CorpusIndex(self.root, records, self.schemas)
+            self.scope.reorder(self.records[key].file for key in self._order)
+        return self._order
 
     def findings_of(self, files: set[str]) -> dict[str, list[Finding]]:
-        """The findings ``toolkit validate`` reports for each of ``files``: their own, and every check across files'."""
-        index = self.index()
+        """The findings ``toolkit validate`` reports for each of ``files``: their own, and every check across files'.
+
+        The checks across files run over those files' neighbours only (``toolkit/check_scope.py``).
+        """
+        self._in_order()
         found: dict[str, list[Finding]] = {file: list(self.own.get(file, [])) for file in files}
-        for check in CORPUS_CHECKS:
-            for finding in check(index):
-                if finding.file in found:
-                    found[finding.file].append(finding)
+        for finding in findings_within(self.scope, files, self.by_file.get, self.root, self.schemas, CORPUS_CHECKS):
+            found[finding.file].append(finding)
         for file, items in found.items():
             found[file] = sorted(set(items), key=Finding.sort_key)
         return found
