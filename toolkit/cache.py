@@ -52,7 +52,7 @@ from toolkit.rules import RULES
 CACHE_FOLDER = ".toolkit-cache"
 CACHE_ENV = "TOOLKIT_CACHE_DIR"
 SHARDS = 64
-_FORMAT = 1
+_FORMAT = 2  # 2: the state keeps each file's stamp and footprint, findings split own / across
 _MARK = b'{"toolkit-cache":'  # every file of ours starts so; anything else there is left alone
 # A file changed this close to a run (ns) may change again within one tick of its
 # mtime: its stamp is not kept (git's "racy" index entries).
@@ -185,6 +185,7 @@ class CorpusCache:
     root: str
     started_ns: int = field(default_factory=time.time_ns)
     _shards: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _document: dict[str, Any] | None = None
     _dirty: set[int] = field(default_factory=set)
 
     @classmethod
@@ -246,19 +247,22 @@ class CorpusCache:
             return None
         return entry
 
+    def document(self) -> dict[str, Any] | None:
+        """The whole-corpus result of the last run (``state.json``), read once, if it is ours (see ``_read``)."""
+        if self._document is None:
+            self._document = self._read("state.json") or {}
+        return self._document or None
+
     def state(self, key: str) -> dict[str, Any] | None:
         """The whole-corpus result stored under ``key`` (see ``state_key``), if it is there and well-formed."""
-        document = self._read("state.json")
+        document = self.document()
         if document is None or document.get("key") != key:
             return None
-        findings, files, records = document.get("findings"), document.get("files"), document.get("records")
+        own, across, files, records = (document.get(name) for name in ("own", "across", "files", "records"))
         folders, texts = document.get("folders"), document.get("texts")
         if not (
-            isinstance(findings, list)
-            and all(
-                isinstance(item, list) and len(item) == 7 and isinstance(item[0], str) and _valid_finding(item[1:])
-                for item in findings
-            )
+            stored_findings(own) is not None
+            and stored_findings(across) is not None
             and _strings(files)
             and _strings(records)
             and _strings(folders)
@@ -269,9 +273,13 @@ class CorpusCache:
 
     def stored_texts(self) -> list[str] | None:
         """The source texts the last whole run read (relative to the corpus), to stamp them again."""
-        document = self._read("state.json")
+        document = self.document()
         texts = document.get("texts") if document is not None else None
         return texts if _strings(texts) else None
+
+    def trusted(self, stamp: StampList | None) -> bool:
+        """Whether a file with ``stamp`` can be served from the cache next run (a regular file, not just written)."""
+        return stamp is not None and not _racy(stamp, self.started_ns)
 
     # --- Writing ------------------------------------------------------------------
 
@@ -339,6 +347,24 @@ class CorpusCache:
 
 def _strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def valid_stamp(value: object) -> bool:
+    """Whether a stored value is a stamp (see ``stamp_of``)."""
+    return _valid_stamp(value)
+
+
+def stored_findings(value: object) -> list[Finding] | None:
+    """Findings of several files as a state keeps them (``[file, *stored(finding)]`` each), or None if not that."""
+    if not (
+        isinstance(value, list)
+        and all(
+            isinstance(item, list) and len(item) == 7 and isinstance(item[0], str) and _valid_finding(item[1:])
+            for item in value
+        )
+    ):
+        return None
+    return [restored(item[0], item[1:]) for item in value]
 
 
 def state_key(

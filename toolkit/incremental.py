@@ -7,9 +7,16 @@ two ways:
 - nothing changed since the last run (every file, folder and source text with
   the stamp it had, the same working directory): the stored findings, without
   loading a record;
-- otherwise: the records of unchanged files from the cache, the changed ones
-  parsed (in processes when many) and checked against their schema, then every
-  check across files (``CORPUS_CHECKS``, whatever it holds) over all of them.
+- a few files changed (edited, added, removed, or their article text edited):
+  those parsed and checked against their schema, and the checks across files run
+  over the records the change can reach and their neighbours alone
+  (``toolkit/check_scope.py``: the footprint of every record is kept in the
+  state), the other files' findings kept; the neighbours are read again from
+  disk, which for some dozens of files costs less than loading the cache's records;
+- otherwise (a first run, a checkout that changed many files): the records of
+  unchanged files from the cache, the changed ones parsed (in processes when
+  many) and checked against their schema, then every check across files
+  (``CORPUS_CHECKS``, whatever it holds) over all of them.
 """
 
 from __future__ import annotations
@@ -21,7 +28,18 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from toolkit.cache import CorpusCache, Entry, StampList, restored, stamp_of, state_key, stored
+from toolkit.cache import (
+    CorpusCache,
+    Entry,
+    StampList,
+    restored,
+    stamp_of,
+    state_key,
+    stored,
+    stored_findings,
+    valid_stamp,
+)
+from toolkit.check_scope import Check, Footprint, ScopeIndex, footprint_of, recheck
 from toolkit.checks.schema import check_schema
 from toolkit.kinds import KIND_BY_NAME
 from toolkit.loading import (
@@ -30,6 +48,8 @@ from toolkit.loading import (
     _load_share,
     display_path,
     folder_findings,
+    kind_for,
+    parse_file,
     working_directory,
     yaml_files_under,
 )
@@ -46,16 +66,6 @@ class CorpusVerdict:
     files: list[str]
     folders: list[str]
     record_files: list[str]
-
-
-def _texts_read(records: list[Record], root: str) -> list[str]:
-    """The source texts the checks read (relative to the corpus): a plain file name beside a source record."""
-    texts = set()
-    for record in records:
-        name = record.data.get("text") if record.kind.name == "source" else None
-        if isinstance(name, str) and name and "\0" not in name and len(Path(name).parts) == 1:
-            texts.add(os.path.relpath(os.path.join(os.path.dirname(os.fspath(record.path)), name), root))
-    return sorted(texts)
 
 
 @dataclass
@@ -77,9 +87,20 @@ class _Walk:
         names = [path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, base) for path in paths]
         return cls(paths, names, [stamp_of(path) for path in paths], folder_findings(problems))
 
+    def folder_keys(self) -> list[str]:
+        """The folders that could not be read, with why: a state is of one such set."""
+        return sorted(f"{f.file}\0{f.message}" for f in self.folders)
+
     def key(self, cache: CorpusCache, texts: list[str], cwd: str | None) -> str | None:
-        folders = sorted(f"{f.file}\0{f.message}" for f in self.folders)
-        return state_key(cache, list(zip(self.names, self.stamps, strict=True)), folders, texts, cwd)
+        return state_key(cache, list(zip(self.names, self.stamps, strict=True)), self.folder_keys(), texts, cwd)
+
+
+# A run judges only what changed when at most this share of the corpus's files did
+# (and at most this share is then read again as their neighbours); beyond, loading
+# the records from the cache and checking them all costs less.
+_MAX_CHANGED_SHARE = 0.02
+_MAX_NEIGHBOURS_SHARE = 0.05
+_MIN_INCREMENT = 200  # files: in a small corpus any change is judged by increments
 
 
 def check_corpus_cached(
@@ -90,11 +111,14 @@ def check_corpus_cached(
     progress: Callable[[int, int], None] | None = None,
     *,
     jobs: int | None = None,
+    checks: tuple[Check, ...] = (),
 ) -> tuple[CorpusVerdict, Any]:
     """Check a whole corpus through ``cache``; ``run_checks(loaded, findings)`` runs the checks across files.
 
-    Returns the verdict, and what ``run_checks`` returned first (the index), or
-    None when the stored verdict was served.
+    ``checks`` are those checks (``CORPUS_CHECKS``): given, a run after a few
+    changes judges only what they reach. Returns the verdict, and what
+    ``run_checks`` returned first (the index), or None when the verdict was had
+    without one (nothing changed, or only some files).
     """
     root = root.absolute()
     walk = _Walk.of(root)
@@ -104,26 +128,240 @@ def check_corpus_cached(
         key = walk.key(cache, texts, cwd)
         document = cache.state(key) if key is not None else None
         if document is not None:
-            findings = [restored(item[0], item[1:]) for item in document["findings"]]
+            findings = (stored_findings(document["own"]) or []) + (stored_findings(document["across"]) or [])
             return CorpusVerdict(findings, document["files"], document["folders"], document["records"]), None
+    if checks:
+        stored_state = _Stored.of(cache.document(), walk, cwd)
+        if stored_state is not None:
+            verdict = _increment(root, walk, cache, stored_state, schemas, checks, cwd)
+            if verdict is not None:
+                return verdict, None
     loaded = load_corpus_cached(root, schemas, cache, progress, jobs=jobs, walk=walk)
+    own = list(loaded.findings)
     with cycle_collection_paused():
-        index, findings = run_checks(loaded, list(loaded.findings))
+        index, findings = run_checks(loaded, list(own))
+    across = findings[len(own) :]
     verdict = CorpusVerdict(findings, loaded.files, loaded.folders, [r.file for r in loaded.records])
-    texts_now = _texts_read(loaded.records, os.fspath(root))
-    key = walk.key(cache, texts_now, cwd)
-    state = None
-    if key is not None:
-        state = {
-            "key": key,
-            "findings": [[f.file, *stored(f)] for f in findings],
-            "files": verdict.files,
-            "folders": verdict.folders,
-            "records": verdict.record_files,
-            "texts": texts_now,
-        }
-    cache.save(state)
+    footprints: dict[str, Footprint] = {record.file: footprint_of(record, schemas) for record in loaded.records}
+    sources = _sources_of_texts(loaded.records, os.fspath(root))
+    cache.save(
+        _state(cache, walk, cwd, loaded.files, [footprints.get(file) for file in loaded.files], own, across, sources)
+    )
     return verdict, index
+
+
+def _sources_of_texts(records: list[Record], root: str) -> dict[str, list[str]]:
+    """The source texts the checks read (relative to the corpus), each with the source files that name it."""
+    named: dict[str, list[str]] = {}
+    for record in records:
+        text = _text_of(record, root)
+        if text is not None:
+            named.setdefault(text, []).append(record.file)
+    return named
+
+
+def _text_of(record: Record, root: str) -> str | None:
+    name = record.data.get("text") if record.kind.name == "source" else None
+    if isinstance(name, str) and name and "\0" not in name and len(Path(name).parts) == 1:
+        return os.path.relpath(os.path.join(os.path.dirname(os.fspath(record.path)), name), root)
+    return None
+
+
+def _state(
+    cache: CorpusCache,
+    walk: _Walk,
+    cwd: str | None,
+    files: list[str],
+    footprints: list[Footprint | None],
+    own: list[Finding],
+    across: list[Finding],
+    sources: dict[str, list[str]],
+) -> dict[str, Any]:
+    """What a run keeps of a whole corpus: for the next run with nothing changed, and for one after an edit."""
+    texts = sorted(sources)
+    return {
+        "key": walk.key(cache, texts, cwd),
+        "cwd": cwd,
+        "folder_keys": walk.folder_keys(),
+        "names": walk.names,
+        "stamps": [stamp if cache.trusted(stamp) else None for stamp in walk.stamps],
+        "files": files,
+        "footprints": [footprint.stored() if footprint is not None else None for footprint in footprints],
+        "own": [[f.file, *stored(f)] for f in own],
+        "across": [[f.file, *stored(f)] for f in across],
+        "folders": [f.file for f in walk.folders],
+        "records": [file for file, footprint in zip(files, footprints, strict=True) if footprint is not None],
+        "texts": texts,
+        "text_stamps": [_text_stamp(cache, name) for name in texts],
+        "text_sources": [sources[name] for name in texts],
+    }
+
+
+def _text_stamp(cache: CorpusCache, name: str) -> StampList | None:
+    """A source text's stamp as a state keeps it: [] when there is no such file, None when it cannot be trusted
+    (a link, a folder, a file just written): such a text is read again every run."""
+    stamp = stamp_of(os.path.join(cache.root, name))
+    if stamp is None:
+        return None if os.path.lexists(os.path.join(cache.root, name)) else []
+    return stamp if cache.trusted(stamp) else None
+
+
+@dataclass
+class _Stored:
+    """The state of the last whole run, read back for a run after some changes (each part checked)."""
+
+    names: list[str]
+    stamps: list[StampList | None]
+    files: list[str]
+    footprints: list[Footprint | None]
+    own: list[Finding]
+    across: list[Finding]
+    texts: list[str]
+    text_stamps: list[StampList | None]
+    text_sources: list[list[str]]
+
+    @classmethod
+    def of(cls, document: dict[str, Any] | None, walk: _Walk, cwd: str | None) -> _Stored | None:
+        """The stored state, if it is one in every part, seen from ``cwd``, with the folders the walk found."""
+        if document is None or document.get("cwd") != cwd or document.get("folder_keys") != walk.folder_keys():
+            return None
+        names: Any = document.get("names")
+        stamps: Any = document.get("stamps")
+        files: Any = document.get("files")
+        footprints: Any = document.get("footprints")
+        texts: Any = document.get("texts")
+        text_stamps: Any = document.get("text_stamps")
+        text_sources: Any = document.get("text_sources")
+        own, across = stored_findings(document.get("own")), stored_findings(document.get("across"))
+        if own is None or across is None or not (_strings(names) and _strings(files) and _strings(texts)):
+            return None
+        lists = (stamps, footprints, text_stamps, text_sources)
+        if not all(isinstance(value, list) for value in lists):
+            return None
+        if not (len(names) == len(stamps) == len(files) == len(footprints)):
+            return None
+        if not (len(texts) == len(text_stamps) == len(text_sources)):
+            return None
+        if not all(stamp is None or valid_stamp(stamp) for stamp in stamps):
+            return None
+        if not all(stamp is None or stamp == [] or valid_stamp(stamp) for stamp in text_stamps):
+            return None
+        if not all(_strings(item) for item in text_sources):
+            return None
+        restored_footprints = [Footprint.restored(item) if item is not None else None for item in footprints]
+        if any(
+            item is not None and footprint is None
+            for item, footprint in zip(footprints, restored_footprints, strict=True)
+        ):
+            return None
+        return cls(names, stamps, files, restored_footprints, own, across, texts, text_stamps, text_sources)
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _increment(
+    root: Path,
+    walk: _Walk,
+    cache: CorpusCache,
+    last: _Stored,
+    schemas: SchemaSet,
+    checks: tuple[Check, ...],
+    cwd: str | None,
+) -> CorpusVerdict | None:
+    """The verdict after a few changes since ``last``, judging only what they reach; None when too many changed."""
+    before_at = {name: number for number, name in enumerate(last.names)}
+    changed: list[int] = []  # positions in the walk
+    for number, (name, stamp) in enumerate(zip(walk.names, walk.stamps, strict=True)):
+        at = before_at.get(name)
+        if at is None or stamp is None or last.stamps[at] != stamp:
+            changed.append(number)
+    now = set(walk.names)
+    removed = [at for at, name in enumerate(last.names) if name not in now]
+    limit = max(_MIN_INCREMENT, int(len(walk.names) * _MAX_CHANGED_SHARE))
+    if len(changed) + len(removed) > limit:
+        return None
+    # An article text edited is an edit of the sources that name it (check_scope's contract).
+    retold: set[str] = set()
+    for name, stamp, named in zip(last.texts, last.text_stamps, last.text_sources, strict=True):
+        if stamp is None or _text_stamp(cache, name) != stamp:
+            retold.update(named)
+    resolved: dict[str, str] = {}
+    changed_at = set(changed)
+    files = [
+        last.files[before_at[name]] if name in before_at and number not in changed_at else ""
+        for number, name in enumerate(walk.names)
+    ]
+    for number in changed:
+        files[number] = display_path(walk.paths[number], resolved)
+    # Parse what changed, as a whole run would: its own findings and its record.
+    fresh: dict[str, Record] = {}
+    fresh_own: list[Finding] = []
+    for number in changed:
+        path = Path(walk.paths[number])
+        kind = kind_for(path, root)
+        data, file_findings = parse_file(path, kind, files[number], root)
+        fresh_own += file_findings
+        if data is not None and kind is not None:
+            fresh[files[number]] = Record(kind, data, files[number], path)
+    fresh_own += check_schema(list(fresh.values()), schemas)
+    # The footprints after, in the walk's order, and those before of every file that changed.
+    footprint_before = {last.files[at]: last.footprints[at] for at in range(len(last.names))}
+    footprints: dict[str, Footprint] = {}
+    for number, file in enumerate(files):
+        record = fresh.get(file)
+        footprint = footprint_of(record, schemas) if record is not None else None
+        if number not in changed_at:
+            footprint = footprint_before.get(file)
+        if footprint is not None:
+            footprints[file] = footprint
+    gone = {last.files[at] for at in removed}
+    touched = {files[number] for number in changed} | gone | (retold & set(footprints))
+    before = {file: footprint_before.get(file) for file in touched}
+    scope = ScopeIndex(footprints)
+    path_of = {file: walk.paths[number] for number, file in enumerate(files)}
+
+    def record_of(file: str) -> Record | None:
+        record = fresh.get(file)
+        if record is None and file in footprints:
+            path = Path(path_of[file])
+            kind = kind_for(path, root)
+            data, _findings = parse_file(path, kind, file, root)
+            if data is not None and kind is not None:
+                record = fresh[file] = Record(kind, data, file, path)
+        return record
+
+    reached = scope.reach(before, {f.file for f in last.across if f.rule == "ref-unresolved"})
+    if len(scope.neighbourhood(reached)) > max(_MIN_INCREMENT, int(len(walk.names) * _MAX_NEIGHBOURS_SHARE)):
+        return None
+    across, _reached = recheck(before, last.across, scope, record_of, root, schemas, checks)
+    parsed_again = {files[number] for number in changed} | gone
+    own = [f for f in last.own if f.file not in parsed_again] + fresh_own
+    # What the cache learns: the files parsed (as a whole run would store them), and the new state.
+    for number in changed:
+        name, stamp, file = walk.names[number], walk.stamps[number], files[number]
+        if stamp is None:
+            cache.forget(name)
+            continue
+        record = fresh.get(file)
+        file_own = [stored(f) for f in fresh_own if f.file == file]
+        cache.store(name, Entry(stamp, record.kind.name if record else None, record.data if record else None, file_own))
+    for at in removed:
+        cache.forget(last.names[at])
+    sources: dict[str, list[str]] = {
+        name: [s for s in named if s not in parsed_again]
+        for name, named in zip(last.texts, last.text_sources, strict=True)
+    }
+    for file in {files[number] for number in changed}:
+        record = fresh.get(file)
+        text = _text_of(record, cache.root) if record is not None else None
+        if text is not None:
+            sources.setdefault(text, []).append(file)
+    position = scope.position()
+    sources = {name: sorted(named, key=lambda f: position.get(f, 0)) for name, named in sources.items() if named}
+    cache.save(_state(cache, walk, cwd, files, [footprints.get(file) for file in files], own, across, sources))
+    return CorpusVerdict(own + across, files, [f.file for f in walk.folders], list(footprints))
 
 
 def load_corpus_cached(

@@ -107,7 +107,13 @@ def _verdict(
 
         opened = CorpusCache.open(root, schemas.schemas)
         verdict, _index = check_corpus_cached(
-            root, schemas, opened, partial(_checks_across_files, schemas=schemas), progress, jobs=jobs
+            root,
+            schemas,
+            opened,
+            partial(_checks_across_files, schemas=schemas),
+            progress,
+            jobs=jobs,
+            checks=CORPUS_CHECKS,
         )
         return verdict
     checked = check_corpus(root, schemas, progress, jobs=jobs)
