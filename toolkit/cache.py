@@ -9,10 +9,19 @@ Kept per corpus under ``.toolkit-cache/`` beside the corpus folder (or under
   schema). A file whose stamp is the stored one is not read again. The checks
   across files are generic: whatever ``CORPUS_CHECKS`` holds runs again over the
   records, parsed or taken from the cache, so a new rule needs nothing here.
-- **Per corpus** (``state.json``): the findings of the last whole run, with the
-  stamps of every file and source text it read. When nothing changed (the same
-  files, folders and texts with the same stamps, seen from the same working
-  directory), they are the verdict, and no record is loaded at all.
+- **An index of every file** (in ``INDEX_SHARDS`` smaller shards): its name as
+  shown, its stamp and its footprint (``toolkit/check_scope.py``: the ids it
+  mentions, its id, names and what it supersedes), so that a run after an edit
+  knows which files changed, and which records the change reaches, without
+  loading any record.
+- **Per corpus** (``state.json``): the findings of the last whole run, each
+  file's own apart from those of the checks across files, the source texts read
+  with their stamps, and the digests of the index shards it goes with (two runs at
+  once never mix one's state with the other's index). When nothing changed (the
+  same files, folders and texts with the same stamps, seen from the same working
+  directory), they are the verdict, and no record is loaded at all; when a few
+  files changed, only they are parsed and only the findings they can reach are
+  judged again (``toolkit/incremental.py``).
 
 Never trusted blindly. Everything is keyed by a fingerprint of the toolkit's own
 code, its version, the Python version, the rules table and the schemas' content;
@@ -52,6 +61,10 @@ from toolkit.rules import RULES
 CACHE_FOLDER = ".toolkit-cache"
 CACHE_ENV = "TOOLKIT_CACHE_DIR"
 SHARDS = 64
+# The index of every file (its name as shown, stamp and footprint: toolkit/check_scope.py)
+# is kept in fewer, smaller shards: a run after an edit reads them all, and rewrites
+# the one or two its edit touched.
+INDEX_SHARDS = 16
 _FORMAT = 2  # 2: the state keeps each file's stamp and footprint, findings split own / across
 _MARK = b'{"toolkit-cache":'  # every file of ours starts so; anything else there is left alone
 # A file changed this close to a run (ns) may change again within one tick of its
@@ -186,6 +199,9 @@ class CorpusCache:
     started_ns: int = field(default_factory=time.time_ns)
     _shards: dict[int, dict[str, Any]] = field(default_factory=dict)
     _document: dict[str, Any] | None = None
+    _index: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _index_dirty: set[int] = field(default_factory=set)
+    _digests: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256 of its body, read or written
     _dirty: set[int] = field(default_factory=set)
 
     @classmethod
@@ -222,8 +238,10 @@ class CorpusCache:
             header = json.loads(head)
         except (ValueError, RecursionError):
             return None
-        if header != {"toolkit-cache": self._header(), "sha256": hashlib.sha256(body).hexdigest()}:
+        digest = hashlib.sha256(body).hexdigest()
+        if header != {"toolkit-cache": self._header(), "sha256": digest}:
             return None
+        self._digests[name] = digest
         try:
             document = json.loads(body)
         except (ValueError, RecursionError):
@@ -253,29 +271,54 @@ class CorpusCache:
             self._document = self._read("state.json") or {}
         return self._document or None
 
-    def state(self, key: str) -> dict[str, Any] | None:
-        """The whole-corpus result stored under ``key`` (see ``state_key``), if it is there and well-formed."""
-        document = self.document()
-        if document is None or document.get("key") != key:
-            return None
-        own, across, files, records = (document.get(name) for name in ("own", "across", "files", "records"))
-        folders, texts = document.get("folders"), document.get("texts")
-        if not (
-            stored_findings(own) is not None
-            and stored_findings(across) is not None
-            and _strings(files)
-            and _strings(records)
-            and _strings(folders)
-            and _strings(texts)
-        ):
-            return None
-        return document
+    def _index_shard(self, number: int) -> dict[str, Any]:
+        shard = self._index.get(number)
+        if shard is None:
+            document = self._read(f"index-{number:02d}.json")
+            files = document.get("files") if document is not None else None
+            shard = self._index[number] = files if isinstance(files, dict) else {}
+        return shard
 
-    def stored_texts(self) -> list[str] | None:
-        """The source texts the last whole run read (relative to the corpus), to stamp them again."""
-        document = self.document()
-        texts = document.get("texts") if document is not None else None
-        return texts if _strings(texts) else None
+    def file_index(self) -> dict[str, Any]:
+        """What the last runs learned of every file, by name in the corpus: ``[shown, stamp, footprint]`` each.
+
+        Read as stored (ours, whole, of this fingerprint and corpus); the values are
+        checked where they are used (``toolkit/incremental.py``).
+        """
+        merged: dict[str, Any] = {}
+        for number in range(INDEX_SHARDS):
+            merged.update(self._index_shard(number))
+        return merged
+
+    def index_matches(self, document: dict[str, Any]) -> bool:
+        """Whether the index shards read are those the state ``document`` was written with.
+
+        Two runs at once each write whole files, but one's state could sit beside the
+        other's index: the state names the digests of its index, and is believed with no other.
+        """
+        self.file_index()
+        return document.get("index") == self._index_digests()
+
+    def _index_digests(self) -> list[str | None]:
+        return [self._digests.get(f"index-{number:02d}.json") for number in range(INDEX_SHARDS)]
+
+    def replace_index(self, files: dict[str, list[Any]]) -> None:
+        """Keep ``files`` (by name: ``[shown, stamp, footprint]``) as the whole index, every shard written anew."""
+        self._index = {number: {} for number in range(INDEX_SHARDS)}
+        for name, value in files.items():
+            self._index[_shard_of(name) % INDEX_SHARDS][name] = value
+        self._index_dirty = set(range(INDEX_SHARDS))
+
+    def index_file(self, name: str, value: list[Any] | None) -> None:
+        """Keep ``[shown, stamp, footprint]`` for file ``name`` (None: drop it)."""
+        number = _shard_of(name) % INDEX_SHARDS
+        shard = self._index_shard(number)
+        if value is None:
+            if shard.pop(name, None) is not None:
+                self._index_dirty.add(number)
+        elif shard.get(name) != value:
+            shard[name] = value
+            self._index_dirty.add(number)
 
     def trusted(self, stamp: StampList | None) -> bool:
         """Whether a file with ``stamp`` can be served from the cache next run (a regular file, not just written)."""
@@ -321,8 +364,11 @@ class CorpusCache:
                     for number in sorted(self._dirty):
                         self._write(folder, f"shard-{number:02d}.json", {"entries": self._shards[number]})
                     self._dirty.clear()
+                    for number in sorted(self._index_dirty):
+                        self._write(folder, f"index-{number:02d}.json", {"files": self._index[number]})
+                    self._index_dirty.clear()
                     if state is not None:  # else the stored one stays: its key says whether it still holds
-                        self._write(folder, "state.json", state)
+                        self._write(folder, "state.json", {**state, "index": self._index_digests()})
         except (ToolkitError, OSError, ValueError):
             return
 
@@ -340,18 +386,15 @@ class CorpusCache:
 
     def _write(self, folder: OutputFolder, name: str, body: dict[str, Any]) -> None:
         text = json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-        header = {"toolkit-cache": self._header(), "sha256": hashlib.sha256(text).hexdigest()}
+        digest = hashlib.sha256(text).hexdigest()
+        self._digests[name] = digest
+        header = {"toolkit-cache": self._header(), "sha256": digest}
         data = json.dumps(header, separators=(",", ":")).encode("ascii") + b"\n" + text
         folder.write_file(name, data, replaces=lambda old: old.startswith(_MARK), limit=len(_MARK), refusal="")
 
 
 def _strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
-
-
-def valid_stamp(value: object) -> bool:
-    """Whether a stored value is a stamp (see ``stamp_of``)."""
-    return _valid_stamp(value)
 
 
 def stored_findings(value: object) -> list[Finding] | None:

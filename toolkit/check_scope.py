@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from toolkit.checks.names import COMPARED_KINDS, names_of
 from toolkit.corpus_index import CorpusIndex
@@ -47,15 +47,14 @@ from toolkit.schema_loader import SchemaSet
 Check = Callable[[CorpusIndex], list[Finding]]
 
 
-@dataclass(frozen=True, slots=True)
-class Footprint:
+class Footprint(NamedTuple):
     """What the checks across files may look up about a record: see the module's docstring."""
 
     kind: str
     id: str | None
-    mentions: tuple[str, ...]  # the ids at its reference fields, each once, in order
-    names: tuple[str, ...]  # its folded name and aliases ("" never), for the kinds compared by name
-    supersedes: tuple[str, ...]  # for an advisory, the ids it supersedes
+    mentions: Sequence[str]  # the ids at its reference fields, each once, in order
+    names: Sequence[str]  # its folded name and aliases ("" never), for the kinds compared by name
+    supersedes: Sequence[str]  # for an advisory, the ids it supersedes
 
     def stored(self) -> list[Any]:
         """The footprint as the cache keeps it (JSON)."""
@@ -71,7 +70,7 @@ class Footprint:
             return None
         if not (_strings(mentions) and _strings(names) and _strings(supersedes)):
             return None
-        return cls(kind, record_id, tuple(mentions), tuple(names), tuple(supersedes))
+        return cls(kind, record_id, mentions, names, supersedes)
 
 
 def _strings(value: object) -> bool:
@@ -127,18 +126,26 @@ def _identity(footprint: Footprint | None) -> tuple[str, str | None] | None:
 
 @dataclass
 class ScopeIndex:
-    """The footprints of a corpus's records (by file, in the corpus walk's order), indexed both ways."""
+    """The footprints of a corpus's records (by file, in the corpus walk's order), and who is whose neighbour.
+
+    ``indexed``: the footprints are indexed both ways once (a language server, asked
+    again at every keystroke); otherwise each question scans them (a run that asks
+    twice, for which building the tables would cost more than the scans).
+    """
 
     footprints: dict[str, Footprint]
+    indexed: bool = True
     _holders: dict[str, list[str]] = field(default_factory=dict)  # id -> files whose record has it
     _mentioners: dict[str, list[str]] = field(default_factory=dict)  # id -> files that mention it
     _named: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (kind, name key) -> files
     _position: dict[str, int] | None = None  # each file's place in the walk's order, once asked for
     _ids: dict[str, list[str]] | None = None  # the ids of each kind, once asked for
+    _advisories: ScopeIndex | None = None  # the advisories alone, indexed, for supersedes chains (scans)
 
     def __post_init__(self) -> None:
-        for file, footprint in self.footprints.items():
-            self._add(file, footprint)
+        if self.indexed:
+            for file, footprint in self.footprints.items():
+                self._add(file, footprint)
 
     def _add(self, file: str, footprint: Footprint) -> None:
         if footprint.id is not None:
@@ -169,15 +176,17 @@ class ScopeIndex:
         A file new to the index goes last: ``reorder`` puts it in the walk's order.
         """
         old = self.footprints.pop(file, None) if footprint is None else self.footprints.get(file)
-        if old is not None:
+        if old is not None and self.indexed:
             self._remove(file, old)
         if footprint is not None:
             self.footprints[file] = footprint
-            self._add(file, footprint)
+            if self.indexed:
+                self._add(file, footprint)
         if old is None or footprint is None:
             self._position = None  # a file came or went
         if _identity(old) != _identity(footprint) or old is None or footprint is None:
             self._ids = None
+        self._advisories = None
 
     def reorder(self, files: Iterable[str]) -> None:
         """Put the footprints in the order of ``files`` (the walk's), which must name each file once."""
@@ -190,22 +199,38 @@ class ScopeIndex:
             self._position = {file: number for number, file in enumerate(self.footprints)}
         return self._position
 
-    def related(self, footprint: Footprint, file: str | None = None) -> set[str]:
-        """The files of records that are neighbours of a record with ``footprint`` (but the supersedes chain)."""
-        found: set[str] = set()
-        for mentioned in footprint.mentions:
-            found.update(self._holders.get(mentioned, ()))
-        if footprint.id is not None:
-            found.update(self._mentioners.get(footprint.id, ()))
-            found.update(self._holders.get(footprint.id, ()))
-        for key in footprint.names:
-            found.update(self._named.get((footprint.kind, key), ()))
-        if file is not None:
-            found.add(file)
-        return found
+    def related(self, footprints: Iterable[Footprint]) -> set[str]:
+        """The files of records that are neighbours of records with ``footprints`` (but supersedes chains)."""
+        asked = list(footprints)
+        if self.indexed:
+            found: set[str] = set()
+            for footprint in asked:
+                for mentioned in footprint.mentions:
+                    found.update(self._holders.get(mentioned, ()))
+                if footprint.id is not None:
+                    found.update(self._mentioners.get(footprint.id, ()))
+                    found.update(self._holders.get(footprint.id, ()))
+                for key in footprint.names:
+                    found.update(self._named.get((footprint.kind, key), ()))
+            return found
+        # One pass over every footprint for all the questions at once.
+        held = {m for footprint in asked for m in footprint.mentions} | {f.id for f in asked if f.id is not None}
+        ids = {footprint.id for footprint in asked if footprint.id is not None}
+        names = {(footprint.kind, key) for footprint in asked for key in footprint.names}
+        return {
+            file
+            for file, other in self.footprints.items()
+            if other.id in held
+            or (other.mentions and not ids.isdisjoint(other.mentions))
+            or (other.names and any((other.kind, key) in names for key in other.names))
+        }
 
     def supersedes_chain(self, files: Iterable[str]) -> set[str]:
         """The advisories that ``files``' advisories reach through supersedes, either way, with them."""
+        if not self.indexed:
+            if self._advisories is None:
+                self._advisories = ScopeIndex({f: p for f, p in self.footprints.items() if p.kind == "advisory"})
+            return self._advisories.supersedes_chain(files)
         seen: set[str] = set()
         todo = [file for file in files if self._advisory(file)]
         while todo:
@@ -231,9 +256,7 @@ class ScopeIndex:
     def neighbourhood(self, files: Iterable[str]) -> set[str]:
         """``files`` and all their neighbours: the records the checks must see to judge ``files``."""
         wanted = [file for file in files if file in self.footprints]
-        found: set[str] = set(wanted)
-        for file in wanted:
-            found |= self.related(self.footprints[file], file)
+        found = set(wanted) | self.related(self.footprints[file] for file in wanted)
         return found | self.supersedes_chain(wanted)
 
     def reach(self, before: Mapping[str, Footprint | None], unresolved: Iterable[str] = ()) -> set[str]:
@@ -245,14 +268,11 @@ class ScopeIndex:
         "did you mean" hint may now differ) are reached too.
         """
         reached: set[str] = set(before)
-        ids_changed = False
-        for file, old in before.items():
-            new = self.footprints.get(file)
-            for footprint in (old, new):
-                if footprint is not None:
-                    reached |= self.related(footprint)
-            if _identity(old) != _identity(new):
-                ids_changed = True
+        asked = [
+            footprint for file, old in before.items() for footprint in (old, self.footprints.get(file)) if footprint
+        ]
+        reached |= self.related(asked)
+        ids_changed = any(_identity(old) != _identity(self.footprints.get(file)) for file, old in before.items())
         if ids_changed:
             reached.update(unresolved)
         reached = {file for file in reached if file in self.footprints or file in before}

@@ -22,7 +22,7 @@ two ways:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -37,7 +37,6 @@ from toolkit.cache import (
     state_key,
     stored,
     stored_findings,
-    valid_stamp,
 )
 from toolkit.check_scope import Check, Footprint, ScopeIndex, footprint_of, recheck
 from toolkit.checks.schema import check_schema
@@ -123,17 +122,19 @@ def check_corpus_cached(
     root = root.absolute()
     walk = _Walk.of(root)
     cwd = working_directory()
-    texts = cache.stored_texts()
-    if texts is not None:
-        key = walk.key(cache, texts, cwd)
-        document = cache.state(key) if key is not None else None
-        if document is not None:
-            findings = (stored_findings(document["own"]) or []) + (stored_findings(document["across"]) or [])
-            return CorpusVerdict(findings, document["files"], document["folders"], document["records"]), None
-    if checks:
-        stored_state = _Stored.of(cache.document(), walk, cwd)
-        if stored_state is not None:
-            verdict = _increment(root, walk, cache, stored_state, schemas, checks, cwd)
+    last = _Stored.of(cache, walk, cwd)
+    if last is not None:
+        key = walk.key(cache, last.texts, cwd)
+        if key is not None and key == last.key:
+            listed = last.listing(walk)
+            if listed is not None:
+                files, records = listed
+                return CorpusVerdict(last.own + last.across, files, [f.file for f in walk.folders], records), None
+        if checks:
+            try:
+                verdict = _increment(root, walk, cache, last, schemas, checks, cwd)
+            except _Untrusted:
+                verdict = None
             if verdict is not None:
                 return verdict, None
     loaded = load_corpus_cached(root, schemas, cache, progress, jobs=jobs, walk=walk)
@@ -142,15 +143,22 @@ def check_corpus_cached(
         index, findings = run_checks(loaded, list(own))
     across = findings[len(own) :]
     verdict = CorpusVerdict(findings, loaded.files, loaded.folders, [r.file for r in loaded.records])
-    footprints: dict[str, Footprint] = {record.file: footprint_of(record, schemas) for record in loaded.records}
-    sources = _sources_of_texts(loaded.records, os.fspath(root))
-    cache.save(
-        _state(cache, walk, cwd, loaded.files, [footprints.get(file) for file in loaded.files], own, across, sources)
+    footprints = {record.file: footprint_of(record, schemas).stored() for record in loaded.records}
+    cache.replace_index(
+        {
+            name: [file, stamp if cache.trusted(stamp) else None, footprints.get(file)]
+            for name, stamp, file in zip(walk.names, walk.stamps, loaded.files, strict=True)
+        }
     )
+    cache.save(_state(cache, walk, cwd, own, across, _sources_of_texts(loaded.records, os.fspath(root))))
     return verdict, index
 
 
-def _sources_of_texts(records: list[Record], root: str) -> dict[str, list[str]]:
+class _Untrusted(Exception):
+    """The cache's index holds what no run of ours wrote: the run goes the whole way instead."""
+
+
+def _sources_of_texts(records: Iterable[Record], root: str) -> dict[str, list[str]]:
     """The source texts the checks read (relative to the corpus), each with the source files that name it."""
     named: dict[str, list[str]] = {}
     for record in records:
@@ -167,36 +175,6 @@ def _text_of(record: Record, root: str) -> str | None:
     return None
 
 
-def _state(
-    cache: CorpusCache,
-    walk: _Walk,
-    cwd: str | None,
-    files: list[str],
-    footprints: list[Footprint | None],
-    own: list[Finding],
-    across: list[Finding],
-    sources: dict[str, list[str]],
-) -> dict[str, Any]:
-    """What a run keeps of a whole corpus: for the next run with nothing changed, and for one after an edit."""
-    texts = sorted(sources)
-    return {
-        "key": walk.key(cache, texts, cwd),
-        "cwd": cwd,
-        "folder_keys": walk.folder_keys(),
-        "names": walk.names,
-        "stamps": [stamp if cache.trusted(stamp) else None for stamp in walk.stamps],
-        "files": files,
-        "footprints": [footprint.stored() if footprint is not None else None for footprint in footprints],
-        "own": [[f.file, *stored(f)] for f in own],
-        "across": [[f.file, *stored(f)] for f in across],
-        "folders": [f.file for f in walk.folders],
-        "records": [file for file, footprint in zip(files, footprints, strict=True) if footprint is not None],
-        "texts": texts,
-        "text_stamps": [_text_stamp(cache, name) for name in texts],
-        "text_sources": [sources[name] for name in texts],
-    }
-
-
 def _text_stamp(cache: CorpusCache, name: str) -> StampList | None:
     """A source text's stamp as a state keeps it: [] when there is no such file, None when it cannot be trusted
     (a link, a folder, a file just written): such a text is read again every run."""
@@ -206,59 +184,92 @@ def _text_stamp(cache: CorpusCache, name: str) -> StampList | None:
     return stamp if cache.trusted(stamp) else None
 
 
+def _state(
+    cache: CorpusCache,
+    walk: _Walk,
+    cwd: str | None,
+    own: list[Finding],
+    across: list[Finding],
+    sources: dict[str, list[str]],
+) -> dict[str, Any]:
+    """What a run keeps of a whole corpus besides the file index: for the next run with nothing changed,
+    and for one after an edit."""
+    texts = sorted(sources)
+    return {
+        "key": walk.key(cache, texts, cwd),
+        "cwd": cwd,
+        "folder_keys": walk.folder_keys(),
+        "own": [[f.file, *stored(f)] for f in own],
+        "across": [[f.file, *stored(f)] for f in across],
+        "texts": texts,
+        "text_stamps": [_text_stamp(cache, name) for name in texts],
+        "text_sources": [sources[name] for name in texts],
+    }
+
+
 @dataclass
 class _Stored:
-    """The state of the last whole run, read back for a run after some changes (each part checked)."""
+    """The state of the last whole run, read back (each part checked where it is used)."""
 
-    names: list[str]
-    stamps: list[StampList | None]
-    files: list[str]
-    footprints: list[Footprint | None]
+    key: str | None
     own: list[Finding]
     across: list[Finding]
     texts: list[str]
-    text_stamps: list[StampList | None]
+    text_stamps: list[Any]
     text_sources: list[list[str]]
+    files: dict[str, Any]  # the cache's file index: name -> [shown, stamp, footprint]
 
     @classmethod
-    def of(cls, document: dict[str, Any] | None, walk: _Walk, cwd: str | None) -> _Stored | None:
-        """The stored state, if it is one in every part, seen from ``cwd``, with the folders the walk found."""
+    def of(cls, cache: CorpusCache, walk: _Walk, cwd: str | None) -> _Stored | None:
+        """The stored state with its file index, if both are whole and of one run, seen from ``cwd``,
+        with the folders the walk found."""
+        document = cache.document()
         if document is None or document.get("cwd") != cwd or document.get("folder_keys") != walk.folder_keys():
             return None
-        names: Any = document.get("names")
-        stamps: Any = document.get("stamps")
-        files: Any = document.get("files")
-        footprints: Any = document.get("footprints")
         texts: Any = document.get("texts")
         text_stamps: Any = document.get("text_stamps")
         text_sources: Any = document.get("text_sources")
+        key: Any = document.get("key")
         own, across = stored_findings(document.get("own")), stored_findings(document.get("across"))
-        if own is None or across is None or not (_strings(names) and _strings(files) and _strings(texts)):
+        if own is None or across is None or not _strings(texts) or not (key is None or isinstance(key, str)):
             return None
-        lists = (stamps, footprints, text_stamps, text_sources)
-        if not all(isinstance(value, list) for value in lists):
+        if not (isinstance(text_stamps, list) and isinstance(text_sources, list)):
             return None
-        if not (len(names) == len(stamps) == len(files) == len(footprints)):
+        if not (len(texts) == len(text_stamps) == len(text_sources)) or not all(map(_strings, text_sources)):
             return None
-        if not (len(texts) == len(text_stamps) == len(text_sources)):
+        if not cache.index_matches(document):
             return None
-        if not all(stamp is None or valid_stamp(stamp) for stamp in stamps):
-            return None
-        if not all(stamp is None or stamp == [] or valid_stamp(stamp) for stamp in text_stamps):
-            return None
-        if not all(_strings(item) for item in text_sources):
-            return None
-        restored_footprints = [Footprint.restored(item) if item is not None else None for item in footprints]
-        if any(
-            item is not None and footprint is None
-            for item, footprint in zip(footprints, restored_footprints, strict=True)
-        ):
-            return None
-        return cls(names, stamps, files, restored_footprints, own, across, texts, text_stamps, text_sources)
+        return cls(key, own, across, texts, text_stamps, text_sources, cache.file_index())
+
+    def listing(self, walk: _Walk) -> tuple[list[str], list[str]] | None:
+        """The files of the walk as shown, and those that hold a record, from the index (None: it lacks one)."""
+        files: list[str] = []
+        records: list[str] = []
+        for name in walk.names:
+            entry = self.files.get(name)
+            if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str)):
+                return None
+            files.append(entry[0])
+            if entry[2] is not None:
+                records.append(entry[0])
+        return files, records
 
 
 def _strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _footprint(value: Any) -> Footprint | None:
+    """A footprint from the index (None: the file held no record); raises ``_Untrusted`` for anything else.
+
+    Only its shape is checked: its parts are used as stored, and a part of the wrong
+    type fails where it is used (``_Untrusted`` too, see ``_increment``'s caller).
+    """
+    if value is None:
+        return None
+    if not (isinstance(value, list) and len(value) == 5):
+        raise _Untrusted
+    return Footprint(*value)
 
 
 def _increment(
@@ -270,15 +281,33 @@ def _increment(
     checks: tuple[Check, ...],
     cwd: str | None,
 ) -> CorpusVerdict | None:
-    """The verdict after a few changes since ``last``, judging only what they reach; None when too many changed."""
-    before_at = {name: number for number, name in enumerate(last.names)}
+    """The verdict after a few changes since ``last``, judging only what they reach; None when too many changed.
+
+    Raises ``_Untrusted`` when the index holds what no run of ours wrote.
+    """
+    try:
+        return _increment_trusting(root, walk, cache, last, schemas, checks, cwd)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+        raise _Untrusted from error
+
+
+def _increment_trusting(
+    root: Path,
+    walk: _Walk,
+    cache: CorpusCache,
+    last: _Stored,
+    schemas: SchemaSet,
+    checks: tuple[Check, ...],
+    cwd: str | None,
+) -> CorpusVerdict | None:
+    index = last.files
     changed: list[int] = []  # positions in the walk
     for number, (name, stamp) in enumerate(zip(walk.names, walk.stamps, strict=True)):
-        at = before_at.get(name)
-        if at is None or stamp is None or last.stamps[at] != stamp:
+        entry = index.get(name)
+        if entry is None or stamp is None or entry[1] != stamp:
             changed.append(number)
     now = set(walk.names)
-    removed = [at for at, name in enumerate(last.names) if name not in now]
+    removed = [name for name in index if name not in now]
     limit = max(_MIN_INCREMENT, int(len(walk.names) * _MAX_CHANGED_SHARE))
     if len(changed) + len(removed) > limit:
         return None
@@ -290,11 +319,9 @@ def _increment(
     resolved: dict[str, str] = {}
     changed_at = set(changed)
     files = [
-        last.files[before_at[name]] if name in before_at and number not in changed_at else ""
+        index[name][0] if number not in changed_at else display_path(walk.paths[number], resolved)
         for number, name in enumerate(walk.names)
     ]
-    for number in changed:
-        files[number] = display_path(walk.paths[number], resolved)
     # Parse what changed, as a whole run would: its own findings and its record.
     fresh: dict[str, Record] = {}
     fresh_own: list[Finding] = []
@@ -306,20 +333,26 @@ def _increment(
         if data is not None and kind is not None:
             fresh[files[number]] = Record(kind, data, files[number], path)
     fresh_own += check_schema(list(fresh.values()), schemas)
-    # The footprints after, in the walk's order, and those before of every file that changed.
-    footprint_before = {last.files[at]: last.footprints[at] for at in range(len(last.names))}
+    # The footprints after, in the walk's order, and before, of every file that changed.
     footprints: dict[str, Footprint] = {}
-    for number, file in enumerate(files):
-        record = fresh.get(file)
-        footprint = footprint_of(record, schemas) if record is not None else None
-        if number not in changed_at:
-            footprint = footprint_before.get(file)
+    for number, (name, file) in enumerate(zip(walk.names, files, strict=True)):
+        if number in changed_at:
+            record = fresh.get(file)
+            footprint = footprint_of(record, schemas) if record is not None else None
+        else:
+            footprint = _footprint(index[name][2])
         if footprint is not None:
             footprints[file] = footprint
-    gone = {last.files[at] for at in removed}
-    touched = {files[number] for number in changed} | gone | (retold & set(footprints))
-    before = {file: footprint_before.get(file) for file in touched}
-    scope = ScopeIndex(footprints)
+    before: dict[str, Footprint | None] = {}
+    for name in [walk.names[number] for number in changed] + removed:
+        entry = index.get(name)
+        if entry is not None:
+            before[entry[0]] = _footprint(entry[2])
+    for number in changed:
+        before.setdefault(files[number], None)
+    for file in retold & set(footprints):
+        before.setdefault(file, footprints[file])
+    scope = ScopeIndex(footprints, indexed=False)
     path_of = {file: walk.paths[number] for number, file in enumerate(files)}
 
     def record_of(file: str) -> Record | None:
@@ -336,21 +369,26 @@ def _increment(
     if len(scope.neighbourhood(reached)) > max(_MIN_INCREMENT, int(len(walk.names) * _MAX_NEIGHBOURS_SHARE)):
         return None
     across, _reached = recheck(before, last.across, scope, record_of, root, schemas, checks)
-    parsed_again = {files[number] for number in changed} | gone
+    parsed_again = {files[number] for number in changed} | {index[name][0] for name in removed}
     own = [f for f in last.own if f.file not in parsed_again] + fresh_own
-    # What the cache learns: the files parsed (as a whole run would store them), and the new state.
+    # What the cache learns: the files parsed (as a whole run would store them), the index, the state.
     for number in changed:
         name, stamp, file = walk.names[number], walk.stamps[number], files[number]
+        record = fresh.get(file)
         if stamp is None:
             cache.forget(name)
-            continue
-        record = fresh.get(file)
-        file_own = [stored(f) for f in fresh_own if f.file == file]
-        cache.store(name, Entry(stamp, record.kind.name if record else None, record.data if record else None, file_own))
-    for at in removed:
-        cache.forget(last.names[at])
+        else:
+            file_own = [stored(f) for f in fresh_own if f.file == file]
+            kind_name = record.kind.name if record else None
+            cache.store(name, Entry(stamp, kind_name, record.data if record else None, file_own))
+        footprint = footprints.get(file)
+        trusted = stamp if cache.trusted(stamp) else None
+        cache.index_file(name, [file, trusted, footprint.stored() if footprint else None])
+    for name in removed:
+        cache.forget(name)
+        cache.index_file(name, None)
     sources: dict[str, list[str]] = {
-        name: [s for s in named if s not in parsed_again]
+        name: [source for source in named if source not in parsed_again]
         for name, named in zip(last.texts, last.text_sources, strict=True)
     }
     for file in {files[number] for number in changed}:
@@ -360,7 +398,7 @@ def _increment(
             sources.setdefault(text, []).append(file)
     position = scope.position()
     sources = {name: sorted(named, key=lambda f: position.get(f, 0)) for name, named in sources.items() if named}
-    cache.save(_state(cache, walk, cwd, files, [footprints.get(file) for file in files], own, across, sources))
+    cache.save(_state(cache, walk, cwd, own, across, sources))
     return CorpusVerdict(own + across, files, [f.file for f in walk.folders], list(footprints))
 
 
