@@ -78,13 +78,13 @@ def test_after_a_file_is_deleted_or_added_judging_the_files_it_reaches_gives_the
         by_file = {record.file: record for record in fewer}
         # Deleted: the corpus before held the record.
         before: dict[str, Footprint | None] = {gone.file: footprint_of(gone, SCHEMAS)}
-        found, _reached = recheck(before, whole, _scope(fewer), by_file.get, root, SCHEMAS, CORPUS_CHECKS)
+        found = recheck(before, whole, _scope(fewer), by_file.get, root, SCHEMAS, CORPUS_CHECKS)
+        assert found is not None
         assert _sorted(found) == _sorted(fewer_whole), f"{gone.file} deleted"
         # Added back: the corpus before lacked it.
         by_file = {record.file: record for record in records}
-        found, _reached = recheck(
-            {gone.file: None}, fewer_whole, _scope(records), by_file.get, root, SCHEMAS, CORPUS_CHECKS
-        )
+        found = recheck({gone.file: None}, fewer_whole, _scope(records), by_file.get, root, SCHEMAS, CORPUS_CHECKS)
+        assert found is not None
         assert _sorted(found) == _sorted(whole), f"{gone.file} added"
 
 
@@ -109,7 +109,8 @@ def _round_trip(root: Path) -> None:
     for gone in records:
         fewer = [record for record in records if record is not gone]
         before: dict[str, Footprint | None] = {gone.file: footprint_of(gone, SCHEMAS)}
-        found, _ = recheck(before, whole, _scope(fewer), {r.file: r for r in fewer}.get, root, SCHEMAS, CORPUS_CHECKS)
+        found = recheck(before, whole, _scope(fewer), {r.file: r for r in fewer}.get, root, SCHEMAS, CORPUS_CHECKS)
+        assert found is not None
         assert _sorted(found) == _sorted(_whole(root, fewer, SCHEMAS)), f"{gone.file} deleted"
 
 

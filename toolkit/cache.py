@@ -367,7 +367,7 @@ class CorpusCache:
                     for number in sorted(self._index_dirty):
                         self._write(folder, f"index-{number:02d}.json", {"files": self._index[number]})
                     self._index_dirty.clear()
-                    if state is not None:  # else the stored one stays: its key says whether it still holds
+                    if state is not None:  # else the stored one stays, with the index it names
                         self._write(folder, "state.json", {**state, "index": self._index_digests()})
         except (ToolkitError, OSError, ValueError):
             return
@@ -408,26 +408,3 @@ def stored_findings(value: object) -> list[Finding] | None:
     ):
         return None
     return [restored(item[0], item[1:]) for item in value]
-
-
-def state_key(
-    cache: CorpusCache, files: list[tuple[str, StampList | None]], folders: list[str], texts: list[str], cwd: str | None
-) -> str | None:
-    """The key of a whole-corpus result: the files, folders and texts with their stamps, and the working directory.
-
-    None when a stamp cannot be trusted (a link, a file just written): such a
-    state is never stored nor served.
-    """
-    if any(stamp is None or _racy(stamp, cache.started_ns) for _name, stamp in files):
-        return None
-    text_stamps = []
-    for name in texts:
-        text_stamp = stamp_of(os.path.join(cache.root, name))
-        if text_stamp is not None and _racy(text_stamp, cache.started_ns):
-            return None
-        if text_stamp is None and os.path.lexists(os.path.join(cache.root, name)):
-            return None  # a link, a folder, a pipe: read afresh every run
-        text_stamps.append([name, text_stamp])
-    # One document for all (the C encoder): per-file dumps took a tenth of a warm run.
-    document = [cache.fingerprint, cache.root, cwd, folders, files, text_stamps]
-    return hashlib.sha256(json.dumps(document, ensure_ascii=True).encode("ascii")).hexdigest()

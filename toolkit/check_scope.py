@@ -216,14 +216,20 @@ class ScopeIndex:
         # One pass over every footprint for all the questions at once.
         held = {m for footprint in asked for m in footprint.mentions} | {f.id for f in asked if f.id is not None}
         ids = {footprint.id for footprint in asked if footprint.id is not None}
-        names = {(footprint.kind, key) for footprint in asked for key in footprint.names}
-        return {
-            file
-            for file, other in self.footprints.items()
-            if other.id in held
-            or (other.mentions and not ids.isdisjoint(other.mentions))
-            or (other.names and any((other.kind, key) in names for key in other.names))
-        }
+        names: dict[str, set[str]] = {}
+        for footprint in asked:
+            if footprint.names:
+                names.setdefault(footprint.kind, set()).update(footprint.names)
+        found = {file for file, other in self.footprints.items() if other.id in held}
+        if ids:
+            found.update(file for file, other in self.footprints.items() if not ids.isdisjoint(other.mentions))
+        for kind, keys in names.items():
+            found.update(
+                file
+                for file, other in self.footprints.items()
+                if other.kind == kind and other.names and not keys.isdisjoint(other.names)
+            )
+        return found
 
     def supersedes_chain(self, files: Iterable[str]) -> set[str]:
         """The advisories that ``files``' advisories reach through supersedes, either way, with them."""
@@ -296,14 +302,16 @@ def findings_within(
     root: Any,
     schemas: SchemaSet,
     checks: Sequence[Check],
+    neighbourhood: set[str] | None = None,
 ) -> list[Finding]:
     """What ``checks`` find in ``files``, run over those files' neighbourhood alone.
 
     ``record_of(file)`` gives the record of a file of the neighbourhood (from memory,
     or read again). The checks see the records in the corpus's order (``scope``'s:
-    the first of two records with one id is the one kept).
+    the first of two records with one id is the one kept). ``neighbourhood`` is
+    ``scope.neighbourhood(files)`` when the caller has it already.
     """
-    wanted = scope.neighbourhood(files)
+    wanted = scope.neighbourhood(files) if neighbourhood is None else neighbourhood
     position = scope.position()
     records = [
         record
@@ -322,15 +330,19 @@ def recheck(
     root: Any,
     schemas: SchemaSet,
     checks: Sequence[Check],
-) -> tuple[list[Finding], set[str]]:
+    most: int | None = None,
+) -> list[Finding] | None:
     """Every finding of ``checks`` after an edit, from those before it and the files the edit can reach.
 
     ``before`` maps each file changed, added or removed to its footprint before the
     edit; ``found_before`` is every finding of ``checks`` before it; ``scope`` is the
     corpus after. Returns the findings (those of files out of reach kept as they
-    were) and the files that were judged again.
+    were), or None when judging them would read more than ``most`` records.
     """
     unresolved = {finding.file for finding in found_before if finding.rule == "ref-unresolved"}
     reached = scope.reach(before, unresolved)
+    neighbourhood = scope.neighbourhood(reached)
+    if most is not None and len(neighbourhood) > most:
+        return None
     kept = [finding for finding in found_before if finding.file not in reached]
-    return kept + findings_within(scope, reached, record_of, root, schemas, checks), reached
+    return kept + findings_within(scope, reached, record_of, root, schemas, checks, neighbourhood)

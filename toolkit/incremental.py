@@ -34,7 +34,6 @@ from toolkit.cache import (
     StampList,
     restored,
     stamp_of,
-    state_key,
     stored,
     stored_findings,
 )
@@ -90,9 +89,6 @@ class _Walk:
         """The folders that could not be read, with why: a state is of one such set."""
         return sorted(f"{f.file}\0{f.message}" for f in self.folders)
 
-    def key(self, cache: CorpusCache, texts: list[str], cwd: str | None) -> str | None:
-        return state_key(cache, list(zip(self.names, self.stamps, strict=True)), self.folder_keys(), texts, cwd)
-
 
 # A run judges only what changed when at most this share of the corpus's files did
 # (and at most this share is then read again as their neighbours); beyond, loading
@@ -124,19 +120,12 @@ def check_corpus_cached(
     cwd = working_directory()
     last = _Stored.of(cache, walk, cwd)
     if last is not None:
-        key = walk.key(cache, last.texts, cwd)
-        if key is not None and key == last.key:
-            listed = last.listing(walk)
-            if listed is not None:
-                files, records = listed
-                return CorpusVerdict(last.own + last.across, files, [f.file for f in walk.folders], records), None
-        if checks:
-            try:
-                verdict = _increment(root, walk, cache, last, schemas, checks, cwd)
-            except _Untrusted:
-                verdict = None
-            if verdict is not None:
-                return verdict, None
+        try:
+            verdict = _increment(root, walk, cache, last, schemas, checks, cwd)
+        except _Untrusted:
+            verdict = None
+        if verdict is not None:
+            return verdict, None
     loaded = load_corpus_cached(root, schemas, cache, progress, jobs=jobs, walk=walk)
     own = list(loaded.findings)
     with cycle_collection_paused():
@@ -196,7 +185,6 @@ def _state(
     and for one after an edit."""
     texts = sorted(sources)
     return {
-        "key": walk.key(cache, texts, cwd),
         "cwd": cwd,
         "folder_keys": walk.folder_keys(),
         "own": [[f.file, *stored(f)] for f in own],
@@ -211,7 +199,6 @@ def _state(
 class _Stored:
     """The state of the last whole run, read back (each part checked where it is used)."""
 
-    key: str | None
     own: list[Finding]
     across: list[Finding]
     texts: list[str]
@@ -229,9 +216,8 @@ class _Stored:
         texts: Any = document.get("texts")
         text_stamps: Any = document.get("text_stamps")
         text_sources: Any = document.get("text_sources")
-        key: Any = document.get("key")
         own, across = stored_findings(document.get("own")), stored_findings(document.get("across"))
-        if own is None or across is None or not _strings(texts) or not (key is None or isinstance(key, str)):
+        if own is None or across is None or not _strings(texts):
             return None
         if not (isinstance(text_stamps, list) and isinstance(text_sources, list)):
             return None
@@ -239,7 +225,7 @@ class _Stored:
             return None
         if not cache.index_matches(document):
             return None
-        return cls(key, own, across, texts, text_stamps, text_sources, cache.file_index())
+        return cls(own, across, texts, text_stamps, text_sources, cache.file_index())
 
     def listing(self, walk: _Walk) -> tuple[list[str], list[str]] | None:
         """The files of the walk as shown, and those that hold a record, from the index (None: it lacks one)."""
@@ -281,7 +267,8 @@ def _increment(
     checks: tuple[Check, ...],
     cwd: str | None,
 ) -> CorpusVerdict | None:
-    """The verdict after a few changes since ``last``, judging only what they reach; None when too many changed.
+    """The verdict after a few changes since ``last`` (or none), judging only what they reach; None when too
+    many changed, or when ``checks`` is empty and anything did.
 
     Raises ``_Untrusted`` when the index holds what no run of ours wrote.
     """
@@ -308,14 +295,19 @@ def _increment_trusting(
             changed.append(number)
     now = set(walk.names)
     removed = [name for name in index if name not in now]
-    limit = max(_MIN_INCREMENT, int(len(walk.names) * _MAX_CHANGED_SHARE))
-    if len(changed) + len(removed) > limit:
-        return None
     # An article text edited is an edit of the sources that name it (check_scope's contract).
     retold: set[str] = set()
     for name, stamp, named in zip(last.texts, last.text_stamps, last.text_sources, strict=True):
         if stamp is None or _text_stamp(cache, name) != stamp:
             retold.update(named)
+    if not (changed or removed or retold):  # nothing changed: the verdict stands, no record loaded
+        listed = last.listing(walk)
+        if listed is None:
+            raise _Untrusted
+        return CorpusVerdict(last.own + last.across, listed[0], [f.file for f in walk.folders], listed[1])
+    limit = max(_MIN_INCREMENT, int(len(walk.names) * _MAX_CHANGED_SHARE))
+    if not checks or len(changed) + len(removed) > limit:
+        return None
     resolved: dict[str, str] = {}
     changed_at = set(changed)
     files = [
@@ -365,10 +357,10 @@ def _increment_trusting(
                 record = fresh[file] = Record(kind, data, file, path)
         return record
 
-    reached = scope.reach(before, {f.file for f in last.across if f.rule == "ref-unresolved"})
-    if len(scope.neighbourhood(reached)) > max(_MIN_INCREMENT, int(len(walk.names) * _MAX_NEIGHBOURS_SHARE)):
+    most = max(_MIN_INCREMENT, int(len(walk.names) * _MAX_NEIGHBOURS_SHARE))
+    across = recheck(before, last.across, scope, record_of, root, schemas, checks, most)
+    if across is None:
         return None
-    across, _reached = recheck(before, last.across, scope, record_of, root, schemas, checks)
     parsed_again = {files[number] for number in changed} | {index[name][0] for name in removed}
     own = [f for f in last.own if f.file not in parsed_again] + fresh_own
     # What the cache learns: the files parsed (as a whole run would store them), the index, the state.
