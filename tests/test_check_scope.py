@@ -20,6 +20,7 @@ from toolkit.check_scope import Footprint, ScopeIndex, findings_within, footprin
 from toolkit.corpus_index import CorpusIndex
 from toolkit.loading import load_corpus
 from toolkit.model import Finding, Record
+from toolkit.reference_fields import reference_fields, values_at
 from toolkit.schema_loader import SchemaSet, load_schemas
 from toolkit.validation import CORPUS_CHECKS
 
@@ -155,3 +156,12 @@ def test_a_did_you_mean_hint_follows_the_ids_a_change_adds_or_removes_anywhere(
     hints = [f.hint for f in _whole(root, records, SCHEMAS) if f.rule == "ref-unresolved"]
     assert "did you mean 'act-yair-lapid'?" in hints
     _round_trip(Path("corpus"))
+
+
+def test_a_footprint_mentions_every_id_at_a_reference_field_of_any_kind(tmp_path: Path) -> None:
+    # Any kind's fields: a record holding another kind's field (a schema error) is still read by some checks.
+    fields = reference_fields(SCHEMAS)
+    for fixture in (EXPORT_CORPUS, REPORT_FIXTURE):
+        for record in load_corpus(build_fixture(fixture, tmp_path / fixture.name)).records:
+            expected = {v for f in fields for _parts, v in values_at(record.data, f.path) if isinstance(v, str)}
+            assert set(footprint_of(record, SCHEMAS).mentions) == expected, record.file

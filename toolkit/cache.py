@@ -352,6 +352,21 @@ class CorpusCache:
     def _header(self) -> dict[str, Any]:
         return {"format": _FORMAT, "fingerprint": self.fingerprint, "root": self.root}
 
+    def save_files(self) -> dict[str, str]:
+        """Write the shards and index shards that changed (not the state); return the digests of those written.
+
+        Never raises: a cache that cannot be written is a run without it.
+        """
+        before = dict(self._digests)
+        self.save(None)
+        return {name: digest for name, digest in self._digests.items() if before.get(name) != digest}
+
+    def adopt(self, written: dict[str, str]) -> None:
+        """Take for written what ``save_files`` wrote, perhaps in a forked child: only the state remains."""
+        self._digests.update(written)
+        self._dirty.clear()
+        self._index_dirty.clear()
+
     def save(self, state: dict[str, Any] | None) -> None:
         """Write the shards that changed, and the whole-corpus result (None: none to keep).
 

@@ -31,7 +31,7 @@ than the neighbours it reads again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -77,37 +77,45 @@ def _strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
+# The reference paths as a tree: field name (or EACH) -> the tree below it; an empty
+# tree is a place that holds an id.
+_Tree = dict[str, "_Tree"]
+
+
 @lru_cache(maxsize=8)
-def _reference_paths(schemas: SchemaSet) -> tuple[tuple[str, ...], ...]:
+def _reference_tree(schemas: SchemaSet) -> _Tree:
     # Every kind's reference paths, applied to every record whatever its folder: a
     # record holding another kind's field (a schema error) is still read by some checks.
-    return tuple(sorted({field.path for field in reference_fields(schemas)}))
+    tree: _Tree = {}
+    for field_ in reference_fields(schemas):
+        node = tree
+        for step in field_.path:
+            node = node.setdefault(step, {})
+    return tree
 
 
-def _values(data: Any, path: tuple[str, ...]) -> Iterator[Any]:
-    if not path:
-        yield data
+def _collect(data: Any, tree: _Tree, found: dict[str, None]) -> None:
+    if not tree:
+        if isinstance(data, str):
+            found[data] = None
         return
-    step, rest = path[0], path[1:]
-    if step == EACH:
-        if isinstance(data, list):
+    if isinstance(data, dict):
+        for step, below in tree.items():
+            value = data.get(step) if step != EACH else None  # EACH steps into lists only
+            if value is not None:
+                _collect(value, below, found)
+    elif isinstance(data, list):
+        each = tree.get(EACH)
+        if each is not None:
             for item in data:
-                yield from _values(item, rest)
-    elif isinstance(data, dict):
-        value = data.get(step)
-        if value is not None:
-            yield from _values(value, rest)
+                _collect(item, each, found)
 
 
 def footprint_of(record: Record, schemas: SchemaSet) -> Footprint:
     """The footprint of one record."""
     data = record.data
     mentions: dict[str, None] = {}
-    for path in _reference_paths(schemas):
-        if path[0] in data:
-            for value in _values(data, path):
-                if isinstance(value, str):
-                    mentions[value] = None
+    _collect(data, _reference_tree(schemas), mentions)
     kind = record.kind.name
     names: tuple[str, ...] = ()
     if kind in COMPARED_KINDS:

@@ -52,7 +52,7 @@ from toolkit.loading import (
     yaml_files_under,
 )
 from toolkit.model import Finding, Record
-from toolkit.parallel import cycle_collection_paused, map_in_processes
+from toolkit.parallel import cycle_collection_paused, map_in_processes, processes_available, run_in_processes
 from toolkit.schema_loader import SchemaSet
 
 
@@ -128,17 +128,34 @@ def check_corpus_cached(
             return verdict, None
     loaded = load_corpus_cached(root, schemas, cache, progress, jobs=jobs, walk=walk)
     own = list(loaded.findings)
-    with cycle_collection_paused():
-        index, findings = run_checks(loaded, list(own))
+
+    def check() -> tuple[Any, list[Finding]]:
+        with cycle_collection_paused():
+            return run_checks(loaded, list(own))
+
+    def learn() -> dict[str, str]:
+        # What the cache keeps of every file: its entry (parsed this run) and its line in the index.
+        footprints = {record.file: footprint_of(record, schemas).stored() for record in loaded.records}
+        cache.replace_index(
+            {
+                name: [file, stamp if cache.trusted(stamp) else None, footprints.get(file)]
+                for name, stamp, file in zip(walk.names, walk.stamps, loaded.files, strict=True)
+            }
+        )
+        return cache.save_files()
+
+    # The cache's files are written while the checks run, on a core of their own when
+    # there is one (a forked child: it sees the records without copying them).
+    findings: list[Finding]
+    if processes_available(jobs) > 1:
+        tasks: list[Callable[[], Any]] = [check, learn]
+        (index, findings), written = run_in_processes(tasks)
+        cache.adopt(written)
+    else:
+        index, findings = check()
+        cache.adopt(learn())
     across = findings[len(own) :]
     verdict = CorpusVerdict(findings, loaded.files, loaded.folders, [r.file for r in loaded.records])
-    footprints = {record.file: footprint_of(record, schemas).stored() for record in loaded.records}
-    cache.replace_index(
-        {
-            name: [file, stamp if cache.trusted(stamp) else None, footprints.get(file)]
-            for name, stamp, file in zip(walk.names, walk.stamps, loaded.files, strict=True)
-        }
-    )
     cache.save(_state(cache, walk, cwd, own, across, _sources_of_texts(loaded.records, os.fspath(root))))
     return verdict, index
 
