@@ -18,7 +18,15 @@ import typer
 
 from toolkit.exporters import FORMATS
 from toolkit.kinds import KINDS
-from toolkit.publishing import ENV_COLLECTION, ENV_PASSWORD, ENV_TOKEN, ENV_URL, ENV_USER
+from toolkit.publishing import (
+    ENV_COLLECTION,
+    ENV_PASSWORD,
+    ENV_TIMEOUT,
+    ENV_TOKEN,
+    ENV_URL,
+    ENV_USER,
+    REQUEST_TIMEOUT_SECONDS,
+)
 from toolkit.reporters import REPORTER_BY_NAME
 
 if TYPE_CHECKING:
@@ -688,6 +696,15 @@ def publish(
             "--wait", min=0, metavar="<seconds>", help="How long to follow the server's status of the additions."
         ),
     ] = 300.0,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            envvar=ENV_TIMEOUT,
+            metavar="<seconds>",
+            help="How long one exchange with the server may take in all: connecting, sending, its whole answer.",
+        ),
+    ] = REQUEST_TIMEOUT_SECONDS,
     corpus: Annotated[Path, _corpus_option()] = Path("annotations"),
 ) -> None:
     """Publish the corpus's STIX 2.1 bundle to a TAXII 2.1 collection.
@@ -695,7 +712,8 @@ def publish(
     The corpus is validated and its bundle built in memory, as `toolkit export
     --format stix` writes it; with errors nothing is sent. Credentials are never
     shown. Exit 0 when every object arrived, 1 when some failed or are still
-    pending, 2 when the server cannot be reached or refuses the credentials.
+    pending, 2 when the server cannot be reached, refuses the credentials, or
+    does not answer in full within the time limit of one exchange (--timeout).
 
     Example: toolkit publish --url https://taxii.example/api1/ --collection eat
     """
@@ -717,7 +735,7 @@ def publish(
     try:
         result = run_publish(
             corpus, server, leave_out_extension_definitions=without_extension_definitions, wait_seconds=wait,
-            progress=progress if watching else None,
+            request_timeout=timeout, progress=progress if watching else None,
         )  # fmt: skip
     except ExportRefused as refused:
         _say(TextReporter(color=sys.stderr.isatty()).render(refused.report), err=True)

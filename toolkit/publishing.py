@@ -17,6 +17,7 @@ docs/export-stix.md ("TAXII") says what a user runs and what arrives.
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 import urllib.parse
@@ -42,8 +43,14 @@ EXTENSION_DEFINITION = "extension-definition"
 _ENVELOPE_OVERHEAD = 64
 # A server that names no max_content_length gets envelopes of this size at most.
 DEFAULT_MAX_CONTENT_LENGTH = 10 * 1024 * 1024
-# How long one HTTP request may take before the server counts as unreachable.
+# How long one exchange with the server (connecting, sending, the whole answer) may
+# take, by default: past it the server counts as unreachable (--timeout).
 REQUEST_TIMEOUT_SECONDS = 60.0
+ENV_TIMEOUT = "TOOLKIT_TAXII_TIMEOUT"
+# The largest answer read from a server (decoded): a status lists every object of an
+# envelope and a read-back 50 objects, far below it; what is larger is no TAXII
+# answer to what publish asks, and is refused rather than held in memory.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,7 @@ def publish(
     leave_out_extension_definitions: bool = False,
     wait_seconds: float = 300.0,
     poll_seconds: float = 1.0,
+    request_timeout: float | None = None,
     progress: Progress | None = None,
     jobs: int | None = None,
 ) -> PublishResult:
@@ -159,19 +167,28 @@ def publish(
     ``leave_out_extension_definitions`` sends every object but the
     ``extension-definition`` ones: medallion 3.0 cannot list a collection holding
     one (docs/export-stix.md, "TAXII"). Each envelope's status is followed until
-    it is complete, for at most ``wait_seconds`` in all. ``progress`` is told what
+    it is complete, for at most ``wait_seconds`` in all. Each exchange with the
+    server (reading the API root and the collection, each envelope, each status
+    poll, each read-back) ends within ``request_timeout`` seconds, from connecting
+    to the last byte of the answer (``REQUEST_TIMEOUT_SECONDS`` when None), and an
+    answer larger than ``MAX_ANSWER_BYTES`` is refused. ``progress`` is told what
     is being done, in counts only.
 
     Raises ``ExportRefused`` when the corpus has errors (nothing is sent) and
     ``ToolkitError`` for usage, connection and sign-in problems.
     """
     _check_server(server)
+    seconds = REQUEST_TIMEOUT_SECONDS if request_timeout is None else request_timeout
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ToolkitError(
+            f"the time limit of one exchange (--timeout, {ENV_TIMEOUT}) must be a positive number of seconds"
+        )
     objects = _bundle_objects(Path(corpus), jobs)
     left_out = (
         [obj["id"] for obj in objects if obj["type"] == EXTENSION_DEFINITION] if leave_out_extension_definitions else []
     )
     sent = [obj for obj in objects if obj["type"] != EXTENSION_DEFINITION] if left_out else objects
-    collection, max_length = _open_collection(server)
+    collection, max_length = _open_collection(server, seconds)
     result = push(
         collection, sent, server, max_length, wait_seconds=wait_seconds, poll_seconds=poll_seconds, progress=progress
     )
@@ -236,23 +253,23 @@ class _BearerAuth:
         return "_BearerAuth(<token>)"
 
 
-def _open_collection(server: TaxiiServer) -> tuple[_Collection, int]:
-    """The collection to write to, and the largest envelope its API root takes; checked writable."""
+def _open_collection(server: TaxiiServer, seconds: float) -> tuple[_Collection, int]:
+    """The collection to write to, and the largest envelope its API root takes; checked writable.
+
+    Every request made through it (the collection's, its status resources') is one
+    exchange bounded as a whole: ``seconds`` from connecting to the answer's last
+    byte, ``MAX_ANSWER_BYTES`` of answer. A server that stops answering, or that
+    trickles its answer a byte at a time, is an error, not a hang.
+    """
     from taxii2client.common import _HTTPConnection
     from taxii2client.v21 import ApiRoot, Collection
 
-    # One connection for every request, each request bounded in time: a server that
-    # stops answering is an error, not a hang.
+    from toolkit.bounded_http import bound
+
     conn = _HTTPConnection(
         server.user, server.password, version="2.1", auth=_BearerAuth(server.token) if server.token else None
     )
-    original = conn.session.request
-
-    def request(*args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("timeout", REQUEST_TIMEOUT_SECONDS)
-        return original(*args, **kwargs)
-
-    conn.session.request = request
+    bound(conn.session, seconds, MAX_ANSWER_BYTES)
     with _answers(server, "reading the API root"):
         api_root = ApiRoot(server.api_root, conn=conn)
         api_root.refresh_information()
@@ -416,7 +433,16 @@ def _message(server: TaxiiServer, doing: str, error: BaseException) -> str | Non
     import requests.exceptions as http
     from taxii2client.exceptions import AccessError, TAXIIServiceException
 
+    from toolkit.bounded_http import AnswerTooLarge, AnswerTooSlow
+
     where = server.shown
+    if isinstance(error, AnswerTooSlow):
+        return (
+            f"the TAXII server at {where} did not answer in full within {error.seconds:g} s when {doing} "
+            f"(the time limit of one exchange: --timeout, {ENV_TIMEOUT})"
+        )
+    if isinstance(error, AnswerTooLarge):
+        return f"the TAXII server at {where} sent an answer larger than {_size(error.max_bytes)} when {doing}"
     if isinstance(error, http.HTTPError):
         code = getattr(error.response, "status_code", None)
         if code == 401:
@@ -428,8 +454,8 @@ def _message(server: TaxiiServer, doing: str, error: BaseException) -> str | Non
         if code == 413:
             return f"the TAXII server at {where} found an envelope too large (HTTP 413) when {doing}"
         return f"the TAXII server at {where} answered HTTP {code} when {doing}"
-    if isinstance(error, http.Timeout):
-        return f"the TAXII server at {where} did not answer within {REQUEST_TIMEOUT_SECONDS:.0f} s when {doing}"
+    if isinstance(error, http.Timeout):  # bound() makes a timeout AnswerTooSlow: only a stand-in's gets here
+        return f"the TAXII server at {where} did not answer in time when {doing}"
     if isinstance(error, http.ConnectionError):
         return f"cannot reach the TAXII server at {where} when {doing}"
     if isinstance(error, http.RequestException):
@@ -442,6 +468,12 @@ def _message(server: TaxiiServer, doing: str, error: BaseException) -> str | Non
         # A JSON answer of the wrong shape (a web page, another API): never a traceback.
         return f"the TAXII server at {where} gave an answer that is not TAXII 2.1 when {doing}"
     return None
+
+
+def _size(count: int) -> str:
+    """A byte count as a person reads it: in MiB when it is a whole number of them."""
+    mib = 1024 * 1024
+    return f"{count // mib} MiB" if count >= mib and count % mib == 0 else f"{count} bytes"
 
 
 def _listed(entries: object) -> list[object]:
