@@ -290,13 +290,17 @@ class CorpusCache:
             merged.update(self._index_shard(number))
         return merged
 
+    def _read_index(self) -> None:
+        for number in range(INDEX_SHARDS):
+            self._index_shard(number)
+
     def index_matches(self, document: dict[str, Any]) -> bool:
         """Whether the index shards read are those the state ``document`` was written with.
 
         Two runs at once each write whole files, but one's state could sit beside the
         other's index: the state names the digests of its index, and is believed with no other.
         """
-        self.file_index()
+        self._read_index()
         return document.get("index") == self._index_digests()
 
     def _index_digests(self) -> list[str | None]:

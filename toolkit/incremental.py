@@ -405,8 +405,13 @@ def _increment_trusting(
         text = _text_of(record, cache.root) if record is not None else None
         if text is not None:
             sources.setdefault(text, []).append(file)
-    position = scope.position()
-    sources = {name: sorted(named, key=lambda f: position.get(f, 0)) for name, named in sources.items() if named}
+    # A text named anew keeps its sources in the walk's order; the others keep theirs.
+    position = scope.position() if any(len(named) > 1 for named in sources.values()) else {}
+    sources = {
+        name: sorted(named, key=lambda f: position.get(f, 0)) if len(named) > 1 else named
+        for name, named in sources.items()
+        if named
+    }
     cache.save(_state(cache, walk, cwd, own, across, sources))
     return CorpusVerdict(own + across, files, [f.file for f in walk.folders], list(footprints))
 

@@ -339,7 +339,9 @@ def is_hidden(name: str) -> bool:
 def _is_yaml_name(name: str) -> bool:
     # ``.YAML`` too: an editor on a case-insensitive system may write it, and a record
     # whose suffix differs only in case must not silently drop out of the corpus.
-    return os.path.splitext(name)[1].lower() in YAML_SUFFIXES
+    # (What os.path.splitext(name)[1].lower() in YAML_SUFFIXES says for a name that is not
+    # hidden, without splitting it: this runs once per file of the corpus.)
+    return name.lower().endswith(YAML_SUFFIXES) and not name.startswith(".")
 
 
 def _listing(folder: str, problems: list[tuple[str, str]] | None) -> Iterator[os.DirEntry[str]]:
