@@ -6,8 +6,11 @@ Pages (under ``<out>/report/``; open ``index.html``, from ``file://`` or any sta
   page a year; a day is a point, a month, a year or a range a span; coloured by status,
   hedged (dashed) when the event rests on someone's claim; filters by source, actor
   and type (the only script of the site; without it every row shows).
-- ``graph.html``: actors linked by the events they share and by their affiliations,
-  drawn as SVG on the server (``layout.py`` says why), with the same ties as a list.
+- ``graph.html`` and ``graph/<n>.html``: actors linked by the events they share and by
+  their affiliations, drawn as SVG on the server (``layout.py`` says why), with the same
+  ties as a list; ``graph.html`` lists the groups of tied actors (connected components)
+  with their size and leads to the pages that draw them, a few groups whole to a page
+  or a group too large for one split along its weakest ties (``layout.PAGE_ACTORS``).
 - ``articles/<source>.html``: each article's text with its quoted passages highlighted,
   each leading to the records it backs, and its uncited sentences marked.
 - ``records/<id>.html``: every record in plain words, its evidence in context, what it

@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from toolkit.report_site.site import Site
+from toolkit.report_site.site import Site, graph_href
 
 STATIC = ("site.css", "site.js")
 
@@ -52,6 +52,18 @@ def _overview(site: Site, folder: Path) -> None:
     _render(folder, "index.html", "index.html", site=site, page="index")
     _render(folder, "timeline.html", "timeline.html", site=site, page="timeline")
     _render(folder, "graph.html", "graph.html", site=site, graph=site.graph, page="graph")
+    pages = len(site.graph.pages)
+    for graph_page in site.graph.pages:
+        _render(
+            folder,
+            graph_page.href,
+            "graph_page.html",
+            site=site,
+            graph_page=graph_page,
+            pages=pages,
+            page_of=site.graph.page_of,
+            page="graph",
+        )
     _render(folder, "advisories.html", "advisories.html", site=site, rows=site.advisories, page="advisories")
     _render(folder, "records/index.html", "records.html", site=site, page="records")
 
@@ -67,9 +79,11 @@ def _articles(site: Site, folder: Path) -> None:
 
 
 def _records(site: Site, first: int, last: int, folder: Path) -> None:
+    page_of = site.graph.page_of
     for page in site.records[first:last]:
         site.fill(page)
-        _render(folder, f"records/{page.link.id}.html", "record.html", record=page, page="records")
+        graph = graph_href(page_of[page.link.id]) if page.link.id in page_of else ""
+        _render(folder, f"records/{page.link.id}.html", "record.html", record=page, graph=graph, page="records")
 
 
 def page_tasks(site: Site, batch: int) -> list[Callable[[Path], None]]:
