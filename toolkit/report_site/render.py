@@ -59,7 +59,6 @@ def _overview(site: Site, folder: Path) -> None:
         _write(
             folder, f"static/{name}", resources.files("toolkit.report_site").joinpath("static", name).read_text("utf-8")
         )
-    _render(folder, "index.html", "index.html", site=site, page="index")
     _render(folder, "timeline.html", "timeline.html", site=site, page="timeline")
     _render(folder, "graph.html", "graph.html", site=site, graph=site.graph, page="graph")
     pages = len(site.graph.pages)
@@ -84,8 +83,12 @@ def _years(site: Site, folder: Path) -> None:
 
 
 def _articles(site: Site, folder: Path) -> None:
-    for article in site.articles:
+    # The overview lists every article with its count of cited sentences: written here,
+    # where the articles are read.
+    articles = [site.article(source) for source in site.sources]
+    for article in articles:
         _render(folder, f"articles/{article.link.id}.html", "article.html", article=article, page="articles")
+    _render(folder, "index.html", "index.html", site=site, articles=articles, page="index")
 
 
 def _records(site: Site, first: int, last: int, folder: Path) -> None:

@@ -266,11 +266,12 @@ class Site:
     years: list[YearPage]
     year_counts: list[tuple[int, int, int]]  # year, events, advisories
     graph: Graph
-    articles: list[Article]
+    sources: list[Record]  # each an article, read by ``article`` where its page is written
     records: list[RecordPage]  # referring both ways; the rest is filled by ``fill`` where the page is written
     advisories: list[AdvisoryRow]
     counts: dict[str, int]
     fill: Callable[[RecordPage], None]
+    article: Callable[[Record], Article]
 
 
 def _label(record: Record, names: Mapping[str, str]) -> str:
@@ -340,14 +341,14 @@ class SiteBuilder:
         """The whole site's data."""
         items = self._timeline_items()
         years, year_counts = self._years(items)
-        articles = [self._article(source) for source in _sorted_records(self.index, "source")]
-        quote_numbers = {
-            (link.id, quote.start, quote.end): quote.number
-            for article in articles
-            for quote in article.quotes
-            for link in [article.link]
+        # Each article's quotes are numbered in the order of their spans; the record pages
+        # link to them by number. The articles themselves (their pieces of text and
+        # sentences) are read where their pages are written (``articles``), in parallel.
+        self.quote_numbers = {
+            (source_id, start, end): number
+            for source_id, spans in self.spans_by_source.items()
+            for number, (start, end) in enumerate(sorted({(start, end) for _record, start, end in spans}), 1)
         }
-        self.quote_numbers = quote_numbers
         records = [
             RecordPage(record, self.link(record.id), record.kind.name, "", [], [], [], self._refers_to(record), [])
             for record in sorted(self.index.records, key=lambda record: record.id or "")
@@ -355,7 +356,16 @@ class SiteBuilder:
         ]
         counts = {kind: len(self.index.of_kind(kind)) for kind in ("event", "actor", "location", "advisory", "source")}
         return Site(
-            self.links, years, year_counts, self._graph(), articles, records, self._advisories(), counts, self.fill
+            self.links,
+            years,
+            year_counts,
+            self._graph(),
+            _sorted_records(self.index, "source"),
+            records,
+            self._advisories(),
+            counts,
+            self.fill,
+            self.article,
         )
 
     # --- timeline ----------------------------------------------------------------
@@ -609,7 +619,8 @@ class SiteBuilder:
 
     # --- articles ------------------------------------------------------------------
 
-    def _article(self, source: Record) -> Article:
+    def article(self, source: Record) -> Article:
+        """A source's text in pieces (plain, uncited, quoted), its quotes numbered as in ``quote_numbers``."""
         source_id = source.id or ""
         text = self.index.source_text(source).text or ""
         by_span: dict[tuple[int, int], list[str]] = {}
