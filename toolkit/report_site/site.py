@@ -18,7 +18,7 @@ from toolkit.corpus_index import CorpusIndex
 from toolkit.kinds import KIND_BY_NAME
 from toolkit.model import Record
 from toolkit.partial_dates import bounds
-from toolkit.reference_fields import ReferenceField, reference_fields, values_at
+from toolkit.reference_fields import EACH, reference_fields
 from toolkit.schema_fields import Field, choices, kind_fields
 
 MONTHS = (
@@ -310,9 +310,11 @@ class SiteBuilder:
         }
         self.denials = claims.denials((record.kind.name, record.data) for record in index.records)
         self.fields = {kind: kind_fields(kind, index.schemas) for kind in KIND_BY_NAME}
-        self.reference_fields: dict[str, list[ReferenceField]] = {}
+        # Each kind's reference fields: the path to it, and the words that name it on a page.
+        self.reference_fields: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for spec in reference_fields(index.schemas):
-            self.reference_fields.setdefault(spec.kind, []).append(spec)
+            words = " ".join(step.replace("_", " ") for step in spec.path if step != EACH)
+            self.reference_fields.setdefault(spec.kind, []).append((spec.path, words))
         self.quote_numbers: dict[tuple[str, int, int], int] = {}
         # Each schema node's vocabulary, by the node's identity; the node is kept, so its id is never reused.
         self._choices: dict[int, tuple[dict[str, Any], dict[Any, str]]] = {}
@@ -836,15 +838,22 @@ class SiteBuilder:
         )
 
     def _refers_to(self, record: Record) -> list[tuple[str, Link]]:
-        found: list[tuple[str, Link]] = []
-        for spec in self.reference_fields.get(record.kind.name, ()):
-            for _path, value in values_at(record.data, spec.path):
-                if isinstance(value, str) and value in self.links:
-                    words = " ".join(step.replace("_", " ") for step in spec.path if step != "*")
-                    pair = (words, self.links[value])
-                    if pair not in found:
-                        found.append(pair)
-        return sorted(found, key=lambda pair: (pair[0], pair[1].id))
+        # Done for every record before the pages are shared out (each page lists what refers
+        # to it): the values are gathered a path step at a time into lists, not through
+        # ``values_at``'s nested generators with each value's path, which cost twice as much.
+        found: set[tuple[str, str]] = set()
+        data = record.data
+        for path, words in self.reference_fields.get(record.kind.name, ()):
+            if path[0] not in data:
+                continue
+            values: list[Any] = [data]
+            for step in path:
+                if step == EACH:
+                    values = [item for value in values if isinstance(value, list) for item in value]
+                else:
+                    values = [value[step] for value in values if isinstance(value, dict) and step in value]
+            found.update((words, value) for value in values if isinstance(value, str) and value in self.links)
+        return [(words, self.links[value]) for words, value in sorted(found)]
 
     # --- advisories ----------------------------------------------------------------
 
