@@ -249,6 +249,8 @@ def test_the_keyboard_reaches_the_content_from_the_top_of_a_page(browser: Any, s
         "records/evt-fixture-istanbul-kidnap-plot.html",
         "articles/src-fixture-wire-istanbul-cell.html",
         "advisories.html",
+        "graph.html",
+        "graph/1.html",
     ],
 )
 def test_pages_fit_a_phones_width_without_scrolling_sideways(browser: Any, site: Path, page: str) -> None:

@@ -33,10 +33,12 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-RING = 110.0  # distance between rings
+RING = 110.0  # the least distance between rings
+SPACING = 45.0  # the least room along a ring for each actor on it, so that a hub's spokes do not pile up
 CELL_GAP = 60.0  # between components
 WIDTH = 1200.0  # the row width components are packed into
-MARGIN = 90.0  # room for labels at the edges
+MARGIN = 90.0  # room for labels at the sides (a label is centred under its actor)
+ABOVE, BELOW = 20.0, 40.0  # room above the top actor and for the label under the lowest
 SINGLE = 150.0  # the cell of a component of one actor
 # At most this many actors on a page of the graph: about 250 KB of page, drawn at once in a browser.
 PAGE_ACTORS = 120
@@ -102,6 +104,12 @@ def _radial(members: list[str], adjacent: dict[str, list[str]]) -> tuple[dict[st
     leaves: dict[str, int] = {}
     for node in reversed(order):
         leaves[node] = sum(leaves[child] for child in children[node]) or 1
+    on_ring: dict[int, int] = {}
+    for node in order:
+        on_ring[depth[node]] = on_ring.get(depth[node], 0) + 1
+    rings = [0.0]
+    for ring in range(1, max(depth.values()) + 1):
+        rings.append(max(rings[-1] + RING, on_ring[ring] * SPACING / (2 * math.pi)))
     places = {root: (0.0, 0.0)}
     wedges = {root: (0.0, 2 * math.pi)}
     for node in order:
@@ -111,10 +119,10 @@ def _radial(members: list[str], adjacent: dict[str, list[str]]) -> tuple[dict[st
             share = (end - start) * leaves[child] / leaves[node]
             wedges[child] = (at, at + share)
             middle = at + share / 2
-            radius = depth[child] * RING
+            radius = rings[depth[child]]
             places[child] = (radius * math.cos(middle), radius * math.sin(middle))
             at += share
-    return places, max(depth.values()) * RING
+    return places, rings[-1]
 
 
 def split(members: list[str], weights: Mapping[tuple[str, str], int], cap: int) -> list[list[str]]:
@@ -185,21 +193,27 @@ def pages(nodes: list[str], weights: Mapping[tuple[str, str], int], cap: int) ->
 
 
 def layout_graph(nodes: list[str], edges: list[tuple[str, str]]) -> tuple[dict[str, tuple[float, float]], int, int]:
-    """Each node's place, and the drawing's width and height; the same input gives the same places."""
+    """Each node's place, and the drawing's width and height; the same input gives the same places.
+
+    Each component takes the box its actors are drawn in (not the whole circle of its
+    outer ring, often half empty), with room for labels around it; boxes are packed in rows.
+    """
     adjacent = _adjacency(nodes, edges)
     places: dict[str, tuple[float, float]] = {}
     x = y = row_height = 0.0
     widest = 0.0
     for members in _components(sorted(nodes), adjacent):
-        relative, radius = _radial(members, adjacent)
-        size = max(2 * radius + 2 * MARGIN, SINGLE)
-        if x > 0 and x + size > WIDTH:
+        relative, _radius = _radial(members, adjacent)
+        left = min(dx for dx, _dy in relative.values())
+        top = min(dy for _dx, dy in relative.values())
+        width = max(max(dx for dx, _dy in relative.values()) - left + 2 * MARGIN, SINGLE)
+        height = max(max(dy for _dx, dy in relative.values()) - top + ABOVE + BELOW, SINGLE / 2)
+        if x > 0 and x + width > WIDTH:
             x, y = 0.0, y + row_height + CELL_GAP
             row_height = 0.0
-        centre = (x + size / 2, y + size / 2)
         for node, (dx, dy) in relative.items():
-            places[node] = (centre[0] + dx, centre[1] + dy)
-        x += size + CELL_GAP
+            places[node] = (x + MARGIN + dx - left, y + ABOVE + dy - top)
+        x += width + CELL_GAP
         widest = max(widest, x - CELL_GAP)
-        row_height = max(row_height, size)
-    return places, math.ceil(max(widest, SINGLE)), math.ceil(max(y + row_height, SINGLE))
+        row_height = max(row_height, height)
+    return places, math.ceil(max(widest, SINGLE)), math.ceil(max(y + row_height, SINGLE / 2))
