@@ -58,7 +58,7 @@ def run_command(*args: str, cwd: Path, env: Mapping[str, str] | None = None) -> 
     What ``run_process`` shows, without a child's start-up (half a second of imports
     each): the same entry point, parsing and exit code, and the same text out, as
     the command's guarded streams encode it and ``subprocess`` decodes it (only the
-    program name in a usage line differs: click reads it from ``__main__``, here pytest).
+    program name in a usage line differs: click reads it from ``__main__``).
     """
     from toolkit.cli import main
     from toolkit.output_streams import ESCAPE_ERRORS
