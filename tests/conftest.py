@@ -23,6 +23,17 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("TOOLKIT_CACHE_DIR", tempfile.mkdtemp(prefix="toolkit-cache-tests-"))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Test files that run child processes (marked ``slow``) first; each file's tests stay together, in order.
+
+    pytest-xdist gives whole files to its workers in this order (``--no-loadscope-reorder``
+    in pyproject.toml): the long files start first, and the run ends on short files shared
+    out, not on one long file keeping one core busy while the other waits.
+    """
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # a stable sort
+
+
 @pytest.fixture
 def repo_root() -> Path:
     """The repository's top folder."""

@@ -6,8 +6,11 @@ Red team of issue 13's hardening: attacks on the promises of the README's
 
 Tests of attacks that held pass; tests of misbehaviours found fail today and are
 meant to be kept as regression tests once fixed. Every hostile corpus is built in
-``tmp_path`` from a copy of ``tests/corpora/clean``. Runs whose exit code, working
-directory or privileges matter use the real command in a child process.
+``tmp_path`` from a copy of ``tests/corpora/clean``. A run of the command is the
+real entry point, ``main()``, exit codes and all: in this process from the working
+directory it names (``run_command``), or in a child process (``run_process``) where
+the process is the point: privileges dropped, limits or signals, a hang to be cut
+short by a kill, standard streams closed or full.
 
 Copy into ``tests/`` to run (it uses ``tests/scratch_git.py`` and the
 ``run_toolkit`` fixture of ``tests/conftest.py``).
@@ -15,11 +18,15 @@ Copy into ``tests/`` to run (it uses ``tests/scratch_git.py`` and the
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -43,6 +50,40 @@ def run_process(
         check=False,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
+
+
+def run_command(*args: str, cwd: Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The real command (``main()``, exit codes and all) in this process, from ``cwd``, with ``env`` added.
+
+    What ``run_process`` shows, without a child's start-up (half a second of imports
+    each): the same entry point, parsing and exit code, and the same text out, as
+    the command's guarded streams encode it and ``subprocess`` decodes it (only the
+    program name in a usage line differs: click reads it from ``__main__``).
+    """
+    from toolkit.cli import main
+    from toolkit.output_streams import ESCAPE_ERRORS
+
+    buffers = io.BytesIO(), io.BytesIO()
+    stdout, stderr = (
+        io.TextIOWrapper(buffer, encoding="utf-8", errors=ESCAPE_ERRORS, newline="\n", write_through=True)
+        for buffer in buffers
+    )
+    with (
+        contextlib.chdir(cwd),
+        mock.patch.dict(os.environ, env or {}),
+        mock.patch.object(sys, "argv", ["toolkit", *args]),
+        contextlib.redirect_stdout(stdout),
+        contextlib.redirect_stderr(stderr),
+        pytest.raises(SystemExit) as exit_,
+    ):
+        main()
+    code = exit_.value.code
+    assert isinstance(code, int), f"main() exited with {code!r}, not an exit code"
+    stdout.flush()
+    stderr.flush()
+    # As subprocess.run(text=True) reads a child's output: universal newlines.
+    out, err = (buffer.getvalue().decode("utf-8").replace("\r\n", "\n").replace("\r", "\n") for buffer in buffers)
+    return subprocess.CompletedProcess(["toolkit", *args], code, out, err)
 
 
 def unprivileged() -> tuple[str, ...]:

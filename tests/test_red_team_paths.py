@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 import toolkit
-from red_team_support import ADVISORY, SECRET, run_process, unprivileged
+from red_team_support import ADVISORY, SECRET, run_command, run_process, unprivileged
 from scratch_git import annotations_repo, commit_all, git
 
 # --- Verdicts: the same on every path -------------------------------------------------
 
 
 def test_the_broken_corpus_fails_from_its_own_folder(broken: Path) -> None:
-    result = run_process("validate", str(ADVISORY), cwd=broken)
+    result = run_command("validate", str(ADVISORY), cwd=broken)
 
     assert result.returncode == 1, result.stdout + result.stderr
 
@@ -33,8 +33,8 @@ def test_a_file_of_a_corpus_outside_the_working_directory_named_by_a_relative_pa
     sibling = broken.parent / "elsewhere"
     sibling.mkdir()
 
-    from_sibling = run_process("validate", f"../annotations/{ADVISORY.as_posix()}", cwd=sibling)
-    from_kind_folder = run_process("validate", f"../{ADVISORY.as_posix()}", cwd=broken / "events")
+    from_sibling = run_command("validate", f"../annotations/{ADVISORY.as_posix()}", cwd=sibling)
+    from_kind_folder = run_command("validate", f"../{ADVISORY.as_posix()}", cwd=broken / "events")
 
     assert from_sibling.returncode == 1, from_sibling.stdout
     assert from_kind_folder.returncode == 1, from_kind_folder.stdout
@@ -42,7 +42,7 @@ def test_a_file_of_a_corpus_outside_the_working_directory_named_by_a_relative_pa
 
 @pytest.mark.timeout(60)
 def test_a_kind_folder_named_by_a_relative_path_out_of_the_working_directory_gets_its_findings(broken: Path) -> None:
-    result = run_process("validate", "../advisories", cwd=broken / "events")
+    result = run_command("validate", "../advisories", cwd=broken / "events")
 
     assert result.returncode == 1, result.stdout
 
@@ -54,9 +54,9 @@ def test_a_record_that_is_a_symlink_out_of_the_corpus_fails_also_when_named_alon
     link = corpus / "events" / "evt-x.yaml"
     link.symlink_to(secret_yaml)
 
-    whole = run_process("validate", cwd=corpus.parent)
-    alone = run_process("validate", "annotations/events/evt-x.yaml", cwd=corpus.parent)
-    its_folder = run_process("validate", "annotations/events", cwd=corpus.parent)
+    whole = run_command("validate", cwd=corpus.parent)
+    alone = run_command("validate", "annotations/events/evt-x.yaml", cwd=corpus.parent)
+    its_folder = run_command("validate", "annotations/events", cwd=corpus.parent)
 
     assert whole.returncode == 1
     assert (alone.returncode, its_folder.returncode) == (1, 1), alone.stdout + its_folder.stdout
@@ -69,8 +69,8 @@ def test_changed_since_fails_a_record_added_as_a_symlink_out_of_the_corpus(tmp_p
     (repo / "annotations" / "events" / "evt-x.yaml").symlink_to(secret_yaml)
     commit_all(repo, "Add a record")
 
-    whole = run_process("validate", cwd=repo)
-    changed = run_process("validate", "--changed-since", "main", cwd=repo)
+    whole = run_command("validate", cwd=repo)
+    changed = run_command("validate", "--changed-since", "main", cwd=repo)
 
     assert whole.returncode == 1
     assert changed.returncode == 1, changed.stdout + changed.stderr
@@ -85,8 +85,8 @@ def test_changed_since_fails_a_stray_yaml_file_at_the_top_of_the_corpus(tmp_path
     shutil.copy(repo / "annotations" / "actors" / "act-turkey.yaml", repo / "annotations" / "act-stray.yaml")
     commit_all(repo, "Add a stray record")
 
-    whole = run_process("validate", cwd=repo)
-    changed = run_process("validate", "--changed-since", "main", cwd=repo)
+    whole = run_command("validate", cwd=repo)
+    changed = run_command("validate", "--changed-since", "main", cwd=repo)
 
     assert whole.returncode == 1
     assert changed.returncode == 1, changed.stdout + changed.stderr
@@ -113,7 +113,7 @@ def test_a_file_named_alone_below_a_kind_folder_is_not_read_through_a_link_out_o
     (corpus / "events" / "sub").mkdir()
     (corpus / "events" / "sub" / "evt-x.yaml").symlink_to(secret_yaml)
 
-    result = run_process("validate", "--format", "json", "annotations/events/sub/evt-x.yaml", cwd=corpus.parent)
+    result = run_command("validate", "--format", "json", "annotations/events/sub/evt-x.yaml", cwd=corpus.parent)
 
     assert SECRET not in result.stdout
     assert result.returncode == 1
@@ -130,7 +130,7 @@ def test_a_corpus_folder_committed_as_a_symlink_out_of_the_repository_is_not_rea
     repo.mkdir()
     (repo / "annotations").symlink_to(Path("..") / "outside", target_is_directory=True)
 
-    result = run_process("validate", "--format", "github", cwd=repo)
+    result = run_command("validate", "--format", "github", cwd=repo)
 
     assert SECRET not in result.stdout
     assert result.returncode in (1, 2)

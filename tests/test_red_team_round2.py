@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from red_team_support import ADVISORY, SECRET, run_process
+from red_team_support import ADVISORY, SECRET, run_command, run_process
 from scratch_git import annotations_repo, commit_all, git
 
 SOURCE = Path("sources") / "src-lapid-to-visit-turkey.yaml"
@@ -50,7 +50,7 @@ def test_a_source_text_reached_through_a_folder_link_out_of_the_corpus_is_not_re
     )
     digest = hashlib.sha256((outside / "shadow.txt").read_bytes()).hexdigest()
 
-    result = run_process("validate", cwd=corpus.parent)
+    result = run_command("validate", cwd=corpus.parent)
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert SECRET not in result.stdout + result.stderr
@@ -72,7 +72,7 @@ def test_a_corpus_folder_committed_as_a_link_to_a_tree_with_kind_folders_further
     git(repo, "init", "--quiet")
     (repo / "annotations").symlink_to("../outside", target_is_directory=True)
 
-    result = run_process("validate", "--format", "github", cwd=repo)
+    result = run_command("validate", "--format", "github", cwd=repo)
 
     assert SECRET not in result.stdout + result.stderr
     assert result.returncode in (1, 2), result.stdout + result.stderr
@@ -87,7 +87,7 @@ def test_a_link_to_a_folder_below_a_kind_folder_is_not_followed_for_a_file_named
     # (in a git repository, and in the whole-corpus run, the link is refused).
     (corpus / "events" / "sub").symlink_to(secret_yaml.parent, target_is_directory=True)
 
-    result = run_process("validate", f"annotations/events/sub/{secret_yaml.name}", cwd=corpus.parent)
+    result = run_command("validate", f"annotations/events/sub/{secret_yaml.name}", cwd=corpus.parent)
 
     assert result.returncode != 0
     assert SECRET not in result.stdout + result.stderr
@@ -109,8 +109,8 @@ def test_a_valid_corpus_at_the_top_of_its_repository_passes_beside_its_configura
     (repo / ".pre-commit-config.yaml").write_text("repos: []\n", encoding="utf-8")
     commit_all(repo, "corpus at the top")
 
-    whole = run_process("validate", ".", cwd=repo)
-    one = run_process("validate", ACTOR.as_posix(), cwd=repo)
+    whole = run_command("validate", ".", cwd=repo)
+    one = run_command("validate", ACTOR.as_posix(), cwd=repo)
 
     assert one.returncode == 0, one.stdout
     assert whole.returncode == 0, whole.stdout
@@ -129,8 +129,8 @@ def test_changed_since_fails_a_kind_folder_replaced_by_a_link_to_a_copy(tmp_path
     (repo / "annotations" / "events").symlink_to("../decoy/events", target_is_directory=True)
     commit_all(repo, "events through a link")
 
-    whole = run_process("validate", cwd=repo)
-    changed = run_process("validate", "--changed-since", "main", cwd=repo)
+    whole = run_command("validate", cwd=repo)
+    changed = run_command("validate", "--changed-since", "main", cwd=repo)
 
     assert whole.returncode == 1, whole.stdout
     assert changed.returncode == 1, changed.stdout
@@ -147,7 +147,7 @@ def test_a_file_misplaced_below_a_kind_folder_fails_on_every_path(corpus: Path, 
         commit_all(corpus.parent, "misplaced")
 
     for args in ([], ["annotations/events/sub/act-x.yaml"], ["annotations/events/sub"]):
-        result = run_process("validate", *args, cwd=corpus.parent)
+        result = run_command("validate", *args, cwd=corpus.parent)
         assert result.returncode == 1, (args, result.stdout)
         assert "file-kind-unknown" in result.stdout, (args, result.stdout)
 
@@ -167,7 +167,7 @@ def test_a_broken_file_fails_however_its_path_is_spelt(broken: Path, spelling: s
     # Held.
     path = spelling.format(name=ADVISORY.name, cwd=broken.parent)
 
-    result = run_process("validate", path, cwd=broken.parent)
+    result = run_command("validate", path, cwd=broken.parent)
 
     assert result.returncode == 1, result.stdout
     assert "schema-invalid" in result.stdout
@@ -181,7 +181,7 @@ def test_a_corpus_beyond_the_search_depth_is_not_a_clean_pass(tmp_path: Path) ->
     shutil.copytree(Path(__file__).parent / "corpora" / "clean", deep)
     _replace(deep / ADVISORY, "value: 4", "value: 99")
 
-    result = run_process("validate", ".", cwd=tmp_path / "w")
+    result = run_command("validate", ".", cwd=tmp_path / "w")
 
     assert result.returncode != 0, result.stdout
 
@@ -207,7 +207,7 @@ def test_tags_and_anchors_in_every_position_are_refused(corpus: Path, written: s
     # Held.
     _replace(corpus / ACTOR, "name: Turkey", written)
 
-    result = run_process("validate", f"annotations/{ACTOR.as_posix()}", cwd=corpus.parent)
+    result = run_command("validate", f"annotations/{ACTOR.as_posix()}", cwd=corpus.parent)
 
     assert result.returncode == 1, result.stdout
     assert any(rule in result.stdout for rule in ("[yaml-tag]", "[yaml-alias]", "[yaml-syntax]")), result.stdout
@@ -224,12 +224,12 @@ def test_a_re_export_after_the_export_folder_was_copied_is_refused_saying_how_to
     # per GB of export (measured at 100,000 records). Nothing is lost, and the message
     # says how to go on.
     work = corpus.parent
-    assert run_process("export", "--out", "exports", cwd=work).returncode == 0
+    assert run_command("export", "--out", "exports", cwd=work).returncode == 0
     for path in (work / "exports").rglob("*"):
         if path.is_file():
             os.utime(path)  # what a checkout or a copy does: the same bytes, a new mtime
 
-    result = run_process("export", "--out", "exports", cwd=work)
+    result = run_command("export", "--out", "exports", cwd=work)
 
     assert result.returncode == 2, result.stdout + result.stderr
     assert "a copy of an export" in result.stderr and "remove the folder" in result.stderr
@@ -242,7 +242,7 @@ def test_a_deeply_nested_journal_is_not_an_internal_error(corpus: Path) -> None:
     out.mkdir()
     (out / ".toolkit-export.journal").write_bytes(JOURNAL_HEADER + b"[" * 200_000 + b"]" * 200_000)
 
-    result = run_process("export", "--out", "exports", cwd=corpus.parent)
+    result = run_command("export", "--out", "exports", cwd=corpus.parent)
 
     assert result.returncode in (0, 2), result.stderr
     assert "internal error" not in result.stderr
@@ -286,7 +286,7 @@ def test_an_edited_journal_cannot_point_the_clean_up_at_other_folders(corpus: Pa
     names = [str(keep), "../keep", ".tmp-csv-00000000/../../keep", ".tmp-csv-0000000g", ".old-csv-backup"]
     (out / ".toolkit-export.journal").write_bytes(JOURNAL_HEADER + json.dumps({"made": names}).encode())
 
-    result = run_process("export", "--out", "exports", cwd=corpus.parent)
+    result = run_command("export", "--out", "exports", cwd=corpus.parent)
 
     assert result.returncode == 0, result.stderr
     assert (keep / "x").exists()
@@ -297,11 +297,11 @@ def test_an_edited_journal_cannot_point_the_clean_up_at_other_folders(corpus: Pa
 def test_folders_of_the_user_named_like_run_folders_survive_an_export(corpus: Path) -> None:
     # Held (round 1's M11 and variants with eight hex digits).
     work = corpus.parent
-    assert run_process("export", "--out", "exports", cwd=work).returncode == 0
+    assert run_command("export", "--out", "exports", cwd=work).returncode == 0
     for name in (".old-stix-backup", ".tmp-csv-1234abcd", ".old-csv-20220623"):
         shutil.copytree(work / "exports" / "stix", work / "exports" / name)
 
-    result = run_process("export", "--out", "exports", cwd=work)
+    result = run_command("export", "--out", "exports", cwd=work)
 
     assert result.returncode == 0, result.stderr
     for name in (".old-stix-backup", ".tmp-csv-1234abcd", ".old-csv-20220623"):
@@ -312,13 +312,13 @@ def test_folders_of_the_user_named_like_run_folders_survive_an_export(corpus: Pa
 def test_a_file_edited_or_added_in_an_export_stops_the_next_export(corpus: Path) -> None:
     # Held.
     work = corpus.parent
-    assert run_process("export", "--out", "exports", cwd=work).returncode == 0
+    assert run_command("export", "--out", "exports", cwd=work).returncode == 0
     with (work / "exports" / "csv" / "events.csv").open("a", encoding="utf-8") as stream:
         stream.write("mine\n")
     (work / "exports" / "stix" / "NOTES").write_text("notes", encoding="utf-8")
 
     for fmt in ("csv", "stix"):
-        result = run_process("export", "--out", "exports", "--format", fmt, cwd=work)
+        result = run_command("export", "--out", "exports", "--format", fmt, cwd=work)
         assert result.returncode == 2, result.stdout + result.stderr
     assert (work / "exports" / "csv" / "events.csv").read_text(encoding="utf-8").endswith("mine\n")
     assert (work / "exports" / "stix" / "NOTES").exists()
@@ -327,12 +327,12 @@ def test_a_file_edited_or_added_in_an_export_stops_the_next_export(corpus: Path)
 @pytest.mark.timeout(60)
 def test_a_generated_schema_whose_checksum_no_longer_holds_is_not_overwritten(tmp_path: Path) -> None:
     # Held: an edit, or a CRLF checkout (a false refusal, but never a loss).
-    assert run_process("schema", "--out", "sch", cwd=tmp_path).returncode == 0
+    assert run_command("schema", "--out", "sch", cwd=tmp_path).returncode == 0
     schema = tmp_path / "sch" / "actor.schema.json"
     edited = schema.read_bytes().replace(b"\n", b"\r\n")
     schema.write_bytes(edited)
 
-    result = run_process("schema", "--out", "sch", cwd=tmp_path)
+    result = run_command("schema", "--out", "sch", cwd=tmp_path)
 
     assert result.returncode == 2, result.stdout + result.stderr
     assert schema.read_bytes() == edited
@@ -342,7 +342,7 @@ def test_a_generated_schema_whose_checksum_no_longer_holds_is_not_overwritten(tm
 def test_new_with_a_kind_folder_for_the_corpus_does_not_write_a_misplaced_record(corpus: Path) -> None:
     # N6. `--corpus annotations/actors` writes annotations/actors/actors/act-q.yaml, a file
     # the corpus then fails as file-kind-unknown; a kind folder's corpus is its parent.
-    result = run_process("new", "actor", "act-q", "--corpus", "annotations/actors", cwd=corpus.parent)
+    result = run_command("new", "actor", "act-q", "--corpus", "annotations/actors", cwd=corpus.parent)
 
     assert not (corpus / "actors" / "actors").exists(), result.stdout
 
@@ -353,7 +353,7 @@ def test_new_refuses_an_id_whose_record_exists_with_a_suffix_in_another_case(cor
     # Held (round 1's M13).
     (corpus / ACTOR).rename((corpus / ACTOR).with_suffix(suffix))
 
-    result = run_process("new", "actor", "act-turkey", cwd=corpus.parent)
+    result = run_command("new", "actor", "act-turkey", cwd=corpus.parent)
 
     assert result.returncode == 2, result.stdout
     assert not (corpus / ACTOR).exists()
@@ -363,7 +363,7 @@ def test_new_refuses_an_id_whose_record_exists_with_a_suffix_in_another_case(cor
 @pytest.mark.timeout(60)
 def test_new_refuses_a_blank_corpus(corpus: Path, value: str) -> None:
     # Held.
-    result = run_process("new", "actor", "act-q", "--corpus", value, cwd=corpus.parent)
+    result = run_command("new", "actor", "act-q", "--corpus", value, cwd=corpus.parent)
 
     assert result.returncode == 2, result.stdout
     assert not (corpus.parent / "actors").exists()

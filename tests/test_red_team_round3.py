@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from red_team_support import CLEAN, SECRET, run_process
+from red_team_support import CLEAN, SECRET, run_command
 from scratch_git import annotations_repo, commit_all, git
 
 EVENT = Path("events") / "evt-lapid-visits-turkey.yaml"
@@ -29,9 +29,9 @@ def test_export_refuses_a_corpus_folder_committed_as_a_link_out_of_the_repositor
     git(repo, "init", "--quiet")
     (repo / "annotations").symlink_to(Path("..") / "outside" / "ann", target_is_directory=True)
 
-    assert run_process("validate", cwd=repo).returncode == 2
+    assert run_command("validate", cwd=repo).returncode == 2
     for args in (("export", "--out", "exports"), ("export", "--corpus", "annotations", "--out", "exports")):
-        result = run_process(*args, cwd=repo)
+        result = run_command(*args, cwd=repo)
         assert result.returncode == 2, result.stdout + result.stderr
         assert not (repo / "exports").exists()
 
@@ -50,8 +50,8 @@ def test_changed_since_fails_a_corpus_folder_replaced_by_a_link_out_of_the_repos
     (repo / "annotations").symlink_to(Path("..") / "outside" / "ann", target_is_directory=True)
     commit_all(repo, "Replace the corpus by a link")
 
-    whole = run_process("validate", cwd=repo)
-    changed = run_process("validate", "--changed-since", "main", cwd=repo)
+    whole = run_command("validate", cwd=repo)
+    changed = run_command("validate", "--changed-since", "main", cwd=repo)
 
     assert whole.returncode != 0
     assert changed.returncode != 0, changed.stdout + changed.stderr
@@ -68,9 +68,9 @@ def test_export_of_a_folder_that_holds_no_corpus_is_refused_not_an_empty_export(
     folder.mkdir()
     if layout == "hidden-corpus":
         shutil.copytree(CLEAN, folder / ".annotations")
-    assert run_process("validate", "folder", cwd=tmp_path).returncode == 2
+    assert run_command("validate", "folder", cwd=tmp_path).returncode == 2
 
-    result = run_process("export", "--corpus", "folder", "--out", "exports", cwd=tmp_path)
+    result = run_command("export", "--corpus", "folder", "--out", "exports", cwd=tmp_path)
 
     assert result.returncode != 0, result.stdout + result.stderr
 
@@ -84,8 +84,8 @@ def test_a_record_in_a_hidden_folder_below_a_kind_folder_gets_one_verdict_on_eve
     hidden.mkdir()
     (hidden / "evt-q.yaml").write_text("id: evt-q\ntype: BOGUS\n", encoding="utf-8")
 
-    whole = run_process("validate", cwd=corpus.parent)
-    named = run_process("validate", "annotations/events/.sub/evt-q.yaml", cwd=corpus.parent)
+    whole = run_command("validate", cwd=corpus.parent)
+    named = run_command("validate", "annotations/events/.sub/evt-q.yaml", cwd=corpus.parent)
 
     assert whole.returncode == named.returncode, named.stdout + named.stderr
 
@@ -97,7 +97,7 @@ def test_new_with_a_folder_below_a_kind_folder_as_corpus_writes_no_misplaced_rec
     # (file-kind-unknown).
     (corpus / "events" / "sub").mkdir()
 
-    result = run_process("new", "actor", "act-q", "--corpus", "annotations/events/sub", cwd=corpus.parent)
+    result = run_command("new", "actor", "act-q", "--corpus", "annotations/events/sub", cwd=corpus.parent)
 
     misplaced = corpus / "events" / "sub" / "actors" / "act-q.yaml"
     assert result.returncode == 2 or not misplaced.exists(), result.stdout + result.stderr

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from corpus_overlay import built_export_corpus
-from red_team_support import CLEAN, run_process, unprivileged
+from red_team_support import CLEAN, run_command, run_process, unprivileged
 from scratch_git import annotations_repo, git
 
 EVENT = Path("events") / "evt-lapid-visits-turkey.yaml"
@@ -94,7 +94,7 @@ def test_coverage_of_one_long_word_before_a_full_stop_ends_promptly(corpus: Path
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("share", ["nan", "-1", "2", "inf", "1e309", "0x1", ""])
 def test_coverage_refuses_a_share_outside_0_to_1_as_a_usage_error(corpus: Path, share: str) -> None:
-    result = run_process("coverage", "--min-share", share, cwd=corpus.parent)
+    result = run_command("coverage", "--min-share", share, cwd=corpus.parent)
     assert result.returncode == 2, result.stdout + result.stderr
 
 
@@ -152,7 +152,7 @@ def test_cite_keeps_the_crlf_line_ends_of_a_file(corpus: Path) -> None:
     # ends, and every line shows as changed in git diff.
     record = corpus / EVENT
     record.write_bytes(record.read_bytes().replace(b"\n", b"\r\n"))
-    result = run_process("cite", EVENT_ID, SOURCE_ID, "The statement said that Lapid", cwd=corpus.parent)
+    result = run_command("cite", EVENT_ID, SOURCE_ID, "The statement said that Lapid", cwd=corpus.parent)
     assert result.returncode == 0, result.stderr
     lines = record.read_bytes().splitlines(keepends=True)
     assert all(line.endswith(b"\r\n") for line in lines), [line for line in lines if not line.endswith(b"\r\n")][:3]
@@ -167,8 +167,8 @@ def test_cite_keeps_the_layout_of_a_file_indented_otherwise(corpus: Path) -> Non
     text = text.replace("  expression:", "    expression:")
     text = re.sub(r"^  (- |  )", r"\1", text, flags=re.MULTILINE) + "...\n"
     record.write_text(text, "utf-8")
-    assert run_process("validate", cwd=corpus.parent).returncode == 0
-    result = run_process("cite", EVENT_ID, SOURCE_ID, "The statement said that Lapid", cwd=corpus.parent)
+    assert run_command("validate", cwd=corpus.parent).returncode == 0
+    result = run_command("cite", EVENT_ID, SOURCE_ID, "The statement said that Lapid", cwd=corpus.parent)
     assert result.returncode == 0, result.stderr
     after = record.read_text("utf-8")
     assert after.startswith(text.removesuffix("...\n")), after
@@ -181,7 +181,7 @@ def test_cite_keeps_the_mode_of_the_file_it_edits(corpus: Path, mode: int) -> No
     # bit (a mode change in git) is dropped.
     record = corpus / EVENT
     record.chmod(mode)
-    result = run_process("cite", EVENT_ID, SOURCE_ID, "The statement said that Lapid", cwd=corpus.parent)
+    result = run_command("cite", EVENT_ID, SOURCE_ID, "The statement said that Lapid", cwd=corpus.parent)
     assert result.returncode in (0, 2), result.stderr
     assert stat.S_IMODE(record.stat().st_mode) == mode
 
@@ -225,7 +225,7 @@ def test_cite_shows_the_closest_passage_with_terminal_escapes_escaped(corpus: Pa
     # M8. The closest passage of a (hostile) article is printed raw: ESC reaches the terminal.
     original = (CLEAN / TEXT).read_text("utf-8")
     _set_text(corpus, original.replace("The statement said that Lapid", "The statement\x1b[2Jsaid that Lapid"))
-    result = run_process("cite", EVENT_ID, SOURCE_ID, "The statement said that Lapid", cwd=corpus.parent)
+    result = run_command("cite", EVENT_ID, SOURCE_ID, "The statement said that Lapid", cwd=corpus.parent)
     assert result.returncode == 1
     assert "\x1b" not in result.stdout + result.stderr
 
@@ -233,7 +233,7 @@ def test_cite_shows_the_closest_passage_with_terminal_escapes_escaped(corpus: Pa
 @pytest.mark.parametrize("limit", ["9223372036854775807", "99999999999999999999"])
 def test_find_with_a_huge_limit_is_not_an_internal_error(corpus: Path, limit: str) -> None:
     # M9. rapidfuzz's extract takes a C long: OverflowError, exit 3.
-    result = run_process("find", "Lapid", "--limit", limit, cwd=corpus.parent)
+    result = run_command("find", "Lapid", "--limit", limit, cwd=corpus.parent)
     assert result.returncode in (0, 2), result.stdout + result.stderr
 
 
@@ -243,7 +243,7 @@ def test_diff_in_a_repository_missing_an_object_is_an_error_not_a_bug(tmp_path: 
     repo = annotations_repo(tmp_path / "repo")
     sha = git(repo, "rev-parse", "HEAD:annotations/actors/act-turkey.yaml").strip()
     (repo / ".git" / "objects" / sha[:2] / sha[2:]).unlink()
-    result = run_process("diff", "HEAD", cwd=repo)
+    result = run_command("diff", "HEAD", cwd=repo)
     assert result.returncode == 2, result.stdout + result.stderr
 
 
@@ -262,7 +262,7 @@ def test_an_event_linked_to_itself_is_refused_as_toolkit_link_refuses_it(tmp_pat
     record.write_text(
         text.replace("links:\n", f"links:\n  - relation: {relation}\n    target: evt-iran-denies-plot\n", 1)
     )
-    result = run_process("validate", cwd=tmp_path)
+    result = run_command("validate", cwd=tmp_path)
     assert result.returncode == 1, result.stdout
 
 
@@ -287,7 +287,7 @@ def test_cite_never_writes_through_a_link_out_of_the_corpus(tmp_path: Path, layo
         shutil.move(corpus / EVENT, outside / "events" / EVENT.name)
         (corpus / "events" / "sub").symlink_to(outside / "events", target_is_directory=True)
     before = {p: p.read_bytes() for p in outside.rglob("*.yaml")}
-    result = run_process("cite", EVENT_ID, SOURCE_ID, "The statement said", cwd=corpus.parent)
+    result = run_command("cite", EVENT_ID, SOURCE_ID, "The statement said", cwd=corpus.parent)
     assert result.returncode in (1, 2), result.stdout + result.stderr
     assert {p: p.read_bytes() for p in outside.rglob("*.yaml")} == before
     assert list(outside.rglob(".*.tmp")) == []
@@ -300,9 +300,9 @@ def test_cite_never_writes_through_a_link_out_of_the_corpus(tmp_path: Path, layo
 def test_a_quote_cite_writes_from_a_text_with_odd_characters_validates(corpus: Path, char: str) -> None:
     original = (CLEAN / TEXT).read_text("utf-8")
     _set_text(corpus, original.replace("The statement said", f"The statement{char}said"))
-    result = run_process("cite", EVENT_ID, SOURCE_ID, "The statement said that Lapid", cwd=corpus.parent)
+    result = run_command("cite", EVENT_ID, SOURCE_ID, "The statement said that Lapid", cwd=corpus.parent)
     assert result.returncode in (0, 1), result.stdout + result.stderr
-    assert run_process("validate", cwd=corpus.parent).returncode == 0
+    assert run_command("validate", cwd=corpus.parent).returncode == 0
 
 
 @pytest.mark.timeout(60)
@@ -312,7 +312,7 @@ def test_a_quote_cite_writes_from_a_text_with_odd_characters_validates(corpus: P
 def test_new_writes_a_name_that_reads_back_as_the_text_given(corpus: Path, name: str) -> None:
     from toolkit.yaml_strict import parse_yaml
 
-    result = run_process("new", "actor", "act-new", "--name", name, cwd=corpus.parent)
+    result = run_command("new", "actor", "act-new", "--name", name, cwd=corpus.parent)
     assert result.returncode == 0, result.stderr
     path = corpus / "actors" / "act-new.yaml"
     assert parse_yaml(path.read_text("utf-8"), str(path)).data["name"] == name
@@ -353,7 +353,7 @@ def test_find_takes_regex_metacharacters_and_huge_queries_as_text(corpus: Path) 
 @pytest.mark.parametrize("ref", ["--output=/tmp/x", "-x", "", "HEAD..HEAD", "HEAD:annotations", "no-such-ref"])
 def test_diff_refuses_refs_that_are_options_or_no_commit(tmp_path: Path, ref: str) -> None:
     repo = annotations_repo(tmp_path / "repo")
-    result = run_process("diff", "--", ref, cwd=repo) if ref.startswith("-") else run_process("diff", ref, cwd=repo)
+    result = run_command("diff", "--", ref, cwd=repo) if ref.startswith("-") else run_command("diff", ref, cwd=repo)
     assert result.returncode == 2, result.stdout + result.stderr
     assert not Path("/tmp/x").exists() or ref != "--output=/tmp/x"
 
@@ -367,7 +367,7 @@ def test_diff_shows_file_names_with_newlines_and_bad_bytes_escaped(tmp_path: Pat
     git(repo, "add", "-A")
     git(repo, "-c", "user.email=a@b", "-c", "user.name=a", "commit", "--quiet", "-m", "odd")
     for output in ("text", "markdown"):
-        result = run_process("diff", "HEAD~1", "HEAD", "--format", output, cwd=repo)
+        result = run_command("diff", "HEAD~1", "HEAD", "--format", output, cwd=repo)
         assert result.returncode == 0, result.stderr
         assert "\nx.yaml" not in result.stdout
 
@@ -416,8 +416,8 @@ def test_a_malformed_claim_or_fatality_count_is_a_finding_and_the_export_is_refu
     else:
         text = text.replace("outcome: foiled\n", f"outcome: foiled\nfatalities: {value}\n")
     record.write_text(text, "utf-8")
-    assert run_process("validate", cwd=tmp_path).returncode == 1
-    result = run_process("export", "--jobs", "1", "--out", "exports", cwd=tmp_path)
+    assert run_command("validate", cwd=tmp_path).returncode == 1
+    result = run_command("export", "--jobs", "1", "--out", "exports", cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert not (tmp_path / "exports").exists()
 
@@ -446,7 +446,7 @@ def test_odd_claims_that_validate_export_to_valid_stix_and_csv(tmp_path: Path, c
     else:
         dated = "  date: {start: '2022-06-23', precision: day}\n  credibility:\n    grade: 2"
         plot.write_text(plot.read_text("utf-8").replace("  credibility:\n    grade: 2", dated), "utf-8")
-    result = run_process("export", "--out", "exports", cwd=tmp_path, timeout=150)
+    result = run_command("export", "--out", "exports", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     bundle = (tmp_path / "exports" / "stix" / "bundle.json").read_text("utf-8")
     options = ValidationOptions(version="2.1", enforce_refs=True, silent=True)

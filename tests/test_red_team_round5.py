@@ -13,7 +13,8 @@ that trickles its answer (fixed with a deadline on each whole exchange; more cas
 in tests/test_publish_deadline.py). Hostile corpora are built in
 ``tmp_path`` from a copy of ``tests/corpora/clean``. The hostile TAXII server is a
 ``http.server`` on 127.0.0.1 (loopback only) in a thread of the test process; the
-command runs in a child process, exit codes and all.
+command runs from its entry point, exit codes and all (in a child process for the
+runs of the cache, each as a fresh process finds it).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from red_team_support import CLEAN, run_process
+from red_team_support import CLEAN, run_command, run_process
 
 USER, PASSWORD, TOKEN = "publisher", "S3cret-Horse-91c2", "T0ken-91c2-bearer"
 TAXII = "application/taxii+json;version=2.1"
@@ -127,21 +128,12 @@ def taxii_server(
         server.server_close()
 
 
-def _publish(corpus: Path, url: str, *extra: str, env: dict[str, str] | None = None, timeout: float = 60) -> Any:
-    """`toolkit publish` in a child process, credentials from the environment as the help advises."""
-    saved = {name: os.environ.get(name) for name in (env or {})}
-    os.environ.update(env or {})
-    try:
-        return run_process(
-            "publish", "--url", url, "--collection", COLLECTION, "--corpus", str(corpus), "--wait", "3", *extra,
-            cwd=corpus.parent, timeout=timeout,
-        )  # fmt: skip
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def _publish(corpus: Path, url: str, *extra: str, env: dict[str, str] | None = None) -> Any:
+    """`toolkit publish`, credentials from the environment as the help advises."""
+    return run_command(
+        "publish", "--url", url, "--collection", COLLECTION, "--corpus", str(corpus), "--wait", "3", *extra,
+        cwd=corpus.parent, env=env,
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -284,7 +276,7 @@ def test_help_does_not_show_credentials_from_the_environment(corpus: Path) -> No
     saved = dict(os.environ)
     os.environ.update({**BASIC, **BEARER, "TOOLKIT_TAXII_URL": f"http://u:{PASSWORD}@127.0.0.1:1/api1/"})
     try:
-        result = run_process("publish", "--help", cwd=corpus.parent)
+        result = run_command("publish", "--help", cwd=corpus.parent)
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -325,9 +317,9 @@ def _plant_hostile_values(corpus: Path) -> None:
 
 def test_hostile_record_values_come_out_of_the_report_as_text(corpus: Path, tmp_path: Path) -> None:
     _plant_hostile_values(corpus)
-    assert run_process("validate", str(corpus), cwd=corpus.parent).returncode == 0
+    assert run_command("validate", str(corpus), cwd=corpus.parent).returncode == 0
     out = tmp_path / "out"
-    result = run_process("report", str(corpus), "--out", str(out), cwd=corpus.parent, timeout=120)
+    result = run_command("report", str(corpus), "--out", str(out), cwd=corpus.parent)
     assert result.returncode == 0, result.stderr
     pages = list((out / "report").rglob("*.html"))
     seen: list[str] = []
@@ -350,7 +342,7 @@ def test_hostile_markup_in_an_article_text_comes_out_of_the_article_view_as_text
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     record.write_text(re.sub(r"sha256: \S+", f"sha256: {digest}", record.read_text(encoding="utf-8")), encoding="utf-8")
     out = tmp_path / "out"
-    result = run_process("report", str(corpus), "--out", str(out), cwd=corpus.parent, timeout=120)
+    result = run_command("report", str(corpus), "--out", str(out), cwd=corpus.parent)
     assert result.returncode == 0, result.stdout + result.stderr
     html = (out / "report" / "articles" / "src-lapid-to-visit-turkey.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -360,7 +352,7 @@ def test_hostile_markup_in_an_article_text_comes_out_of_the_article_view_as_text
 @pytest.mark.parametrize("where", ["corpus", "kind folder"])
 def test_a_report_into_the_corpus_is_refused(corpus: Path, where: str) -> None:
     out = corpus if where == "corpus" else corpus / "events"
-    result = run_process("report", str(corpus), "--out", str(out), cwd=corpus.parent)
+    result = run_command("report", str(corpus), "--out", str(out), cwd=corpus.parent)
     assert result.returncode == 2, result.stderr
     assert not (out / "report").exists()
 
@@ -371,7 +363,7 @@ def test_a_report_folder_that_is_a_link_is_not_written_through(corpus: Path, tmp
     out = tmp_path / "out"
     out.mkdir()
     (out / "report").symlink_to(victim)
-    result = run_process("report", str(corpus), "--out", str(out), cwd=corpus.parent)
+    result = run_command("report", str(corpus), "--out", str(out), cwd=corpus.parent)
     assert result.returncode == 2, result.stderr
     assert list(victim.iterdir()) == []
 
@@ -445,7 +437,7 @@ def test_hostile_values_go_into_sqlite_as_data(corpus: Path, tmp_path: Path) -> 
 
     _plant_hostile_values(corpus)
     out = tmp_path / "out"
-    result = run_process("export", "--corpus", str(corpus), "--format", "sqlite", "--out", str(out), cwd=corpus.parent)
+    result = run_command("export", "--corpus", str(corpus), "--format", "sqlite", "--out", str(out), cwd=corpus.parent)
     assert result.returncode == 0, result.stderr
     (database,) = out.rglob("*.sqlite")
     with sqlite3.connect(database) as db:
@@ -472,7 +464,7 @@ def test_an_unsaved_buffer_larger_than_any_file_is_refused_as_validate_refuses_t
     file = live.update(path, text)
     rules = {finding.rule for finding in live.own[file]}
     path.write_text(text, encoding="utf-8")
-    on_disk = run_process("validate", str(path), cwd=corpus.parent)
+    on_disk = run_command("validate", str(path), cwd=corpus.parent)
     assert "schema-required" not in rules, (rules, on_disk.stdout[-300:])
     assert rules, on_disk.stdout
 

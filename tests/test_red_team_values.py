@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import toolkit
-from red_team_support import ADVISORY, LOCATION, run_process
+from red_team_support import ADVISORY, LOCATION, run_command
 
 
 @pytest.mark.parametrize("value", ["0x4", "4.0", "1_0", "04", "0o4", "4e0", '"4"', ".inf", "0b100"])
@@ -202,7 +202,7 @@ def test_github_annotations_cannot_be_forged_by_a_value_with_newlines_and_colons
         encoding="utf-8",
     )
 
-    result = run_process("validate", "--format", "github", cwd=corpus.parent)
+    result = run_command("validate", "--format", "github", cwd=corpus.parent)
 
     commands = [line for line in result.stdout.splitlines() if line.startswith(("::error", "::warning"))]
     assert commands

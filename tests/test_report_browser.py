@@ -170,17 +170,66 @@ def test_clicking_a_highlight_reaches_the_records_it_backs(browser: Any, site: P
     assert reached > count
 
 
-def test_the_graph_has_one_node_per_actor_that_takes_part_in_something(browser: Any, site: Path) -> None:
+@pytest.fixture(scope="module")
+def split_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same corpus with pages of the graph of at most 8 actors: its one group of 19 is split."""
+    from toolkit.report_site import layout
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(layout, "PAGE_ACTORS", 8)
+        return write_report(FIXTURE, tmp_path_factory.mktemp("split"), jobs=1)
+
+
+def _graph_pages(browser: Any, site: Path) -> list[str]:
+    """The pages of the graph, as the index of its groups links to them."""
+    _open(browser, site / "graph.html")
+    links = browser.execute_script("return [...document.querySelectorAll('main a[href^=\"graph/\"]')].map(a => a.href)")
+    return sorted(set(links))
+
+
+@pytest.mark.parametrize("pages", ["one page", "split"])
+def test_the_graph_has_one_node_per_actor_that_takes_part_in_something(
+    browser: Any, site: Path, split_site: Path, pages: str
+) -> None:
     taking_part = {participant["actor"] for event in _records("events") for participant in event["participants"]}
     for actor in _records("actors"):
         for affiliation in actor.get("affiliations", []):
             taking_part |= {actor["id"], affiliation["actor"]}
-    _open(browser, site / "graph.html")
-    nodes = browser.execute_script("return [...document.querySelectorAll('svg a.node')].map(node => node.dataset.id)")
+    folder = site if pages == "one page" else split_site
+    nodes: list[str] = []
+    found = _graph_pages(browser, folder)
+    for page in found:
+        browser.get(page)
+        nodes += browser.execute_script(
+            "return [...document.querySelectorAll('svg a.node')].map(node => node.dataset.id)"
+        )
     assert sorted(nodes) == sorted(taking_part)
-    node = browser.find_element("css selector", "svg a.node[data-id='act-iran']")
+    assert len(found) == (1 if pages == "one page" else 3)
+    browser.get(found[0])
+    node = browser.find_element("css selector", "svg a.node")
+    actor = node.get_attribute("data-id")
     node.click()
-    assert browser.current_url.endswith("/records/act-iran.html")
+    assert browser.current_url.endswith(f"/records/{actor}.html")
+    browser.find_element("css selector", "a.in-graph").click()
+    assert browser.current_url == found[0]
+
+
+def test_an_actor_drawn_on_another_page_of_the_graph_leads_to_the_page_where_it_is_a_node(
+    browser: Any, split_site: Path
+) -> None:
+    followed = 0
+    for page in _graph_pages(browser, split_site):
+        browser.get(page)
+        elsewhere = browser.execute_script(
+            "return [...document.querySelectorAll('svg a.elsewhere')].map(a => [a.dataset.id, a.href.baseVal])"
+        )
+        for actor, href in elsewhere:
+            browser.get(page)
+            browser.find_element("css selector", f"svg a.elsewhere[data-id='{actor}']").click()
+            assert browser.current_url != page and browser.current_url.endswith(href.removeprefix(".."))
+            assert browser.find_elements("css selector", f"svg a.node[data-id='{actor}']"), (page, actor)
+            followed += 1
+    assert followed
 
 
 def test_the_keyboard_reaches_the_content_from_the_top_of_a_page(browser: Any, site: Path) -> None:
@@ -200,6 +249,8 @@ def test_the_keyboard_reaches_the_content_from_the_top_of_a_page(browser: Any, s
         "records/evt-fixture-istanbul-kidnap-plot.html",
         "articles/src-fixture-wire-istanbul-cell.html",
         "advisories.html",
+        "graph.html",
+        "graph/1.html",
     ],
 )
 def test_pages_fit_a_phones_width_without_scrolling_sideways(browser: Any, site: Path, page: str) -> None:
@@ -214,7 +265,7 @@ def test_screenshots_of_the_timeline_graph_and_an_article_at_desktop_and_phone_w
     folder = tmp_path_factory.mktemp("report-screenshots")
     pages = {
         "timeline": "timeline/2022.html",
-        "graph": "graph.html",
+        "graph": "graph/1.html",
         "article": "articles/src-fixture-wire-istanbul-cell.html",
     }
     for name, page in pages.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -795,13 +796,40 @@ def lsp(
     serve(cache=not no_cache)
 
 
+# Modules the command's own process declines to import. python-jsonschema imports
+# rfc3987_syntax, wherever it is installed (jsonschema[format-nongpl] brings it, as
+# with stix2-validator or Jupyter), for its "iri" format checkers, and builds four
+# Earley parsers as it does: 1.5-5 s on every run that explains a schema error, four
+# times the rest of such a run. No schema of ours names an "iri" format
+# (tests/test_command_startup.py keeps it so): nothing of ours would call them.
+DECLINED_IMPORTS = ("rfc3987_syntax",)
+
+
+@contextlib.contextmanager
+def _declined_imports() -> Iterator[None]:
+    """While the command runs, importing a module of ``DECLINED_IMPORTS`` fails as if it were not installed."""
+    declined = [name for name in DECLINED_IMPORTS if name not in sys.modules]
+    for name in declined:
+        # None in sys.modules is the documented way to make an import fail; typeshed
+        # types the mapping as holding modules only.
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        # main() called within a larger process (a test) leaves them importable after.
+        for name in declined:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+
+
 def main() -> None:
     """Entry point of the ``toolkit`` command."""
     from toolkit.output_streams import OutputStreamError, flush_standard_streams, guard_standard_streams
 
     guard_standard_streams()
     try:
-        status = _run()
+        with _declined_imports():
+            status = _run()
         flush_standard_streams()
     except OutputStreamError as error:
         # A full disk, a closed stream or a reader gone: an I/O error, not a bug. Said

@@ -6,8 +6,11 @@ Pages (under ``<out>/report/``; open ``index.html``, from ``file://`` or any sta
   page a year; a day is a point, a month, a year or a range a span; coloured by status,
   hedged (dashed) when the event rests on someone's claim; filters by source, actor
   and type (the only script of the site; without it every row shows).
-- ``graph.html``: actors linked by the events they share and by their affiliations,
-  drawn as SVG on the server (``layout.py`` says why), with the same ties as a list.
+- ``graph.html`` and ``graph/<n>.html``: actors linked by the events they share and by
+  their affiliations, drawn as SVG on the server (``layout.py`` says why), with the same
+  ties as a list; ``graph.html`` lists the groups of tied actors (connected components)
+  with their size and leads to the pages that draw them, a few groups whole to a page
+  or a group too large for one split along its weakest ties (``layout.PAGE_ACTORS``).
 - ``articles/<source>.html``: each article's text with its quoted passages highlighted,
   each leading to the records it backs, and its uncited sentences marked.
 - ``records/<id>.html``: every record in plain words, its evidence in context, what it
@@ -32,6 +35,7 @@ from toolkit.exporting import (
     write_folders,
 )
 from toolkit.model import Report
+from toolkit.parallel import cycle_collection_paused
 from toolkit.validation import DEFAULT_CORPUS, check_corpus, corpus_root
 
 DEFAULT_OUT = Path("exports")
@@ -57,12 +61,17 @@ def write_report(
     report = Report.of(checked.findings, len(checked.files), len(checked.index.records))
     if report.errors:
         raise ExportRefused(report, done="written")
-    site = build_site(checked.index, sentence_spans)
 
     def tasks_for(staged: dict[str, Path]) -> list[Callable[[], None]]:
         return [partial(task, staged[REPORT_FOLDER]) for task in page_tasks(site, _BATCH)]
 
-    write_folders(out_dir, [REPORT_FOLDER], tasks_for, jobs=jobs)
+    # The cyclic collector would walk the whole corpus again and again while the
+    # pages' data and text are made, as it would while an export's writers run:
+    # half of the time spent writing the pages at 10,000 records (benchmarks/README.md).
+    # The processes that write the pages are forked with it paused too.
+    with cycle_collection_paused():
+        site = build_site(checked.index, sentence_spans)
+        write_folders(out_dir, [REPORT_FOLDER], tasks_for, jobs=jobs)
     return out_dir / REPORT_FOLDER
 
 

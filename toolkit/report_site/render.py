@@ -6,6 +6,7 @@ whatever it holds, is shown as text and never becomes markup or script.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from functools import cache, partial
 from importlib import resources
@@ -14,7 +15,7 @@ from typing import Any
 
 import jinja2
 
-from toolkit.report_site.site import Site
+from toolkit.report_site.site import Site, graph_href
 
 STATIC = ("site.css", "site.js")
 
@@ -24,6 +25,9 @@ def environment() -> jinja2.Environment:
     """The template environment: templates from the package, every value escaped, undefined names an error."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader("toolkit.report_site", "templates"),
+        # Templates are part of the installed package: never checked for changes, which
+        # was a stat and a few path operations per page written (1 s of 10,000 pages).
+        auto_reload=False,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -33,9 +37,15 @@ def environment() -> jinja2.Environment:
 
 
 def _write(folder: Path, name: str, text: str) -> None:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode("utf-8"))
+    path = os.path.join(folder, name)
+    data = text.encode("utf-8")
+    try:
+        with open(path, "wb") as file:
+            file.write(data)
+    except FileNotFoundError:  # its folder is not made yet: the first page of that folder
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as file:
+            file.write(data)
 
 
 def _render(folder: Path, name: str, template: str, **values: Any) -> None:
@@ -49,9 +59,20 @@ def _overview(site: Site, folder: Path) -> None:
         _write(
             folder, f"static/{name}", resources.files("toolkit.report_site").joinpath("static", name).read_text("utf-8")
         )
-    _render(folder, "index.html", "index.html", site=site, page="index")
     _render(folder, "timeline.html", "timeline.html", site=site, page="timeline")
     _render(folder, "graph.html", "graph.html", site=site, graph=site.graph, page="graph")
+    pages = len(site.graph.pages)
+    for graph_page in site.graph.pages:
+        _render(
+            folder,
+            graph_page.href,
+            "graph_page.html",
+            site=site,
+            graph_page=graph_page,
+            pages=pages,
+            page_of=site.graph.page_of,
+            page="graph",
+        )
     _render(folder, "advisories.html", "advisories.html", site=site, rows=site.advisories, page="advisories")
     _render(folder, "records/index.html", "records.html", site=site, page="records")
 
@@ -62,14 +83,20 @@ def _years(site: Site, folder: Path) -> None:
 
 
 def _articles(site: Site, folder: Path) -> None:
-    for article in site.articles:
+    # The overview lists every article with its count of cited sentences: written here,
+    # where the articles are read.
+    articles = [site.article(source) for source in site.sources]
+    for article in articles:
         _render(folder, f"articles/{article.link.id}.html", "article.html", article=article, page="articles")
+    _render(folder, "index.html", "index.html", site=site, articles=articles, page="index")
 
 
 def _records(site: Site, first: int, last: int, folder: Path) -> None:
+    page_of = site.graph.page_of
     for page in site.records[first:last]:
         site.fill(page)
-        _render(folder, f"records/{page.link.id}.html", "record.html", record=page, page="records")
+        graph = graph_href(page_of[page.link.id]) if page.link.id in page_of else ""
+        _render(folder, f"records/{page.link.id}.html", "record.html", record=page, graph=graph, page="records")
 
 
 def page_tasks(site: Site, batch: int) -> list[Callable[[Path], None]]:

@@ -18,7 +18,7 @@ from toolkit.corpus_index import CorpusIndex
 from toolkit.kinds import KIND_BY_NAME
 from toolkit.model import Record
 from toolkit.partial_dates import bounds
-from toolkit.reference_fields import ReferenceField, reference_fields, values_at
+from toolkit.reference_fields import EACH, reference_fields
 from toolkit.schema_fields import Field, choices, kind_fields
 
 MONTHS = (
@@ -147,15 +147,49 @@ class Tie:
     records: list[Link]
 
 
-@dataclass
-class Graph:
-    """The actor graph: nodes with their places, ties as lines."""
+def graph_href(page: int) -> str:
+    """Where a page of the actor graph is, from the site's top folder."""
+    return f"graph/{page}.html"
 
+
+@dataclass
+class GraphGroup:
+    """A row of the graph's index: a connected component on one page, whole or a share of it."""
+
+    component: int  # from 1, the largest first
+    share: int  # from 1; a whole component is share 1 of 1
+    shares: int
+    size: int  # actors in the whole component
+    actors: int  # of them on this page
+    names: list[Link]  # its most connected actors on this page, at most three
+    page: int
+    href: str
+
+
+@dataclass
+class GraphPage:
+    """A page of the actor graph: its actors placed, the actors of other pages they are tied to, the ties."""
+
+    number: int
+    href: str
+    groups: list[GraphGroup]
     nodes: list[dict[str, Any]]  # id, label, href, type, x, y
-    ties: list[Tie]
+    elsewhere: list[dict[str, Any]]  # actors on other pages tied to these: id, label, page, href (of their page), x, y
+    ties: list[Tie]  # among this page's actors, then to those elsewhere
     lines: list[dict[str, Any]]  # x1, y1, x2, y2, tie
     width: int
     height: int
+
+
+@dataclass
+class Graph:
+    """The actor graph in pages, with the index of its connected components."""
+
+    pages: list[GraphPage]
+    groups: list[GraphGroup]
+    actors: int
+    ties: int
+    page_of: dict[str, int]  # each actor's page
 
 
 @dataclass
@@ -232,11 +266,12 @@ class Site:
     years: list[YearPage]
     year_counts: list[tuple[int, int, int]]  # year, events, advisories
     graph: Graph
-    articles: list[Article]
+    sources: list[Record]  # each an article, read by ``article`` where its page is written
     records: list[RecordPage]  # referring both ways; the rest is filled by ``fill`` where the page is written
     advisories: list[AdvisoryRow]
     counts: dict[str, int]
     fill: Callable[[RecordPage], None]
+    article: Callable[[Record], Article]
 
 
 def _label(record: Record, names: Mapping[str, str]) -> str:
@@ -275,9 +310,11 @@ class SiteBuilder:
         }
         self.denials = claims.denials((record.kind.name, record.data) for record in index.records)
         self.fields = {kind: kind_fields(kind, index.schemas) for kind in KIND_BY_NAME}
-        self.reference_fields: dict[str, list[ReferenceField]] = {}
+        # Each kind's reference fields: the path to it, and the words that name it on a page.
+        self.reference_fields: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for spec in reference_fields(index.schemas):
-            self.reference_fields.setdefault(spec.kind, []).append(spec)
+            words = " ".join(step.replace("_", " ") for step in spec.path if step != EACH)
+            self.reference_fields.setdefault(spec.kind, []).append((spec.path, words))
         self.quote_numbers: dict[tuple[str, int, int], int] = {}
         # Each schema node's vocabulary, by the node's identity; the node is kept, so its id is never reused.
         self._choices: dict[int, tuple[dict[str, Any], dict[Any, str]]] = {}
@@ -306,14 +343,14 @@ class SiteBuilder:
         """The whole site's data."""
         items = self._timeline_items()
         years, year_counts = self._years(items)
-        articles = [self._article(source) for source in _sorted_records(self.index, "source")]
-        quote_numbers = {
-            (link.id, quote.start, quote.end): quote.number
-            for article in articles
-            for quote in article.quotes
-            for link in [article.link]
+        # Each article's quotes are numbered in the order of their spans; the record pages
+        # link to them by number. The articles themselves (their pieces of text and
+        # sentences) are read where their pages are written (``articles``), in parallel.
+        self.quote_numbers = {
+            (source_id, start, end): number
+            for source_id, spans in self.spans_by_source.items()
+            for number, (start, end) in enumerate(sorted({(start, end) for _record, start, end in spans}), 1)
         }
-        self.quote_numbers = quote_numbers
         records = [
             RecordPage(record, self.link(record.id), record.kind.name, "", [], [], [], self._refers_to(record), [])
             for record in sorted(self.index.records, key=lambda record: record.id or "")
@@ -321,7 +358,16 @@ class SiteBuilder:
         ]
         counts = {kind: len(self.index.of_kind(kind)) for kind in ("event", "actor", "location", "advisory", "source")}
         return Site(
-            self.links, years, year_counts, self._graph(), articles, records, self._advisories(), counts, self.fill
+            self.links,
+            years,
+            year_counts,
+            self._graph(),
+            _sorted_records(self.index, "source"),
+            records,
+            self._advisories(),
+            counts,
+            self.fill,
+            self.article,
         )
 
     # --- timeline ----------------------------------------------------------------
@@ -418,20 +464,25 @@ class SiteBuilder:
 
     # --- graph ---------------------------------------------------------------------
 
-    def _graph(self) -> Graph:
-        from toolkit.report_site.layout import layout_graph
-
+    def _ties(self) -> tuple[set[str], list[Tie]]:
+        """The actors that take part in something, and their ties, sorted."""
         ties: dict[tuple[str, str, str, bool], Tie] = {}
+        backed: dict[tuple[str, str, str, bool], set[str]] = {}
 
         def tie(source: str, target: str, kind: str, hedged: bool, detail: str, record_id: str) -> None:
             key = (source, target, kind, hedged)
-            found = ties.setdefault(key, Tie(source, target, kind, hedged, [], []))
+            found = ties.get(key)
+            if found is None:
+                found = ties[key] = Tie(source, target, kind, hedged, [], [])
+                backed[key] = set()
             if detail not in found.details:
                 found.details.append(detail)
-            if all(link.id != record_id for link in found.records):
+            if record_id not in backed[key]:
+                backed[key].add(record_id)
                 found.records.append(self.link(record_id))
 
         nodes: set[str] = set()
+        names = self.names
         for record in self.index.of_kind("event"):
             roles = [
                 assertion
@@ -439,61 +490,139 @@ class SiteBuilder:
                 if assertion.what == "role" and assertion.actor is not None
             ]
             nodes.update(assertion.actor for assertion in roles if assertion.actor is not None)
-            summary = self.link(record.id or "").label
+            record_id = record.id or ""
+            summary = self.link(record_id).label
             for first in roles:
                 for second in roles:
                     if first.actor is None or second.actor is None or not first.actor < second.actor:
                         continue
                     detail = (
-                        f"{summary} ({record.id}): {self.names.get(first.actor, first.actor)} as {first.relation}, "
-                        f"{self.names.get(second.actor, second.actor)} as {second.relation}"
+                        f"{summary} ({record_id}): {names.get(first.actor, first.actor)} as {first.relation}, "
+                        f"{names.get(second.actor, second.actor)} as {second.relation}"
                     )
-                    tie(first.actor, second.actor, "event", first.claimed or second.claimed, detail, record.id or "")
+                    tie(first.actor, second.actor, "event", first.claimed or second.claimed, detail, record_id)
         for record in self.index.of_kind("actor"):
             for assertion in claims.actor_assertions(record.data):
                 if assertion.actor is None or record.id is None:
                     continue
                 nodes.update((record.id, assertion.actor))
                 detail = (
-                    f"{self.names.get(record.id, record.id)} {assertion.relation} "
-                    f"{self.names.get(assertion.actor, assertion.actor)}"
-                    + (f" ({claims.claim_words(assertion.claim, self.names)})" if assertion.claim else "")
+                    f"{names.get(record.id, record.id)} {assertion.relation} "
+                    f"{names.get(assertion.actor, assertion.actor)}"
+                    + (f" ({claims.claim_words(assertion.claim, names)})" if assertion.claim else "")
                 )
                 tie(record.id, assertion.actor, "affiliation", assertion.claimed, detail, record.id)
-        actor_types = {
-            record.id: str(record.data.get("type", "")) for record in self.index.of_kind("actor") if record.id
-        }
         ordered = sorted(ties.values(), key=lambda tie: (tie.source, tie.target, tie.kind, tie.hedged))
         for found in ordered:
             found.details.sort()
             found.records.sort(key=lambda link: link.id)
-        places, width, height = layout_graph(sorted(nodes), [(found.source, found.target) for found in ordered])
-        graph_nodes = [
-            {
-                "id": node,
-                "label": self.names.get(node, node),
-                "href": record_href(node),
-                "type": actor_types.get(node, ""),
-                "x": f"{places[node][0]:.1f}",
-                "y": f"{places[node][1]:.1f}",
-            }
-            for node in sorted(nodes)
-        ]
-        lines = [
-            {
-                "x1": f"{places[found.source][0]:.1f}",
-                "y1": f"{places[found.source][1]:.1f}",
-                "x2": f"{places[found.target][0]:.1f}",
-                "y2": f"{places[found.target][1]:.1f}",
-                "tie": found,
-            }
-            for found in ordered
-        ]
-        return Graph(graph_nodes, ordered, lines, width, height)
+        return nodes, ordered
+
+    def _graph(self) -> Graph:
+        from toolkit.report_site import layout
+
+        nodes, ties = self._ties()
+        # A pair's weight: the records behind every tie between the two, whichever way it points.
+        weights: dict[tuple[str, str], int] = {}
+        neighbours: dict[str, set[str]] = {node: set() for node in nodes}
+        for found in ties:
+            pair = (min(found.source, found.target), max(found.source, found.target))
+            weights[pair] = weights.get(pair, 0) + len(found.records)
+            neighbours[found.source].add(found.target)
+            neighbours[found.target].add(found.source)
+        shares_by_page = layout.pages(sorted(nodes), weights, layout.PAGE_ACTORS)
+        page_of = {
+            actor: number for number, shares in enumerate(shares_by_page, 1) for s in shares for actor in s.members
+        }
+        ties_of: dict[int, list[Tie]] = {}
+        for found in ties:
+            ties_of.setdefault(page_of[found.source], []).append(found)
+            if page_of[found.target] != page_of[found.source]:
+                ties_of.setdefault(page_of[found.target], []).append(found)
+        actor_types = {
+            record.id: str(record.data.get("type", "")) for record in self.index.of_kind("actor") if record.id
+        }
+
+        def most_connected(members: tuple[str, ...]) -> list[Link]:
+            chosen = sorted(members, key=lambda actor: (-len(neighbours[actor]), self.link(actor).label.lower(), actor))
+            return [self.link(actor) for actor in chosen[:3]]
+
+        pages = []
+        for number, shares in enumerate(shares_by_page, 1):
+            href = graph_href(number)
+            groups = [
+                GraphGroup(
+                    s.component, s.share, s.shares, s.size, len(s.members), most_connected(s.members), number, href
+                )
+                for s in shares
+            ]
+            here = sorted(actor for s in shares for actor in s.members)
+            page_ties = sorted(
+                ties_of.get(number, []),
+                key=lambda tie: (
+                    page_of[tie.source] != number or page_of[tie.target] != number,
+                    tie.source,
+                    tie.target,
+                    tie.kind,
+                    tie.hedged,
+                ),
+            )
+            others = sorted(
+                {actor for tie in page_ties for actor in (tie.source, tie.target) if page_of[actor] != number}
+            )
+            places, width, height = layout.layout_graph(here + others, [(tie.source, tie.target) for tie in page_ties])
+
+            placed = {actor: (f"{x:.1f}", f"{y:.1f}") for actor, (x, y) in places.items()}
+            pages.append(
+                GraphPage(
+                    number,
+                    href,
+                    groups,
+                    [
+                        {
+                            "id": actor,
+                            "label": self.names.get(actor, actor),
+                            "href": record_href(actor),
+                            "type": actor_types.get(actor, ""),
+                            "x": placed[actor][0],
+                            "y": placed[actor][1],
+                        }
+                        for actor in here
+                    ],
+                    [
+                        {
+                            "id": actor,
+                            "label": self.names.get(actor, actor),
+                            "page": page_of[actor],
+                            "href": graph_href(page_of[actor]),
+                            "x": placed[actor][0],
+                            "y": placed[actor][1],
+                        }
+                        for actor in others
+                    ],
+                    page_ties,
+                    [
+                        {
+                            "x1": placed[tie.source][0],
+                            "y1": placed[tie.source][1],
+                            "x2": placed[tie.target][0],
+                            "y2": placed[tie.target][1],
+                            "tie": tie,
+                        }
+                        for tie in page_ties
+                    ],
+                    width,
+                    height,
+                )
+            )
+        # Pages hold the components in order, so their groups are the index's rows in order.
+        groups = [group for page in pages for group in page.groups]
+        return Graph(pages, groups, len(nodes), len(ties), page_of)
 
     # --- articles ------------------------------------------------------------------
 
-    def _article(self, source: Record) -> Article:
+    def article(self, source: Record) -> Article:
+        """A source's text in pieces (plain, uncited, quoted), its quotes numbered as in ``quote_numbers``."""
         source_id = source.id or ""
         text = self.index.source_text(source).text or ""
         by_span: dict[tuple[int, int], list[str]] = {}
@@ -709,15 +838,22 @@ class SiteBuilder:
         )
 
     def _refers_to(self, record: Record) -> list[tuple[str, Link]]:
-        found: list[tuple[str, Link]] = []
-        for spec in self.reference_fields.get(record.kind.name, ()):
-            for _path, value in values_at(record.data, spec.path):
-                if isinstance(value, str) and value in self.links:
-                    words = " ".join(step.replace("_", " ") for step in spec.path if step != "*")
-                    pair = (words, self.links[value])
-                    if pair not in found:
-                        found.append(pair)
-        return sorted(found, key=lambda pair: (pair[0], pair[1].id))
+        # Done for every record before the pages are shared out (each page lists what refers
+        # to it): the values are gathered a path step at a time into lists, not through
+        # ``values_at``'s nested generators with each value's path, which cost twice as much.
+        found: set[tuple[str, str]] = set()
+        data = record.data
+        for path, words in self.reference_fields.get(record.kind.name, ()):
+            if path[0] not in data:
+                continue
+            values: list[Any] = [data]
+            for step in path:
+                if step == EACH:
+                    values = [item for value in values if isinstance(value, list) for item in value]
+                else:
+                    values = [value[step] for value in values if isinstance(value, dict) and step in value]
+            found.update((words, value) for value in values if isinstance(value, str) and value in self.links)
+        return [(words, self.links[value]) for words, value in sorted(found)]
 
     # --- advisories ----------------------------------------------------------------
 
