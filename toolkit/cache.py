@@ -19,9 +19,9 @@ Kept per corpus under ``.toolkit-cache/`` beside the corpus folder (or under
   with their stamps, and the digests of the index shards it goes with (two runs at
   once never mix one's state with the other's index). When nothing changed (the
   same files, folders and texts with the same stamps, seen from the same working
-  directory), they are the verdict, and no record is loaded at all; when a few
-  files changed, only they are parsed and only the findings they can reach are
-  judged again (``toolkit/incremental.py``).
+  directory and real corpus folder), they are the verdict, and no record is loaded
+  at all; when a few files changed, only they are parsed and only the findings they
+  can reach are judged again (``toolkit/incremental.py``).
 
 Never trusted blindly. Everything is keyed by a fingerprint of the toolkit's own
 code, its version, the Python version, the rules table and the schemas' content;

@@ -5,8 +5,8 @@ report (every finding of the corpus, its files, folders and records), in one of
 two ways:
 
 - nothing changed since the last run (every file, folder and source text with
-  the stamp it had, the same working directory): the stored findings, without
-  loading a record;
+  the stamp it had, seen from the same working directory and real corpus folder,
+  ``_view``): the stored findings, without loading a record;
 - a few files changed (edited, added, removed, or their article text edited):
   those parsed and checked against their schema, and the checks across files run
   over the records the change can reach and their neighbours alone
@@ -117,11 +117,11 @@ def check_corpus_cached(
     """
     root = root.absolute()
     walk = _Walk.of(root)
-    cwd = working_directory()
-    last = _Stored.of(cache, walk, cwd)
+    view = _view(root)
+    last = _Stored.of(cache, walk, view)
     if last is not None:
         try:
-            verdict = _increment(root, walk, cache, last, schemas, checks, cwd)
+            verdict = _increment(root, walk, cache, last, schemas, checks, view)
         except _Untrusted:
             verdict = None
         if verdict is not None:
@@ -156,8 +156,19 @@ def check_corpus_cached(
         cache.adopt(learn())
     across = findings[len(own) :]
     verdict = CorpusVerdict(findings, loaded.files, loaded.folders, [r.file for r in loaded.records])
-    cache.save(_state(cache, walk, cwd, own, across, _sources_of_texts(loaded.records, os.fspath(root))))
+    cache.save(_state(cache, walk, view, own, across, _sources_of_texts(loaded.records, os.fspath(root))))
     return verdict, index
+
+
+def _view(root: Path) -> list[str | None]:
+    """Where a run sees the corpus from: the working directory and the corpus's real folder.
+
+    Findings name a file by its real folder, relative to the working directory
+    (``display_path``): a state and its index (the names they hold) are of one view.
+    The real folder can change under an unchanged path (a link above the corpus
+    pointed elsewhere) without a stamp of any file changing.
+    """
+    return [working_directory(), os.path.realpath(root)]
 
 
 class _Untrusted(Exception):
@@ -193,7 +204,7 @@ def _text_stamp(cache: CorpusCache, name: str) -> StampList | None:
 def _state(
     cache: CorpusCache,
     walk: _Walk,
-    cwd: str | None,
+    view: list[str | None],
     own: list[Finding],
     across: list[Finding],
     sources: dict[str, list[str]],
@@ -202,7 +213,7 @@ def _state(
     and for one after an edit."""
     texts = sorted(sources)
     return {
-        "cwd": cwd,
+        "view": view,
         "folder_keys": walk.folder_keys(),
         "own": [[f.file, *stored(f)] for f in own],
         "across": [[f.file, *stored(f)] for f in across],
@@ -224,11 +235,11 @@ class _Stored:
     files: dict[str, Any]  # the cache's file index: name -> [shown, stamp, footprint]
 
     @classmethod
-    def of(cls, cache: CorpusCache, walk: _Walk, cwd: str | None) -> _Stored | None:
-        """The stored state with its file index, if both are whole and of one run, seen from ``cwd``,
-        with the folders the walk found."""
+    def of(cls, cache: CorpusCache, walk: _Walk, view: list[str | None]) -> _Stored | None:
+        """The stored state with its file index, if both are whole and of one run, seen from ``view``
+        (``_view``), with the folders the walk found."""
         document = cache.document()
-        if document is None or document.get("cwd") != cwd or document.get("folder_keys") != walk.folder_keys():
+        if document is None or document.get("view") != view or document.get("folder_keys") != walk.folder_keys():
             return None
         texts: Any = document.get("texts")
         text_stamps: Any = document.get("text_stamps")
@@ -282,7 +293,7 @@ def _increment(
     last: _Stored,
     schemas: SchemaSet,
     checks: tuple[Check, ...],
-    cwd: str | None,
+    view: list[str | None],
 ) -> CorpusVerdict | None:
     """The verdict after a few changes since ``last`` (or none), judging only what they reach; None when too
     many changed, or when ``checks`` is empty and anything did.
@@ -290,7 +301,7 @@ def _increment(
     Raises ``_Untrusted`` when the index holds what no run of ours wrote.
     """
     try:
-        return _increment_trusting(root, walk, cache, last, schemas, checks, cwd)
+        return _increment_trusting(root, walk, cache, last, schemas, checks, view)
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
         raise _Untrusted from error
 
@@ -302,7 +313,7 @@ def _increment_trusting(
     last: _Stored,
     schemas: SchemaSet,
     checks: tuple[Check, ...],
-    cwd: str | None,
+    view: list[str | None],
 ) -> CorpusVerdict | None:
     index = last.files
     changed: list[int] = []  # positions in the walk
@@ -407,7 +418,7 @@ def _increment_trusting(
             sources.setdefault(text, []).append(file)
     position = scope.position()
     sources = {name: sorted(named, key=lambda f: position.get(f, 0)) for name, named in sources.items() if named}
-    cache.save(_state(cache, walk, cwd, own, across, sources))
+    cache.save(_state(cache, walk, view, own, across, sources))
     return CorpusVerdict(own + across, files, [f.file for f in walk.folders], list(footprints))
 
 
