@@ -16,13 +16,18 @@ on 127.0.0.1 in threads of the test process (``tests/test_publish_deadline.py``)
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import toolkit.cache
-from corpus_overlay import REPORT_FIXTURE, build_fixture
+import toolkit.incremental
+from corpus_overlay import BASE, REPORT_FIXTURE, build_fixture
 from toolkit.cache import CACHE_ENV
 from toolkit.model import Report
 from toolkit.validation import validate
@@ -95,3 +100,130 @@ def test_a_corpus_reached_through_a_link_pointed_elsewhere_between_runs_is_named
     cold = _assert_warm_is_cold(corpus)
     assert all(f.file.startswith(str(tmp_path / "disk-b")) for f in cold.findings)
     assert _assert_warm_is_cold(one).errors
+
+
+# --- The cache: planted and hostile contents (written whole, with a valid checksum) -------------------------
+
+
+def _rewrite(path: Path, change: Callable[[dict[str, Any]], None]) -> str:
+    """Change the body of one of the cache's files, its header's checksum made to match; the new checksum."""
+    head, body = path.read_bytes().split(b"\n", 1)
+    document = json.loads(body)
+    change(document)
+    text = json.dumps(document, separators=(",", ":")).encode()
+    header = json.loads(head)
+    header["sha256"] = hashlib.sha256(text).hexdigest()
+    path.write_bytes(json.dumps(header, separators=(",", ":")).encode() + b"\n" + text)
+    return str(header["sha256"])
+
+
+def _plant(
+    cache_dir: Path,
+    index: Callable[[dict[str, Any]], None] = lambda _document: None,
+    state: Callable[[dict[str, Any]], None] = lambda _document: None,
+) -> None:
+    """Rewrite the index shards and the state of the one corpus cached, the state naming the new shards."""
+    [folder] = cache_dir.glob("corpus-*")
+    digests = [_rewrite(folder / f"index-{number:02d}.json", index) for number in range(toolkit.cache.INDEX_SHARDS)]
+
+    def with_digests(document: dict[str, Any]) -> None:
+        document["index"] = digests
+        state(document)
+
+    _rewrite(folder / "state.json", with_digests)
+
+
+def _footprints(change: Callable[[list[Any]], None], kind: str) -> Callable[[dict[str, Any]], None]:
+    def each(document: dict[str, Any]) -> None:
+        for _shown, _stamp, footprint in document["files"].values():
+            if footprint is not None and footprint[0] == kind:
+                change(footprint)
+
+    return each
+
+
+def _set(position: int, value: Callable[[Any], Any]) -> Callable[[list[Any]], None]:
+    def change(footprint: list[Any]) -> None:
+        footprint[position] = value(footprint[position])
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        # Found: a string is iterable, so its letters were taken for the ids the event
+        # mentions; the event was not judged again when the actor it names changed id.
+        pytest.param(_set(2, " ".join), id="mentions-as-one-string"),
+        pytest.param(_set(2, lambda ids: [len(i) for i in ids]), id="mentions-as-numbers"),
+        pytest.param(_set(1, lambda _id: 17), id="id-as-a-number"),
+        pytest.param(_set(2, lambda ids: [[[ids]]]), id="mentions-nested-deep"),  # held: unhashable, refused
+    ],
+)
+def test_a_planted_index_whose_footprints_have_parts_of_the_wrong_type_is_not_believed(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch, hostile: Callable[[list[Any]], None]
+) -> None:
+    # Fixed: a footprint is read back with Footprint.restored (every part checked);
+    # anything else sends the run the whole way, as the docstring said it did.
+    root = build_fixture(BASE, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    _assert_warm_is_cold(root)
+    _plant(cache_dir, index=_footprints(hostile, "event"))
+    _Clock().edit(root / "actors" / "act-yair-lapid.yaml", "id: act-yair-lapid", "id: act-yair-lapid-2")
+    cold = _assert_warm_is_cold(root)
+    assert [f.rule for f in cold.findings if f.file.endswith("evt-lapid-visit-turkey.yaml")] == ["ref-unresolved"]
+
+
+def test_a_committed_cache_whose_state_names_findings_of_files_the_corpus_lacks_adds_none_of_them(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cache committed (or restored) from elsewhere: its stamps are not the checkout's,
+    # so every file counts as changed and is judged again; but the state also holds a
+    # finding of a file that is not in the corpus, of a rule that spans files.
+    # Found: it was kept (a finding of a file not judged again) and failed the run.
+    # Fixed: a state naming a file that neither its index nor the walk knows is not believed.
+    root = build_fixture(BASE, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    _assert_warm_is_cold(root)
+
+    def elsewhere(document: dict[str, Any]) -> None:
+        for _shown, stamp, _footprint in document["files"].values():
+            stamp[1] += 1  # another inode: made on another machine
+
+    def ghost(document: dict[str, Any]) -> None:
+        document["across"].append(["corpus/events/evt-ghost.yaml", 1, 1, "id-duplicate", "planted", "$.id", None])
+
+    _plant(cache_dir, index=elsewhere, state=ghost)
+    cold = _assert_warm_is_cold(root)
+    assert cold.errors == 0
+
+
+def test_a_planted_state_naming_texts_outside_the_corpus_makes_the_run_look_at_nothing_outside_it(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The state lists the article texts whose stamps a run compares, as the corpus's own
+    # paths. Found: a planted one naming /etc/hostname or ../outside was looked at (lstat)
+    # every run. Fixed: a text that is not <folder>/<name> inside the corpus makes the
+    # state one that no run of ours wrote.
+    root = build_fixture(BASE, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    _assert_warm_is_cold(root)
+    outside = [os.path.abspath("/etc/hostname"), os.path.join("..", "outside.txt")]
+
+    def texts(document: dict[str, Any]) -> None:
+        document["texts"] += outside
+        document["text_stamps"] += [[], []]
+        document["text_sources"] += [["corpus/sources/src-lapid-visit.yaml"]] * 2
+
+    _plant(cache_dir, state=texts)
+    looked_at: list[str] = []
+    stamp_of = toolkit.incremental.stamp_of
+
+    def watched(path: str) -> Any:
+        looked_at.append(os.path.abspath(path))
+        return stamp_of(path)
+
+    monkeypatch.setattr(toolkit.incremental, "stamp_of", watched)
+    _assert_warm_is_cold(root)
+    assert looked_at
+    assert all(path.startswith(str(root) + os.sep) for path in looked_at), looked_at

@@ -251,9 +251,15 @@ class _Stored:
             return None
         if not (len(texts) == len(text_stamps) == len(text_sources)) or not all(map(_strings, text_sources)):
             return None
+        if not all(map(_corpus_text, texts)):  # a run looks at these: never at a path a planted state names
+            return None
         if not cache.index_matches(document):
             return None
         return cls(own, across, texts, text_stamps, text_sources, cache.file_index())
+
+    def names_only(self, shown: set[str]) -> bool:
+        """Whether every finding kept is of a file in ``shown`` (what a run of ours could have found)."""
+        return all(finding.file in shown for finding in (*self.own, *self.across))
 
     def listing(self, walk: _Walk) -> tuple[list[str], list[str]] | None:
         """The files of the walk as shown, and those that hold a record, from the index (None: it lacks one)."""
@@ -273,17 +279,21 @@ def _strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
-def _footprint(value: Any) -> Footprint | None:
-    """A footprint from the index (None: the file held no record); raises ``_Untrusted`` for anything else.
+def _corpus_text(name: str) -> bool:
+    """Whether a state's text is named as ``_text_of`` names them: ``<folder>/<name>`` inside the corpus."""
+    parts = name.split(os.sep)
+    return len(parts) == 2 and "\0" not in name and all(part not in ("", ".", "..") for part in parts)
 
-    Only its shape is checked: its parts are used as stored, and a part of the wrong
-    type fails where it is used (``_Untrusted`` too, see ``_increment``'s caller).
-    """
+
+def _footprint(value: Any) -> Footprint | None:
+    """A footprint from the index (None: the file held no record); raises ``_Untrusted`` for anything else,
+    checked in every part (``Footprint.restored``): what no run of ours wrote sends the run the whole way."""
     if value is None:
         return None
-    if not (isinstance(value, list) and len(value) == 5):
+    footprint = Footprint.restored(value)
+    if footprint is None:
         raise _Untrusted
-    return Footprint(*value)
+    return footprint
 
 
 def _increment(
@@ -328,14 +338,18 @@ def _increment_trusting(
     for name, stamp, named in zip(last.texts, last.text_stamps, last.text_sources, strict=True):
         if stamp is None or _text_stamp(cache, name) != stamp:
             retold.update(named)
+    folders = [f.file for f in walk.folders]
     if not (changed or removed or retold):  # nothing changed: the verdict stands, no record loaded
         listed = last.listing(walk)
-        if listed is None:
+        if listed is None or not last.names_only({*listed[0], *folders}):
             raise _Untrusted
-        return CorpusVerdict(last.own + last.across, listed[0], [f.file for f in walk.folders], listed[1])
+        return CorpusVerdict(last.own + last.across, listed[0], folders, listed[1])
     limit = max(_MIN_INCREMENT, int(len(walk.names) * _MAX_CHANGED_SHARE))
     if not checks or len(changed) + len(removed) > limit:
         return None
+    # A finding of a file the index never held (a planted state) would be kept below as one out of reach.
+    if not last.names_only({*(entry[0] for entry in index.values()), *folders}):
+        raise _Untrusted
     resolved: dict[str, str] = {}
     changed_at = set(changed)
     files = [
@@ -419,7 +433,7 @@ def _increment_trusting(
     position = scope.position()
     sources = {name: sorted(named, key=lambda f: position.get(f, 0)) for name, named in sources.items() if named}
     cache.save(_state(cache, walk, view, own, across, sources))
-    return CorpusVerdict(own + across, files, [f.file for f in walk.folders], list(footprints))
+    return CorpusVerdict(own + across, files, folders, list(footprints))
 
 
 def load_corpus_cached(
