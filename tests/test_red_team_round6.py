@@ -227,3 +227,31 @@ def test_a_planted_state_naming_texts_outside_the_corpus_makes_the_run_look_at_n
     _assert_warm_is_cold(root)
     assert looked_at
     assert all(path.startswith(str(root) + os.sep) for path in looked_at), looked_at
+
+
+# --- The cache: where it is written -------------------------------------------------------------------------
+
+
+def test_a_cache_folder_named_by_the_environment_that_holds_the_users_files_gets_no_gitignore_nor_cachedir_tag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # TOOLKIT_CACHE_DIR=. in a repository (or =$HOME). Found: the cache wrote '.gitignore'
+    # ('*': every new file of the repository ignored by git, new records never committed)
+    # and 'CACHEDIR.TAG' (backup tools skip the whole folder) into the folder named, a
+    # folder of the user's. Fixed: only a folder the cache makes, or its own folder
+    # beside the corpus, is marked; its folder for the corpus always is.
+    repo = tmp_path / "repo"
+    root = build_fixture(BASE, repo / "annotations")
+    (repo / "notes.txt").write_text("mine\n", encoding="utf-8")
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv(CACHE_ENV, ".")
+    _assert_warm_is_cold(root)
+    assert sorted(p.name for p in repo.iterdir() if not p.name.startswith("corpus-")) == ["annotations", "notes.txt"]
+    [own] = repo.glob("corpus-*")
+    assert (own / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    assert (own / "CACHEDIR.TAG").read_text(encoding="utf-8").startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    # A folder named that does not exist yet is the cache's own: marked, as ruff and mypy mark theirs.
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "made"))
+    _assert_warm_is_cold(root)
+    assert (tmp_path / "made" / ".gitignore").is_file()
+    assert (tmp_path / "made" / "CACHEDIR.TAG").is_file()

@@ -373,9 +373,15 @@ class CorpusCache:
         Never raises: a cache that cannot be written is a run without it.
         """
         try:
+            # A folder named by $TOOLKIT_CACHE_DIR may be one of the user's (a repository's top,
+            # a home): its '.gitignore' and 'CACHEDIR.TAG' would hide it all from git and from
+            # backups. Only a folder made here, or ours by name, is marked; our own always is.
+            ours = self.folder.parent.name == CACHE_FOLDER or not os.path.lexists(self.folder.parent)
             with OutputFolder.open(self.folder.parent, create=True, role="the cache is not written") as base:
-                self._mark(base)
+                if ours:
+                    self._mark(base)
                 with base.subfolder(self.folder.name, create=True, role="the cache is not written") as folder:
+                    self._mark(folder)
                     for number in sorted(self._dirty):
                         self._write(folder, f"shard-{number:02d}.json", {"entries": self._shards[number]})
                     self._dirty.clear()
