@@ -19,13 +19,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import toolkit.budget
 import toolkit.cache
+import toolkit.checks.evidence
 import toolkit.incremental
 from corpus_overlay import BASE, REPORT_FIXTURE, build_fixture
 from toolkit.cache import CACHE_ENV
@@ -255,3 +258,79 @@ def test_a_cache_folder_named_by_the_environment_that_holds_the_users_files_gets
     _assert_warm_is_cold(root)
     assert (tmp_path / "made" / ".gitignore").is_file()
     assert (tmp_path / "made" / "CACHEDIR.TAG").is_file()
+
+
+# --- The cache: what a finding depends on beyond its neighbours ---------------------------------------------
+
+_MISQUOTED_ACTOR = """id: act-amir-abdollahian
+type: person
+name: Hossein Amir-Abdollahian
+evidence:
+  - source: src-abdollahian-visit
+    quote: Iran's top diplomat Hossein Amir-Abdollahian is expected to fly to Turkey
+"""
+
+
+def _two_quotes_one_budget(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two records with a quote their article lacks, citing two articles, sharing no neighbour: the
+    closest-passage budget holds the first search in the corpus's order (actors/ before events/), not both."""
+    (root / "actors" / "act-amir-abdollahian.yaml").write_text(_MISQUOTED_ACTOR, encoding="utf-8")
+    event = root / "events" / "evt-lapid-visit-turkey.yaml"
+    event.write_text(event.read_text("utf-8").replace("will visit Turkey on", "will go to Turkey on"), "utf-8")
+    # What one search in each article costs (character pairs compared), measured at the toolkit's own
+    # budget: the budget is then made to hold the first search and not the second. At the toolkit's
+    # budget the same happens with an article of 2 MiB ("one or two" hints: toolkit/checks/evidence.py).
+    spent: list[int] = []
+    spend = toolkit.budget.WorkBudget.spend
+
+    def counted(budget: toolkit.budget.WorkBudget, pairs: int) -> bool:
+        spent.append(pairs)
+        return spend(budget, pairs)
+
+    with monkeypatch.context() as measuring:
+        measuring.setattr(toolkit.budget.WorkBudget, "spend", counted)
+        validate([root], cache=False)
+    first, second = spent
+    monkeypatch.setattr(toolkit.checks.evidence, "_PASSAGE_SEARCH_BUDGET", first + second // 2)
+
+
+def test_a_hint_the_runs_budget_ran_short_of_is_the_same_after_an_edit_of_its_record(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The hints that search (the closest passage of an article, "did you mean" among the
+    # ids) share one budget per run, spent in the corpus's order: past it, a finding gets
+    # the plain hint. Which finding that is depends on every other search of the run, not
+    # on the record's neighbours. Found: after an edit, the record was judged again over
+    # its neighbours with a budget of its own, and its hint changed from the plain one
+    # (as a cold run gives it) to a passage. Fixed: the cache keeps what the budgets were
+    # asked for; a run judging only what an edit reaches does so only when the corpus's
+    # searches, with its own, fit the budget (then no search of a cold run is refused either).
+    root = build_fixture(BASE, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    _two_quotes_one_budget(root, monkeypatch)
+    cold = _assert_warm_is_cold(root)
+    hints = sorted((f.file, f.hint or "") for f in cold.findings if f.rule == "evidence-quote-not-found")
+    assert [(Path(file).name, hint.split(":")[0]) for file, hint in hints] == [
+        ("act-amir-abdollahian.yaml", "closest passage in src-abdollahian-visit"),
+        ("evt-lapid-visit-turkey.yaml", "copy the words verbatim from src-lapid-visit"),
+    ]
+    _Clock().edit(root / "events" / "evt-lapid-visit-turkey.yaml", "summary: Israel's", "summary: Israel’s")
+    _assert_warm_is_cold(root)
+    _assert_warm_is_cold(root)  # and the verdict stored
+    # Within the budget, an edit is judged over what it reaches alone, as before. (Another budget
+    # is other code, whose cache is another: the fingerprint covers the code, a patch in a test does not.)
+    monkeypatch.setattr(toolkit.checks.evidence, "_PASSAGE_SEARCH_BUDGET", 10**12)
+    shutil.rmtree(cache_dir)
+    _assert_warm_is_cold(root)
+    _Clock().edit(root / "events" / "evt-lapid-visit-turkey.yaml", "summary: Israel’s", "summary: Israel's")
+    parsed: list[str] = []
+    parse = toolkit.incremental.parse_file
+
+    def counting(path: Path, *args: Any) -> Any:
+        parsed.append(Path(path).name)
+        return parse(path, *args)
+
+    monkeypatch.setattr(toolkit.incremental, "parse_file", counting)
+    warm = validate([root], cache=True)
+    assert "act-amir-abdollahian.yaml" not in parsed  # not the whole corpus: the actor is out of reach
+    assert warm == validate([root], cache=False)

@@ -28,6 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from toolkit.budget import Ledger, ledger
 from toolkit.cache import (
     CorpusCache,
     Entry,
@@ -129,8 +130,11 @@ def check_corpus_cached(
     loaded = load_corpus_cached(root, schemas, cache, progress, jobs=jobs, walk=walk)
     own = list(loaded.findings)
 
+    hints: list[Ledger] = []  # what the hints' budgets were asked for, by the checks run here
+
     def check() -> tuple[Any, list[Finding]]:
-        with cycle_collection_paused():
+        with cycle_collection_paused(), ledger() as work:
+            hints.append(work)
             return run_checks(loaded, list(own))
 
     def learn() -> dict[str, str]:
@@ -156,7 +160,8 @@ def check_corpus_cached(
         cache.adopt(learn())
     across = findings[len(own) :]
     verdict = CorpusVerdict(findings, loaded.files, loaded.folders, [r.file for r in loaded.records])
-    cache.save(_state(cache, walk, view, own, across, _sources_of_texts(loaded.records, os.fspath(root))))
+    texts = _sources_of_texts(loaded.records, os.fspath(root))
+    cache.save(_state(cache, walk, view, own, across, texts, hints[0]))
     return verdict, index
 
 
@@ -208,6 +213,7 @@ def _state(
     own: list[Finding],
     across: list[Finding],
     sources: dict[str, list[str]],
+    hints: Ledger,
 ) -> dict[str, Any]:
     """What a run keeps of a whole corpus besides the file index: for the next run with nothing changed,
     and for one after an edit."""
@@ -220,6 +226,7 @@ def _state(
         "texts": texts,
         "text_stamps": [_text_stamp(cache, name) for name in texts],
         "text_sources": [sources[name] for name in texts],
+        "hints": hints.stored(),
     }
 
 
@@ -233,6 +240,7 @@ class _Stored:
     text_stamps: list[Any]
     text_sources: list[list[str]]
     files: dict[str, Any]  # the cache's file index: name -> [shown, stamp, footprint]
+    hints: Ledger  # what the hints' budgets were asked for, by the runs that found ``across``
 
     @classmethod
     def of(cls, cache: CorpusCache, walk: _Walk, view: list[str | None]) -> _Stored | None:
@@ -245,7 +253,8 @@ class _Stored:
         text_stamps: Any = document.get("text_stamps")
         text_sources: Any = document.get("text_sources")
         own, across = stored_findings(document.get("own")), stored_findings(document.get("across"))
-        if own is None or across is None or not _strings(texts):
+        hints = Ledger.restored(document.get("hints"))
+        if own is None or across is None or hints is None or not _strings(texts):
             return None
         if not (isinstance(text_stamps, list) and isinstance(text_sources, list)):
             return None
@@ -255,7 +264,7 @@ class _Stored:
             return None
         if not cache.index_matches(document):
             return None
-        return cls(own, across, texts, text_stamps, text_sources, cache.file_index())
+        return cls(own, across, texts, text_stamps, text_sources, cache.file_index(), hints)
 
     def names_only(self, shown: set[str]) -> bool:
         """Whether every finding kept is of a file in ``shown`` (what a run of ours could have found)."""
@@ -345,7 +354,7 @@ def _increment_trusting(
             raise _Untrusted
         return CorpusVerdict(last.own + last.across, listed[0], folders, listed[1])
     limit = max(_MIN_INCREMENT, int(len(walk.names) * _MAX_CHANGED_SHARE))
-    if not checks or len(changed) + len(removed) > limit:
+    if not checks or len(changed) + len(removed) > limit or not last.hints.roomy():
         return None
     # A finding of a file the index never held (a planted state) would be kept below as one out of reach.
     if not last.names_only({*(entry[0] for entry in index.values()), *folders}):
@@ -400,8 +409,12 @@ def _increment_trusting(
         return record
 
     most = max(_MIN_INCREMENT, int(len(walk.names) * _MAX_NEIGHBOURS_SHARE))
-    across = recheck(before, last.across, scope, record_of, root, schemas, checks, most)
-    if across is None:
+    with ledger() as work:
+        across = recheck(before, last.across, scope, record_of, root, schemas, checks, most)
+    # A hint's budget is the whole run's (toolkit/budget.py): the findings judged here are a cold
+    # run's only when the corpus's searches and these fit it, so that a cold run is refused none.
+    hints = last.hints.plus(work)
+    if across is None or not hints.roomy():
         return None
     parsed_again = {files[number] for number in changed} | {index[name][0] for name in removed}
     own = [f for f in last.own if f.file not in parsed_again] + fresh_own
@@ -432,7 +445,7 @@ def _increment_trusting(
             sources.setdefault(text, []).append(file)
     position = scope.position()
     sources = {name: sorted(named, key=lambda f: position.get(f, 0)) for name, named in sources.items() if named}
-    cache.save(_state(cache, walk, view, own, across, sources))
+    cache.save(_state(cache, walk, view, own, across, sources, hints))
     return CorpusVerdict(own + across, files, folders, list(footprints))
 
 
