@@ -9,6 +9,12 @@ runs every rule's example corpus both ways and compares):
     **neighbours**, and on the set of ids each kind holds (the "did you mean"
     hints of references that resolve nowhere).
 
+One exception, kept by the caller: a hint that searches (a closest passage, "did
+you mean") does so only while the run's budget for such searches lasts
+(``toolkit/budget.py``), which every search of the run draws on. A run judging a
+scope keeps a ``Ledger`` of its searches, and its hints are those of a whole run
+only when the whole corpus's searches fit the budget (``toolkit/incremental.py``).
+
 A record's neighbours are those that
 
 - it mentions (an id at any reference field: ``toolkit/reference_fields.py``),
