@@ -16,21 +16,24 @@ on 127.0.0.1 in threads of the test process (``tests/test_publish_deadline.py``)
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from lsprotocol import types as lsp
 
 import toolkit.budget
 import toolkit.cache
 import toolkit.checks.evidence
 import toolkit.incremental
 from corpus_overlay import BASE, REPORT_FIXTURE, build_fixture
+from test_lsp import Editor
 from toolkit.cache import CACHE_ENV
 from toolkit.model import Report
 from toolkit.validation import validate
@@ -334,3 +337,55 @@ def test_a_hint_the_runs_budget_ran_short_of_is_the_same_after_an_edit_of_its_re
     warm = validate([root], cache=True)
     assert "act-amir-abdollahian.yaml" not in parsed  # not the whole corpus: the actor is out of reach
     assert warm == validate([root], cache=False)
+
+
+# --- The language server: an open document's diagnostics are validate's of the text saved ---------------------
+
+
+def _lsp_session(root: Path, cache: Path, steps: Callable[[Editor], Awaitable[None]]) -> None:
+    async def run() -> None:
+        editor = Editor(root)
+        await editor.start(cache)
+        try:
+            await steps(editor)
+        finally:
+            await editor.stop()
+
+    asyncio.run(run())
+
+
+def _published(editor: Editor) -> dict[str, list[lsp.Diagnostic]]:
+    """The last diagnostics published for each document, of those not yet read."""
+    last: dict[str, list[lsp.Diagnostic]] = {}
+    while not editor.published.empty():
+        params = editor.published.get_nowait()
+        last[params.uri] = list(params.diagnostics)
+    return last
+
+
+@pytest.mark.slow  # a child process: the server
+def test_a_hidden_copy_open_in_the_editor_is_not_laid_over_the_corpus(tmp_path: Path) -> None:
+    # An editor's backup or a draft kept as a hidden file beside the record
+    # (events/.evt-x.yaml), open beside the record itself. validate never reads hidden
+    # files (the corpus walk skips them; `validate .evt-x.yaml` reports nothing). Found:
+    # the server laid it over the corpus as a record, so the record's diagnostics showed
+    # an id-duplicate validate does not give, and the copy an id-file-name. Fixed: a
+    # document the corpus walk does not list is not part of the corpus (no diagnostics).
+    root = build_fixture(BASE, tmp_path / "annotations")
+    event = "events/evt-lapid-visit-turkey.yaml"
+    hidden = "events/.evt-lapid-visit-turkey.yaml"
+    text = (root / event).read_text(encoding="utf-8")
+    (root / hidden).write_text(text, encoding="utf-8")
+    assert validate([root], cache=False).findings == ()
+
+    async def steps(editor: Editor) -> None:
+        assert await editor.open(event) == []
+        editor.versions[editor.uri(hidden)] = 1
+        editor.client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(editor.uri(hidden), "yaml", 1, text))
+        )
+        assert await editor.type_text(event, text) == []
+        await asyncio.sleep(0.5)
+        assert _published(editor).get(editor.uri(hidden), []) == []
+
+    _lsp_session(root, tmp_path / "cache", steps)
