@@ -35,7 +35,9 @@ import toolkit.incremental
 from corpus_overlay import BASE, REPORT_FIXTURE, build_fixture
 from test_lsp import Editor
 from toolkit.cache import CACHE_ENV
+from toolkit.lsp import LiveCorpus
 from toolkit.model import Report
+from toolkit.schema_loader import load_schemas
 from toolkit.validation import validate
 
 # --- Helpers ------------------------------------------------------------------------------------------------
@@ -389,3 +391,25 @@ def test_a_hidden_copy_open_in_the_editor_is_not_laid_over_the_corpus(tmp_path: 
         assert _published(editor).get(editor.uri(hidden), []) == []
 
     _lsp_session(root, tmp_path / "cache", steps)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not fixed: the server judges a document over its neighbours with hint budgets of its own; giving "
+    "the hint a whole run gives needs what every other search of the corpus asks of the budget (the cache's "
+    "ledger, toolkit/budget.py), which the server does not keep",
+)
+def test_the_language_server_gives_an_open_record_the_hint_validate_gives_when_the_runs_budget_runs_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The budget attack above, on the server's judgement of an open document (what it
+    # publishes: LiveCorpus.findings_of), in this process so that the budget can be made small.
+    root = build_fixture(BASE, tmp_path / "annotations")
+    monkeypatch.chdir(tmp_path)
+    _two_quotes_one_budget(root, monkeypatch)
+    event = root / "events" / "evt-lapid-visit-turkey.yaml"
+    expected = [f for f in validate([root], cache=False).findings if f.file.endswith(event.name)]
+    assert [f.hint for f in expected] == ["copy the words verbatim from src-lapid-visit"]
+    live = LiveCorpus.read(root, load_schemas(), cache=False)
+    file = live.update(event, event.read_text(encoding="utf-8"))
+    assert live.findings_of({file})[file] == expected
