@@ -21,7 +21,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +108,127 @@ def test_a_corpus_reached_through_a_link_pointed_elsewhere_between_runs_is_named
     cold = _assert_warm_is_cold(corpus)
     assert all(f.file.startswith(str(tmp_path / "disk-b")) for f in cold.findings)
     assert _assert_warm_is_cold(one).errors
+
+
+def _edits_that_reach_far(root: Path, clock: _Clock) -> Iterator[str]:
+    """Edits whose findings land in records other than the one edited, some two steps away; yields what
+    each did, after doing it."""
+    events, actors, advisories, sources = (root / kind for kind in ("events", "actors", "advisories", "sources"))
+    claimed = events / "evt-squads-hunt-israelis.yaml"
+    clock.edit(claimed, "  - actor: act-iran\n    role: perpetrator\n", "  - actor: act-iran\n    role: perpetrator\n"
+               "    claim:\n      by: act-iran\n      via: [act-israeli-official]\n      credibility:\n"
+               "        grade: 3\n        reason: Relayed.\n")  # fmt: skip
+    yield "a second claim relayed by an ungraded actor: the actor's finding counts it"
+    clock.edit(events / "evt-lapid-visit-turkey.yaml", "evidence:", "links:\n  - relation: same-as\n"
+               "    target: evt-lapid-trip-thursday\n    certainty: certain\nevidence:")  # fmt: skip
+    yield "the target of a one-sided same-as writes the link back"
+    denial = events / "evt-turkey-safe-country-statement.yaml"
+    clock.edit(denial, "participants:", "links:\n  - relation: denies\n    target: evt-iranian-plot-istanbul\n"
+               "    participant: act-iran\nparticipants:")  # fmt: skip
+    yield "a denial points at a part of another event"
+    clock.edit(events / "evt-iranian-plot-istanbul.yaml", "  - actor: act-iran\n", "  - actor: act-iranian-cell\n")
+    yield "the event denied loses the participant denied"
+    call = advisories / "adv-lapid-call.yaml"
+    clock.write(call, call.read_text(encoding="utf-8") + "supersedes: [adv-istanbul-level-4]\n")
+    yield "an advisory supersedes one of a loop of another issuer"
+    clock.edit(advisories / "adv-istanbul-level-4.yaml", "issuer: act-israel-nsc-ctb", "issuer: act-yair-lapid")
+    yield "an advisory of the loop changes issuer"
+    clock.edit(actors / "act-channel-12-news.yaml", "countries:", "aliases: [ISRAEL-HAYOM]\ncountries:")
+    yield "an alias folds like another actor's name"
+    clock.edit(actors / "act-israel-hayom.yaml", "id: act-israel-hayom", "id: act-iranian-cell")
+    yield "an id changed to collide with another record's"
+    (actors / "act-israelis.yaml").rename(root / "locations" / "act-israelis.yaml")
+    yield "a record moved to another kind's folder"
+    erdogan = actors / "act-erdogan.yaml"
+    kept = erdogan.read_text(encoding="utf-8")
+    clock.write(erdogan, kept + "broken: [unclosed\n")
+    yield "a record stops parsing"
+    clock.write(erdogan, kept)
+    yield "and parses again"
+    follow_up = sources / "src-lapid-visit-follow-up.yaml"
+    clock.edit(follow_up, "text: src-lapid-visit-follow-up.txt", "text: src-lapid-visit.txt")
+    yield "a second source names an article's text"
+    article = sources / "src-lapid-visit.txt"
+    clock.write(article, article.read_text(encoding="utf-8").replace("Istanbul", "Istanbul,", 1))
+    yield "the text both sources name is edited"
+    other = sources / "src-amir-abdollahian-visit.txt"
+    other.unlink()
+    other.symlink_to(article.name)
+    yield "an article text replaced by a link to another"
+    (events / "evt-lapid-visit-turkey.yml").rename(events / "evt-lapid-visit-turkey-copy.yml")
+    yield "a file renamed, its content unchanged"
+    near = actors / "act-mevlut-cavusoglu-x.yaml"
+    clock.write(near, "id: act-mevlut-cavusoglu-x\ntype: person\nname: Mevlut Cavusoglu X\n")
+    yield "an id added close to a reference that resolves nowhere (its did-you-mean)"
+    near.unlink()
+    yield "and removed"
+    clock.write(actors / ".act-erdogan.yaml", kept.replace("id: act-erdogan", "id: act-iran"))
+    clock.write(actors / "act-erdogan-copy.YAML", kept)
+    yield "a hidden copy (never read) and a copy whose suffix is in capitals (read)"
+
+
+def test_after_each_edit_that_reaches_records_far_from_it_a_warm_run_finds_what_a_cold_run_finds(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Held: every edit below, one after another, each warm run the cold one and again once stored.
+    root = build_fixture(REPORT_FIXTURE, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    before = _assert_warm_is_cold(root)
+    for edit in _edits_that_reach_far(root, _Clock()):
+        after = _assert_warm_is_cold(root)
+        assert validate([root], cache=True) == after, edit
+        assert after != before, f"{edit}: changed no finding, so proved nothing"
+        before = after
+
+
+def test_runs_from_other_working_directories_and_of_one_file_give_the_cold_verdict(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Held: names are relative to the working directory, and the state is of one.
+    root = build_fixture(REPORT_FIXTURE, tmp_path / "repo" / "corpus")
+    one = root / "events" / "evt-lapid-trip-thursday.yaml"
+    clock = _Clock()
+    for here in (tmp_path / "repo", root, root / "events", tmp_path, tmp_path / "repo", root / "events"):
+        monkeypatch.chdir(here)
+        _assert_warm_is_cold(root)
+        assert _assert_warm_is_cold(one).errors
+        assert _assert_warm_is_cold(Path(os.path.relpath(one))).errors
+        clock.edit(one, "summary: ", "summary: Again. ")  # and an edit before the next directory
+
+
+def test_a_cache_whose_index_shard_became_a_folder_gives_the_cold_verdict_every_run(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Held: a shard that cannot be read or written is no shard; the state naming it is not believed.
+    root = build_fixture(REPORT_FIXTURE, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    _assert_warm_is_cold(root)
+    [folder] = cache_dir.glob("corpus-*")
+    for number in (0, 7):
+        (folder / f"index-{number:02d}.json").unlink()
+        (folder / f"index-{number:02d}.json").mkdir()
+    clock = _Clock()
+    for edit in ("", "Once. ", "Twice. "):
+        if edit:
+            clock.edit(root / "actors" / "act-yair-lapid.yaml", "name: ", f"name: {edit}")
+        _assert_warm_is_cold(root)
+        _assert_warm_is_cold(root)
+
+
+def test_an_article_text_rewritten_in_place_in_the_second_before_a_run_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Held: the same size, the same inode, maybe the same times to the clock's tick: a text
+    # changed in the two seconds before a run is not trusted by its stamp (git's racy files).
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    root = build_fixture(REPORT_FIXTURE, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    article = root / "sources" / "src-amir-abdollahian-visit.txt"
+    raw = article.read_bytes()
+    for version in (raw.replace(b"Iran", b"Iraq", 1), raw, raw.replace(b"Turkey", b"Turkez", 1), raw):
+        with article.open("r+b") as stream:
+            stream.write(version)
+        _assert_warm_is_cold(root)
 
 
 # --- The cache: planted and hostile contents (written whole, with a valid checksum) -------------------------
