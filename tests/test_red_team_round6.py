@@ -17,11 +17,16 @@ on 127.0.0.1 in threads of the test process (``tests/test_publish_deadline.py``)
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import json
 import os
 import shutil
+import socket
+import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +37,29 @@ import toolkit.budget
 import toolkit.cache
 import toolkit.checks.evidence
 import toolkit.incremental
+import toolkit.publishing as publishing
 from corpus_overlay import BASE, REPORT_FIXTURE, build_fixture
+from red_team_support import run_process
 from test_lsp import Editor
+from test_publish_deadline import (
+    CAP,
+    COLLECTION,
+    DRIP,
+    LIMIT,
+    PASSWORD,
+    TAXII,
+    USER,
+    Misbehaviour,
+    Request,
+    Server,
+    _publish_within,
+    _read_request,
+    _response,
+    hostile_server,
+    plain_server,
+)
 from toolkit.cache import CACHE_ENV
+from toolkit.errors import ToolkitError
 from toolkit.lsp import LiveCorpus
 from toolkit.model import Report
 from toolkit.schema_loader import load_schemas
@@ -534,3 +559,185 @@ def test_the_language_server_gives_an_open_record_the_hint_validate_gives_when_t
     live = LiveCorpus.read(root, load_schemas(), cache=False)
     file = live.update(event, event.read_text(encoding="utf-8"))
     assert live.findings_of({file})[file] == expected
+
+
+# --- publish: every exchange within the time limit and the size cap, one clear line otherwise ----------------
+
+
+def _api_root_answer(client: socket.socket, server: Server) -> None:
+    """Answer the API root well, then the next exchanges of the connection as usual."""
+    code, root = server.answer(Request("GET", "/api1/", b""))
+    client.sendall(_response(code, json.dumps(root).encode()))
+    server.serve(client)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("limit", [1e10, 1e300])
+def test_a_time_limit_too_long_for_the_systems_clock_is_no_traceback(corpus: Path, limit: float) -> None:
+    # Found: a socket cannot wait longer than the system's time_t holds (some 292 years);
+    # --timeout 1e10 raised OverflowError from the socket layer: a traceback (exit 3) before
+    # a byte was sent. Fixed: a wait is never asked of a socket for longer than a day at a
+    # time, the exchange's deadline still the one given.
+    with hostile_server("reading the API root", _api_root_answer) as url:
+        outcome = _publish_within(corpus, url, 60, request_timeout=limit)
+    assert isinstance(outcome, publishing.PublishResult), outcome
+    assert [failure.message for failure in outcome.failures] == ["refused"]  # the one this server refuses
+
+
+@pytest.mark.slow
+def test_a_redirect_whose_compressed_body_is_huge_is_refused_at_the_cap(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found: requests reads the body of each redirect itself before following it, decoded
+    # and whole: a few hundred bytes on the wire (gzip twice) became 16 MiB in memory with
+    # a cap of 4 KiB, and a 64 MiB answer of that kind far more than any memory. Fixed:
+    # every answer of an exchange, each redirect's too, is read by the bound, against the cap.
+    monkeypatch.setattr(publishing, "MAX_ANSWER_BYTES", CAP)
+    packed = gzip.compress(gzip.compress(b"\0" * (16 * 1024 * 1024)))
+    assert len(packed) < CAP
+
+    def handle(client: socket.socket, request: Request) -> None:
+        if request.path == "/api1/":
+            headers = ("Location: /api1/root/", "Content-Encoding: gzip, gzip", f"Content-Length: {len(packed)}")
+            client.sendall(_response(302, packed, *headers))
+        else:
+            client.sendall(_response(404, b"{}"))
+
+    with plain_server(handle) as url:
+        outcome = _publish_within(corpus, url + "api1/", 60, request_timeout=10)
+    assert isinstance(outcome, ToolkitError), outcome
+    assert (
+        str(outcome)
+        == f"the TAXII server at {url}api1/ sent an answer larger than {CAP} bytes when reading the API root"
+    )
+
+
+@contextmanager
+def _proxy(trickle: bool) -> Iterator[str]:
+    """An HTTP proxy on 127.0.0.1 that answers every request (a CONNECT too) with a header block that
+    never ends, a byte at a time (``trickle``), or with nothing at all; yields its URL."""
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+
+    def serve(client: socket.socket) -> None:
+        with client:
+            client.makefile("rb").readline()
+            if not trickle:
+                stop.wait(60)
+                return
+            try:
+                client.sendall(b"HTTP/1.1 200 Connection established\r\nX-Pad: ")
+                while not stop.is_set():
+                    client.sendall(b"a")
+                    time.sleep(DRIP)
+            except OSError:  # the client hung up: what it should do
+                return
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:  # the listener closed at the end of the test
+                return
+            threading.Thread(target=serve, args=(client,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        listener.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["https", "http"])
+@pytest.mark.parametrize("trickle", [True, False], ids=["trickling", "silent"])
+def test_a_proxy_that_trickles_or_withholds_its_answer_is_an_error_at_the_time_limit(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch, scheme: str, trickle: bool
+) -> None:
+    # HTTPS_PROXY / HTTP_PROXY, which requests follows. Found (https, trickling): the
+    # proxy's answer to CONNECT is read before the connection's socket was bounded, each
+    # read within the per-read timeout: publish waited as long as the proxy sent. Fixed:
+    # the tunnel is set up through the bounded socket. Held: a silent proxy, and a plain
+    # http proxy (its answer is the server's, read through the bounded socket).
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with _proxy(trickle) as proxy:
+        monkeypatch.setenv(f"{scheme.upper()}_PROXY", proxy)
+        monkeypatch.setenv(f"{scheme}_proxy", proxy)
+        url = f"{scheme}://taxii.invalid/api1/"
+        started = time.monotonic()
+        outcome = _publish_within(corpus, url, 30, request_timeout=LIMIT)
+    assert isinstance(outcome, ToolkitError), outcome
+    assert str(outcome).startswith(f"the TAXII server at {url} did not answer in full within 1 s when reading")
+    assert time.monotonic() - started < 10 * LIMIT
+
+
+def _broken_chunks(client: socket.socket, _server: Server) -> None:
+    client.sendall(f"HTTP/1.1 200 OK\r\nContent-Type: {TAXII}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".encode())
+
+
+def _broken_gzip(client: socket.socket, _server: Server) -> None:
+    client.sendall(_response(200, b"not gzip at all", "Content-Encoding: gzip"))
+
+
+def _redirect_loop(client: socket.socket, server: Server) -> None:
+    reader = client.makefile("rb")
+    while not server.stop.is_set():
+        client.sendall(_response(302, b"", "Location: /api1/"))
+        if _read_request(reader) is None:
+            return
+
+
+def _cut_short(client: socket.socket, _server: Server) -> None:
+    client.sendall(_response(200, b'{"title": "t"', "Content-Length: 1000"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("misbehave", "words"),
+    [
+        pytest.param(_broken_chunks, "sent an answer that cannot be read (cut short or malformed)", id="chunks"),
+        pytest.param(_cut_short, "sent an answer that cannot be read (cut short or malformed)", id="cut-short"),
+        pytest.param(_broken_gzip, "sent an answer that cannot be read (its compression is broken)", id="gzip"),
+        pytest.param(_redirect_loop, "redirected too many times", id="redirect-loop"),
+    ],
+)
+def test_an_answer_that_cannot_be_read_is_an_error_naming_the_server_and_the_step(
+    corpus: Path, misbehave: Misbehaviour, words: str
+) -> None:
+    # Found: these said "<url>: not a usable TAXII URL (ChunkedEncodingError)": the URL was
+    # fine, the step was not named. Fixed: one line naming the server, what it did, the step.
+    with hostile_server("reading the API root", misbehave) as url:
+        outcome = _publish_within(corpus, url, 30, request_timeout=10)
+    assert isinstance(outcome, ToolkitError), outcome
+    assert str(outcome) == f"the TAXII server at {url} {words} when reading the API root"
+
+
+@pytest.mark.slow
+def test_what_a_server_says_in_a_header_reaches_the_terminal_escaped_on_one_line(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Content-Type that is no TAXII one, holding a terminal escape (OSC 0 sets the
+    # window's title; OSC 52 writes the clipboard). Found: taxii2client's message quotes it,
+    # and publish printed it as it came, escape and all, over three lines. Fixed: the
+    # server's words in a message are made visible (as in a status's failures), one line.
+    monkeypatch.setenv("TOOLKIT_TAXII_USER", USER)
+    monkeypatch.setenv("TOOLKIT_TAXII_PASSWORD", PASSWORD)
+
+    def escaping(client: socket.socket, _server: Server) -> None:
+        client.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/\x1b]0;pwned\x07html\r\nContent-Length: 2\r\n\r\n{}")
+
+    with hostile_server("reading the API root", escaping) as url:
+        result = run_process(
+            "publish", "--url", url, "--collection", COLLECTION, "--corpus", str(corpus), "--timeout", "10",
+            cwd=corpus.parent, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"Error: the TAXII server at {url} gave an answer that is not TAXII 2.1 when reading")
+    assert "Traceback" not in result.stderr and PASSWORD not in result.stderr
