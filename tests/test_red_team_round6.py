@@ -741,3 +741,35 @@ def test_what_a_server_says_in_a_header_reaches_the_terminal_escaped_on_one_line
     [line] = result.stderr.splitlines()
     assert line.startswith(f"Error: the TAXII server at {url} gave an answer that is not TAXII 2.1 when reading")
     assert "Traceback" not in result.stderr and PASSWORD not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_redirect_to_another_host_gets_no_credentials_and_ends_within_the_time_limit(corpus: Path) -> None:
+    # Held: requests drops the Authorization header on the way to another host, and the
+    # exchange's deadline covers the redirect followed (that host says nothing at all).
+    received: list[bytes] = []
+    other = socket.create_server(("127.0.0.1", 0))
+    port = other.getsockname()[1]
+
+    def silent_other() -> None:
+        client, _ = other.accept()
+        with client:
+            received.append(client.recv(65536))
+            time.sleep(60)  # never answers: only the deadline ends the wait
+
+    threading.Thread(target=silent_other, daemon=True).start()
+
+    def redirect(client: socket.socket, _server: Server) -> None:
+        client.sendall(_response(302, b"", f"Location: http://localhost:{port}/api1/"))
+
+    try:
+        with hostile_server("reading the API root", redirect) as url:
+            started = time.monotonic()
+            outcome = _publish_within(corpus, url, 30, request_timeout=2 * LIMIT)
+    finally:
+        other.close()
+    assert isinstance(outcome, ToolkitError), outcome
+    assert str(outcome).startswith(f"the TAXII server at {url} did not answer in full within 2 s when reading")
+    assert time.monotonic() - started < 10 * LIMIT
+    [request] = received
+    assert request.startswith(b"GET /api1/ ") and b"authorization" not in request.lower()
