@@ -773,3 +773,42 @@ def test_a_redirect_to_another_host_gets_no_credentials_and_ends_within_the_time
     assert time.monotonic() - started < 10 * LIMIT
     [request] = received
     assert request.startswith(b"GET /api1/ ") and b"authorization" not in request.lower()
+
+
+# --- The cache through git: another branch checked out, --changed-since ------------------------------------
+
+
+def test_a_checkout_of_another_branch_and_changed_since_through_the_cache_give_the_cold_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_toolkit: Any
+) -> None:
+    # Held: a checkout rewrites the files it changes (new stamps), and --changed-since
+    # reports what the changed files, and the files deleted, break across the corpus.
+    from scratch_git import annotations_repo, commit_all, git
+
+    monkeypatch.delenv(CACHE_ENV, raising=False)  # the cache beside annotations/, in the repository
+    monkeypatch.setattr(toolkit.cache, "_RACY_NS", 0)  # the checkout was just written
+    repo = annotations_repo(tmp_path / "repo")
+    monkeypatch.chdir(repo)
+    git(repo, "checkout", "--quiet", "-b", "other")
+    actor = Path("annotations/actors/act-yair-lapid.yaml")
+    actor.write_text(actor.read_text(encoding="utf-8").replace("id: act-yair-lapid", "id: act-lapid"), "utf-8")
+    Path("annotations/locations/loc-istanbul.yaml").unlink()
+    commit_all(repo, "Another branch")
+    corpus = Path("annotations")
+
+    def same(*options: str) -> None:
+        cold = run_toolkit(["validate", "--format", "json", "--no-cache", *options], expect=None)
+        for _ in range(2):
+            warm = run_toolkit(["validate", "--format", "json", *options], expect=None)
+            assert (warm.exit_code, warm.output) == (cold.exit_code, cold.output), options
+
+    for branch in ("main", "other", "main"):
+        git(repo, "checkout", "--quiet", branch)
+        same(str(corpus))
+    same("--changed-since", "other")  # main against other: a record back, an id back
+    git(repo, "checkout", "--quiet", "other")
+    same("--changed-since", "main")  # the actor's id changed, a location deleted: what they break
+    assert json.loads(run_toolkit(["validate", "--format", "json", "--changed-since", "main"], expect=1).output)[
+        "summary"
+    ]["errors"]
+    assert (repo / ".toolkit-cache").is_dir()
