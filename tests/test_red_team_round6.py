@@ -39,7 +39,7 @@ import toolkit.checks.evidence
 import toolkit.incremental
 import toolkit.publishing as publishing
 from corpus_overlay import BASE, REPORT_FIXTURE, build_fixture
-from red_team_support import run_process
+from red_team_support import run_process, unprivileged
 from test_lsp import Editor
 from test_publish_deadline import (
     CAP,
@@ -812,3 +812,32 @@ def test_a_checkout_of_another_branch_and_changed_since_through_the_cache_give_t
         "summary"
     ]["errors"]
     assert (repo / ".toolkit-cache").is_dir()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", [0o555, 0o333, 0o000], ids=["read-only", "write-only", "closed"])
+def test_a_cache_folder_whose_permissions_were_taken_away_gives_the_cold_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int
+) -> None:
+    # Held: a cache that cannot be read is a run without it, one that cannot be written a
+    # run that keeps nothing; either way the cold verdict, exit 1, no error.
+    prefix = unprivileged()
+    root = build_fixture(REPORT_FIXTURE, tmp_path / "annotations")
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+
+    def validate_in_child(*options: str) -> tuple[int, str, str]:
+        result = run_process("validate", "--format", "json", *options, "annotations", cwd=tmp_path, prefix=prefix)
+        return result.returncode, result.stdout, result.stderr
+
+    validate_in_child()
+    [folder] = (tmp_path / "cache").glob("corpus-*")
+    event = root / "events" / "evt-lapid-trip-thursday.yaml"
+    event.write_text(event.read_text(encoding="utf-8").replace("summary: ", "summary: Again. "), encoding="utf-8")
+    folder.chmod(mode)
+    try:
+        cold = validate_in_child("--no-cache")
+        assert cold[0] == 1 and cold[2] == ""
+        assert validate_in_child() == cold
+        assert validate_in_child() == cold
+    finally:
+        folder.chmod(0o755)
