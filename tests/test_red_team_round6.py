@@ -487,6 +487,74 @@ def test_a_hint_the_runs_budget_ran_short_of_is_the_same_after_an_edit_of_its_re
     assert warm == validate([root], cache=False)
 
 
+# --- The cache through git: another branch checked out, --changed-since ------------------------------------
+
+
+def test_a_checkout_of_another_branch_and_changed_since_through_the_cache_give_the_cold_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_toolkit: Any
+) -> None:
+    # Held: a checkout rewrites the files it changes (new stamps), and --changed-since
+    # reports what the changed files, and the files deleted, break across the corpus.
+    from scratch_git import annotations_repo, commit_all, git
+
+    monkeypatch.delenv(CACHE_ENV, raising=False)  # the cache beside annotations/, in the repository
+    monkeypatch.setattr(toolkit.cache, "_RACY_NS", 0)  # the checkout was just written
+    repo = annotations_repo(tmp_path / "repo")
+    monkeypatch.chdir(repo)
+    git(repo, "checkout", "--quiet", "-b", "other")
+    actor = Path("annotations/actors/act-yair-lapid.yaml")
+    actor.write_text(actor.read_text(encoding="utf-8").replace("id: act-yair-lapid", "id: act-lapid"), "utf-8")
+    Path("annotations/locations/loc-istanbul.yaml").unlink()
+    commit_all(repo, "Another branch")
+    corpus = Path("annotations")
+
+    def same(*options: str) -> None:
+        cold = run_toolkit(["validate", "--format", "json", "--no-cache", *options], expect=None)
+        for _ in range(2):
+            warm = run_toolkit(["validate", "--format", "json", *options], expect=None)
+            assert (warm.exit_code, warm.output) == (cold.exit_code, cold.output), options
+
+    for branch in ("main", "other", "main"):
+        git(repo, "checkout", "--quiet", branch)
+        same(str(corpus))
+    same("--changed-since", "other")  # main against other: a record back, an id back
+    git(repo, "checkout", "--quiet", "other")
+    same("--changed-since", "main")  # the actor's id changed, a location deleted: what they break
+    assert json.loads(run_toolkit(["validate", "--format", "json", "--changed-since", "main"], expect=1).output)[
+        "summary"
+    ]["errors"]
+    assert (repo / ".toolkit-cache").is_dir()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", [0o555, 0o333, 0o000], ids=["read-only", "write-only", "closed"])
+def test_a_cache_folder_whose_permissions_were_taken_away_gives_the_cold_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int
+) -> None:
+    # Held: a cache that cannot be read is a run without it, one that cannot be written a
+    # run that keeps nothing; either way the cold verdict, exit 1, no error.
+    prefix = unprivileged()
+    root = build_fixture(REPORT_FIXTURE, tmp_path / "annotations")
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+
+    def validate_in_child(*options: str) -> tuple[int, str, str]:
+        result = run_process("validate", "--format", "json", *options, "annotations", cwd=tmp_path, prefix=prefix)
+        return result.returncode, result.stdout, result.stderr
+
+    validate_in_child()
+    [folder] = (tmp_path / "cache").glob("corpus-*")
+    event = root / "events" / "evt-lapid-trip-thursday.yaml"
+    event.write_text(event.read_text(encoding="utf-8").replace("summary: ", "summary: Again. "), encoding="utf-8")
+    folder.chmod(mode)
+    try:
+        cold = validate_in_child("--no-cache")
+        assert cold[0] == 1 and cold[2] == ""
+        assert validate_in_child() == cold
+        assert validate_in_child() == cold
+    finally:
+        folder.chmod(0o755)
+
+
 # --- The language server: an open document's diagnostics are validate's of the text saved ---------------------
 
 
@@ -537,6 +605,95 @@ def test_a_hidden_copy_open_in_the_editor_is_not_laid_over_the_corpus(tmp_path: 
         assert _published(editor).get(editor.uri(hidden), []) == []
 
     _lsp_session(root, tmp_path / "cache", steps)
+
+
+def _validate_saved(live: Path, buffers: dict[str, str], scratch: Path) -> dict[str, set[tuple[Any, ...]]]:
+    """What validate finds in each file of a copy of the corpus folder ``live`` with ``buffers`` saved over it."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.copytree(live.parent, scratch, symlinks=True)
+    for name, text in buffers.items():
+        (scratch / live.name / name).write_text(text, encoding="utf-8")
+    here = os.getcwd()
+    os.chdir(scratch)  # names as the server gives them: relative to the corpus's parent
+    try:
+        report = validate([Path(live.name)], cache=False)
+    finally:
+        os.chdir(here)
+    found: dict[str, set[tuple[Any, ...]]] = {}
+    for f in report.findings:
+        found.setdefault(f.file, set()).add((f.rule, (f.line or 1) - 1, (f.column or 1) - 1, f.message))
+    return found
+
+
+@pytest.mark.slow  # a child process: the server
+def test_through_open_edit_and_close_each_open_documents_diagnostics_are_validates_of_the_texts_saved(
+    tmp_path: Path,
+) -> None:
+    # Held: edits that reach other open documents (a link written back, an id changed, a
+    # duplicate id, a record that stops parsing), and closes that discard them.
+    root = build_fixture(REPORT_FIXTURE, tmp_path / "live" / "annotations")
+    trip, visit, lapid = (
+        "events/evt-lapid-trip-thursday.yaml",
+        "events/evt-lapid-visit-turkey.yaml",
+        "actors/act-yair-lapid.yaml",
+    )
+    texts = {name: (root / name).read_text(encoding="utf-8") for name in (trip, visit, lapid)}
+    steps: list[tuple[str, str, str | None]] = [  # (what, document, its new text; None: close it)
+        ("open", trip, texts[trip]),
+        ("open", visit, texts[visit]),
+        ("link back", visit, texts[visit].replace("evidence:", "links:\n  - relation: same-as\n"
+                                                   "    target: evt-lapid-trip-thursday\n"
+                                                   "    certainty: certain\nevidence:")),
+        ("open", lapid, texts[lapid]),
+        ("id changed", lapid, texts[lapid].replace("id: act-yair-lapid", "id: act-yair-lapid-2")),
+        ("close unsaved", lapid, None),
+        ("id taken twice", trip, texts[trip].replace("id: evt-lapid-trip-thursday", "id: evt-lapid-visit-turkey")),
+        ("stops parsing", visit, texts[visit] + "broken: [unclosed\n"),
+        ("close unsaved", visit, None),
+    ]  # fmt: skip
+
+    async def run(editor: Editor) -> None:
+        buffers: dict[str, str] = {}
+        shown: dict[str, list[lsp.Diagnostic]] = {}
+
+        async def until_published(uri: str) -> None:  # keeping every document's, as they come
+            while True:
+                params = await asyncio.wait_for(editor.published.get(), 60)
+                shown[params.uri] = list(params.diagnostics)
+                if params.uri == uri:
+                    return
+
+        for what, name, text in steps:
+            uri = editor.uri(name)
+            document = lsp.TextDocumentIdentifier(uri=uri)
+            if text is None:
+                del buffers[name]
+                editor.client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=document))
+            elif name not in buffers:
+                editor.versions[uri] = 1
+                item = lsp.TextDocumentItem(uri, "yaml", 1, text)
+                editor.client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=item))
+            else:
+                editor.versions[uri] += 1
+                versioned = lsp.VersionedTextDocumentIdentifier(uri=uri, version=editor.versions[uri])
+                change = lsp.TextDocumentContentChangeWholeDocument(text=text)
+                editor.client.text_document_did_change(
+                    lsp.DidChangeTextDocumentParams(text_document=versioned, content_changes=[change])
+                )
+            if text is not None:
+                buffers[name] = text
+            await until_published(uri)
+            await asyncio.sleep(0.5)  # the other open documents', published after it
+            shown.update(_published(editor))
+            expected = _validate_saved(root, buffers, tmp_path / "saved")
+            for open_name in buffers:
+                got = {
+                    (d.code, d.range.start.line, d.range.start.character, d.message.split("\n")[0])
+                    for d in shown[editor.uri(open_name)]
+                }
+                assert got == expected.get(f"annotations/{open_name}", set()), (what, name, open_name)
+
+    _lsp_session(root, tmp_path / "cache", run)
 
 
 @pytest.mark.xfail(
@@ -773,71 +930,3 @@ def test_a_redirect_to_another_host_gets_no_credentials_and_ends_within_the_time
     assert time.monotonic() - started < 10 * LIMIT
     [request] = received
     assert request.startswith(b"GET /api1/ ") and b"authorization" not in request.lower()
-
-
-# --- The cache through git: another branch checked out, --changed-since ------------------------------------
-
-
-def test_a_checkout_of_another_branch_and_changed_since_through_the_cache_give_the_cold_verdict(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_toolkit: Any
-) -> None:
-    # Held: a checkout rewrites the files it changes (new stamps), and --changed-since
-    # reports what the changed files, and the files deleted, break across the corpus.
-    from scratch_git import annotations_repo, commit_all, git
-
-    monkeypatch.delenv(CACHE_ENV, raising=False)  # the cache beside annotations/, in the repository
-    monkeypatch.setattr(toolkit.cache, "_RACY_NS", 0)  # the checkout was just written
-    repo = annotations_repo(tmp_path / "repo")
-    monkeypatch.chdir(repo)
-    git(repo, "checkout", "--quiet", "-b", "other")
-    actor = Path("annotations/actors/act-yair-lapid.yaml")
-    actor.write_text(actor.read_text(encoding="utf-8").replace("id: act-yair-lapid", "id: act-lapid"), "utf-8")
-    Path("annotations/locations/loc-istanbul.yaml").unlink()
-    commit_all(repo, "Another branch")
-    corpus = Path("annotations")
-
-    def same(*options: str) -> None:
-        cold = run_toolkit(["validate", "--format", "json", "--no-cache", *options], expect=None)
-        for _ in range(2):
-            warm = run_toolkit(["validate", "--format", "json", *options], expect=None)
-            assert (warm.exit_code, warm.output) == (cold.exit_code, cold.output), options
-
-    for branch in ("main", "other", "main"):
-        git(repo, "checkout", "--quiet", branch)
-        same(str(corpus))
-    same("--changed-since", "other")  # main against other: a record back, an id back
-    git(repo, "checkout", "--quiet", "other")
-    same("--changed-since", "main")  # the actor's id changed, a location deleted: what they break
-    assert json.loads(run_toolkit(["validate", "--format", "json", "--changed-since", "main"], expect=1).output)[
-        "summary"
-    ]["errors"]
-    assert (repo / ".toolkit-cache").is_dir()
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("mode", [0o555, 0o333, 0o000], ids=["read-only", "write-only", "closed"])
-def test_a_cache_folder_whose_permissions_were_taken_away_gives_the_cold_verdict(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int
-) -> None:
-    # Held: a cache that cannot be read is a run without it, one that cannot be written a
-    # run that keeps nothing; either way the cold verdict, exit 1, no error.
-    prefix = unprivileged()
-    root = build_fixture(REPORT_FIXTURE, tmp_path / "annotations")
-    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
-
-    def validate_in_child(*options: str) -> tuple[int, str, str]:
-        result = run_process("validate", "--format", "json", *options, "annotations", cwd=tmp_path, prefix=prefix)
-        return result.returncode, result.stdout, result.stderr
-
-    validate_in_child()
-    [folder] = (tmp_path / "cache").glob("corpus-*")
-    event = root / "events" / "evt-lapid-trip-thursday.yaml"
-    event.write_text(event.read_text(encoding="utf-8").replace("summary: ", "summary: Again. "), encoding="utf-8")
-    folder.chmod(mode)
-    try:
-        cold = validate_in_child("--no-cache")
-        assert cold[0] == 1 and cold[2] == ""
-        assert validate_in_child() == cold
-        assert validate_in_child() == cold
-    finally:
-        folder.chmod(0o755)
