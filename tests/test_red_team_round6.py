@@ -37,6 +37,7 @@ import toolkit.budget
 import toolkit.cache
 import toolkit.checks.evidence
 import toolkit.incremental
+import toolkit.loading
 import toolkit.publishing as publishing
 from corpus_overlay import BASE, REPORT_FIXTURE, build_fixture
 from red_team_support import run_process, unprivileged
@@ -254,6 +255,41 @@ def test_an_article_text_rewritten_in_place_in_the_second_before_a_run_is_read_a
         with article.open("r+b") as stream:
             stream.write(version)
         _assert_warm_is_cold(root)
+
+
+def test_a_library_upgraded_between_runs_makes_the_stored_verdict_stale(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Findings hold a library's words and judgement: PyYAML's problem in a yaml-syntax
+    # message, jsonschema's in schema-invalid, rapidfuzz's choice of a did-you-mean. Found:
+    # the cache was keyed by the toolkit's code and Python's version, not by its libraries:
+    # after `pip install -U pyyaml` a run gave the verdict stored with the old one. Fixed:
+    # the fingerprint holds where each such library is installed, with its file's stamp
+    # (an upgrade rewrites it). Shown with a library of the test's own, among them.
+    library = tmp_path / "site" / "red_team_library"
+    library.mkdir(parents=True)
+    (library / "__init__.py").write_text("VERSION = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.setattr(toolkit.cache, "_LIBRARIES", (*toolkit.cache._LIBRARIES, "red_team_library"))
+    root = build_fixture(BASE, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    _assert_warm_is_cold(root)
+    parsed: list[str] = []
+    parse = toolkit.loading.parse_file
+
+    def counting(path: Path, *args: Any) -> Any:
+        parsed.append(Path(path).name)
+        return parse(path, *args)
+
+    monkeypatch.setattr(toolkit.loading, "parse_file", counting)
+    monkeypatch.setattr(toolkit.incremental, "parse_file", counting)
+    validate([root], cache=True)
+    assert parsed == []  # the stored verdict
+    upgraded = library / "__init__.py.new"
+    upgraded.write_text("VERSION = 2\n", encoding="utf-8")
+    upgraded.replace(library / "__init__.py")  # as pip writes a new version
+    validate([root], cache=True)
+    assert "evt-lapid-visit-turkey.yaml" in parsed  # not believed: read afresh
 
 
 # --- The cache: planted and hostile contents (written whole, with a valid checksum) -------------------------
