@@ -14,15 +14,16 @@ at all. The same socket counts the bytes it receives against the exchange's budg
 
 ``bound(session, seconds, max_answer_bytes)`` mounts adapters doing this on a
 session and wraps its ``request``: each call is one exchange (redirects included),
-ending when its answer has been read in full (the body is read here, in chunks,
-against the size cap after decoding, so that a compressed answer cannot grow past
-it either). A call that runs out of time raises ``AnswerTooSlow``, one whose
-answer is too large ``AnswerTooLarge``: both ``requests`` exceptions, naming the
-limit. What is not bounded here: resolving the host name (the system's resolver),
-and the TLS handshake and a proxy's CONNECT, which happen inside urllib3's
-``connect`` before the socket can be wrapped (the handshake is bounded in all by
-the connect timeout, which is never more than the time left: CPython's ssl module
-keeps one deadline for it).
+ending when its answer has been read in full (every answer's body, each redirect's
+too, is read here, in chunks, against the size cap after decoding, so that a
+compressed answer cannot grow past it either). A call that runs out of time raises
+``AnswerTooSlow``, one whose answer is too large ``AnswerTooLarge``: both
+``requests`` exceptions, naming the limit. A proxy's answer to CONNECT is read
+through a bounded socket as well. What is not bounded here: resolving the host
+name (the system's resolver), and the TLS handshakes (with the server, and with an
+https proxy), which happen inside urllib3's ``connect`` before the socket can be
+wrapped (each is bounded in all by the connect timeout, which is never more than
+the time left: CPython's ssl module keeps one deadline for a handshake).
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ _CHUNK = 64 * 1024
 # Bytes an answer may take on the wire beyond its body's cap: its status line and
 # header block, chunk framing, and the bodies of redirects followed on the way.
 _WIRE_HEADROOM = 1024 * 1024
+# The longest a socket is asked to wait at a time: a socket cannot wait longer than the
+# system's time_t holds (OverflowError past some 292 years), and a time limit may be any
+# positive number; the exchange's deadline stays the one given.
+_LONGEST_WAIT = 24 * 3600.0
 
 
 class AnswerTooSlow(requests.exceptions.Timeout):
@@ -130,7 +135,7 @@ class _BoundedSocket:
         left = exchange.left()
         if left <= 0:
             raise _DeadlinePassed
-        self._sock.settimeout(left if self._timeout is None else min(left, self._timeout))
+        self._sock.settimeout(min(left, _LONGEST_WAIT, _LONGEST_WAIT if self._timeout is None else self._timeout))
         return exchange
 
     def _received(self, exchange: _Exchange | None, count: int) -> None:
@@ -225,6 +230,17 @@ class _BoundedConnection:
         super().connect()  # type: ignore[misc]  # the urllib3 class this is mixed into
         self.sock = _BoundedSocket(self.sock)
 
+    def _tunnel(self) -> None:
+        # A proxy's answer to CONNECT is read inside connect(), before the socket above is
+        # wrapped: read through a bounded socket too, or a proxy trickling it keeps us waiting.
+        plain = self.sock
+        self.sock = _BoundedSocket(plain)
+        try:
+            super()._tunnel()  # type: ignore[misc]  # http.client's, under urllib3's connection
+        finally:
+            if self.sock is not None:  # else closed: the proxy refused the tunnel
+                self.sock = plain
+
 
 @functools.cache
 def _bounded_pool(pool_class: type[Any]) -> type[Any]:
@@ -276,14 +292,20 @@ def bound(
     session.mount("https://", adapter)
     original = session.request
 
+    def read_in_full(response: requests.Response, *_args: Any, **_kwargs: Any) -> None:
+        # Every answer of an exchange, read against the cap as it arrives: a redirect's too,
+        # whose body requests otherwise reads itself, decoded and whole, before following it.
+        _read_body(response, max_answer_bytes)
+
+    session.hooks["response"].append(read_in_full)
+
     def request(method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs["timeout"] = seconds
-        kwargs["stream"] = True  # the body is read below, against the cap
+        kwargs["timeout"] = min(seconds, _LONGEST_WAIT)  # each wait of the socket; the deadline is below
+        kwargs["stream"] = True  # the body is read by the hook above, against the cap
         exchange = _Exchange(clock() + seconds, max_answer_bytes + _WIRE_HEADROOM, clock)
         token = _CURRENT.set(exchange)
         try:
-            response = original(method, url, *args, **kwargs)
-            _read_body(response, max_answer_bytes)
+            response: requests.Response = original(method, url, *args, **kwargs)
             return response
         except _DeadlinePassed:
             raise AnswerTooSlow(seconds) from None

@@ -19,12 +19,14 @@ Kept per corpus under ``.toolkit-cache/`` beside the corpus folder (or under
   with their stamps, and the digests of the index shards it goes with (two runs at
   once never mix one's state with the other's index). When nothing changed (the
   same files, folders and texts with the same stamps, seen from the same working
-  directory), they are the verdict, and no record is loaded at all; when a few
-  files changed, only they are parsed and only the findings they can reach are
-  judged again (``toolkit/incremental.py``).
+  directory and real corpus folder), they are the verdict, and no record is loaded
+  at all; when a few files changed, only they are parsed and only the findings they
+  can reach are judged again (``toolkit/incremental.py``).
 
 Never trusted blindly. Everything is keyed by a fingerprint of the toolkit's own
-code, its version, the Python version, the rules table and the schemas' content;
+code, its version, the Python version, the libraries whose words or judgement are
+in the findings (PyYAML, jsonschema, rapidfuzz...: where installed, and when), the
+rules table and the schemas' content;
 a file or text modified in the two seconds before a run could be modified again
 within the same clock tick, so its stamp is not kept (git's "racy" files); a
 symbolic link is never cached (its target can change under an unchanged link).
@@ -41,6 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import stat
@@ -78,8 +81,15 @@ StampList = list[int]
 _StoredFinding = list[Any]
 
 
+# The libraries whose words or judgement are in the findings: PyYAML's problems,
+# jsonschema's messages and jsonschema-rs's verdicts, the schemas' regex engine,
+# rapidfuzz's hints. An upgrade (pip install -U) rewrites their files.
+_LIBRARIES = ("yaml", "jsonschema", "jsonschema_rs", "referencing", "regress", "rapidfuzz")
+
+
 def _fingerprint(schemas: dict[str, Any]) -> str:
-    """What every stored result depends on besides the files: the code, its version, the rules, the schemas."""
+    """What every stored result depends on besides the files: the code, its version, the libraries it
+    judges with, the rules, the schemas."""
     from toolkit import __version__
 
     digest = hashlib.sha256()
@@ -88,9 +98,24 @@ def _fingerprint(schemas: dict[str, Any]) -> str:
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
+    for name in _LIBRARIES:
+        digest.update(_library_stamp(name).encode("utf-8", "surrogateescape") + b"\0")
     digest.update(repr(sorted((r.id, r.severity.value, r.spans_files) for r in RULES.values())).encode())
     digest.update(json.dumps(schemas, sort_keys=True, ensure_ascii=True).encode())
     return digest.hexdigest()
+
+
+def _library_stamp(name: str) -> str:
+    """Where a library is installed, with the stamp of its first file (found without importing it)."""
+    try:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        status = os.stat(origin) if origin else None
+    except (ImportError, ValueError, OSError):
+        return f"{name}:?"
+    if status is None:
+        return f"{name}:-"
+    return f"{name}:{origin}:{status.st_ino}:{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}"
 
 
 def stamp_of(path: str) -> StampList | None:
@@ -377,9 +402,15 @@ class CorpusCache:
         Never raises: a cache that cannot be written is a run without it.
         """
         try:
+            # A folder named by $TOOLKIT_CACHE_DIR may be one of the user's (a repository's top,
+            # a home): its '.gitignore' and 'CACHEDIR.TAG' would hide it all from git and from
+            # backups. Only a folder made here, or ours by name, is marked; our own always is.
+            ours = self.folder.parent.name == CACHE_FOLDER or not os.path.lexists(self.folder.parent)
             with OutputFolder.open(self.folder.parent, create=True, role="the cache is not written") as base:
-                self._mark(base)
+                if ours:
+                    self._mark(base)
                 with base.subfolder(self.folder.name, create=True, role="the cache is not written") as folder:
+                    self._mark(folder)
                     for number in sorted(self._dirty):
                         self._write(folder, f"shard-{number:02d}.json", {"entries": self._shards[number]})
                     self._dirty.clear()

@@ -9,6 +9,12 @@ runs every rule's example corpus both ways and compares):
     **neighbours**, and on the set of ids each kind holds (the "did you mean"
     hints of references that resolve nowhere).
 
+One exception, kept by the caller: a hint that searches (a closest passage, "did
+you mean") does so only while the run's budget for such searches lasts
+(``toolkit/budget.py``), which every search of the run draws on. A run judging a
+scope keeps a ``Ledger`` of its searches, and its hints are those of a whole run
+only when the whole corpus's searches fit the budget (``toolkit/incremental.py``).
+
 A record's neighbours are those that
 
 - it mentions (an id at any reference field: ``toolkit/reference_fields.py``),
@@ -62,19 +68,28 @@ class Footprint(NamedTuple):
 
     @classmethod
     def restored(cls, value: object) -> Footprint | None:
-        """A footprint read back from the cache, or None when the value is not one in every part."""
-        if not (isinstance(value, list) and len(value) == 5):
+        """A footprint read back from the cache (JSON), or None when the value is not one in every part.
+
+        Every part is checked: a string where a list of ids belongs is iterable too,
+        and its letters would be taken for ids (a run after an edit would miss a record
+        the edit reaches). Checked by type, not isinstance: JSON makes plain lists and
+        strings, and the index of a large corpus holds a footprint per file.
+        """
+        if type(value) is not list or len(value) != 5:
             return None
         kind, record_id, mentions, names, supersedes = value
-        if not isinstance(kind, str) or not (record_id is None or isinstance(record_id, str)):
+        if type(kind) is not str or not (record_id is None or type(record_id) is str):
             return None
         if not (_strings(mentions) and _strings(names) and _strings(supersedes)):
             return None
         return cls(kind, record_id, mentions, names, supersedes)
 
 
+_STRING = {str}
+
+
 def _strings(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return type(value) is list and (not value or set(map(type, value)) == _STRING)
 
 
 # The reference paths as a tree: field name (or EACH) -> the tree below it; an empty

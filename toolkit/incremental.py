@@ -5,8 +5,8 @@ report (every finding of the corpus, its files, folders and records), in one of
 two ways:
 
 - nothing changed since the last run (every file, folder and source text with
-  the stamp it had, the same working directory): the stored findings, without
-  loading a record;
+  the stamp it had, seen from the same working directory and real corpus folder,
+  ``_view``): the stored findings, without loading a record;
 - a few files changed (edited, added, removed, or their article text edited):
   those parsed and checked against their schema, and the checks across files run
   over the records the change can reach and their neighbours alone
@@ -28,6 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from toolkit.budget import Ledger, ledger
 from toolkit.cache import (
     CorpusCache,
     Entry,
@@ -117,11 +118,11 @@ def check_corpus_cached(
     """
     root = root.absolute()
     walk = _Walk.of(root)
-    cwd = working_directory()
-    last = _Stored.of(cache, walk, cwd)
+    view = _view(root)
+    last = _Stored.of(cache, walk, view)
     if last is not None:
         try:
-            verdict = _increment(root, walk, cache, last, schemas, checks, cwd)
+            verdict = _increment(root, walk, cache, last, schemas, checks, view)
         except _Untrusted:
             verdict = None
         if verdict is not None:
@@ -129,8 +130,11 @@ def check_corpus_cached(
     loaded = load_corpus_cached(root, schemas, cache, progress, jobs=jobs, walk=walk)
     own = list(loaded.findings)
 
+    hints: list[Ledger] = []  # what the hints' budgets were asked for, by the checks run here
+
     def check() -> tuple[Any, list[Finding]]:
-        with cycle_collection_paused():
+        with cycle_collection_paused(), ledger() as work:
+            hints.append(work)
             return run_checks(loaded, list(own))
 
     def learn() -> dict[str, str]:
@@ -156,8 +160,20 @@ def check_corpus_cached(
         cache.adopt(learn())
     across = findings[len(own) :]
     verdict = CorpusVerdict(findings, loaded.files, loaded.folders, [r.file for r in loaded.records])
-    cache.save(_state(cache, walk, cwd, own, across, _sources_of_texts(loaded.records, os.fspath(root))))
+    texts = _sources_of_texts(loaded.records, os.fspath(root))
+    cache.save(_state(cache, walk, view, own, across, texts, hints[0]))
     return verdict, index
+
+
+def _view(root: Path) -> list[str | None]:
+    """Where a run sees the corpus from: the working directory and the corpus's real folder.
+
+    Findings name a file by its real folder, relative to the working directory
+    (``display_path``): a state and its index (the names they hold) are of one view.
+    The real folder can change under an unchanged path (a link above the corpus
+    pointed elsewhere) without a stamp of any file changing.
+    """
+    return [working_directory(), os.path.realpath(root)]
 
 
 class _Untrusted(Exception):
@@ -193,22 +209,24 @@ def _text_stamp(cache: CorpusCache, name: str) -> StampList | None:
 def _state(
     cache: CorpusCache,
     walk: _Walk,
-    cwd: str | None,
+    view: list[str | None],
     own: list[Finding],
     across: list[Finding],
     sources: dict[str, list[str]],
+    hints: Ledger,
 ) -> dict[str, Any]:
     """What a run keeps of a whole corpus besides the file index: for the next run with nothing changed,
     and for one after an edit."""
     texts = sorted(sources)
     return {
-        "cwd": cwd,
+        "view": view,
         "folder_keys": walk.folder_keys(),
         "own": [[f.file, *stored(f)] for f in own],
         "across": [[f.file, *stored(f)] for f in across],
         "texts": texts,
         "text_stamps": [_text_stamp(cache, name) for name in texts],
         "text_sources": [sources[name] for name in texts],
+        "hints": hints.stored(),
     }
 
 
@@ -222,27 +240,35 @@ class _Stored:
     text_stamps: list[Any]
     text_sources: list[list[str]]
     files: dict[str, Any]  # the cache's file index: name -> [shown, stamp, footprint]
+    hints: Ledger  # what the hints' budgets were asked for, by the runs that found ``across``
 
     @classmethod
-    def of(cls, cache: CorpusCache, walk: _Walk, cwd: str | None) -> _Stored | None:
-        """The stored state with its file index, if both are whole and of one run, seen from ``cwd``,
-        with the folders the walk found."""
+    def of(cls, cache: CorpusCache, walk: _Walk, view: list[str | None]) -> _Stored | None:
+        """The stored state with its file index, if both are whole and of one run, seen from ``view``
+        (``_view``), with the folders the walk found."""
         document = cache.document()
-        if document is None or document.get("cwd") != cwd or document.get("folder_keys") != walk.folder_keys():
+        if document is None or document.get("view") != view or document.get("folder_keys") != walk.folder_keys():
             return None
         texts: Any = document.get("texts")
         text_stamps: Any = document.get("text_stamps")
         text_sources: Any = document.get("text_sources")
         own, across = stored_findings(document.get("own")), stored_findings(document.get("across"))
-        if own is None or across is None or not _strings(texts):
+        hints = Ledger.restored(document.get("hints"))
+        if own is None or across is None or hints is None or not _strings(texts):
             return None
         if not (isinstance(text_stamps, list) and isinstance(text_sources, list)):
             return None
         if not (len(texts) == len(text_stamps) == len(text_sources)) or not all(map(_strings, text_sources)):
             return None
+        if not all(map(_corpus_text, texts)):  # a run looks at these: never at a path a planted state names
+            return None
         if not cache.index_matches(document):
             return None
-        return cls(own, across, texts, text_stamps, text_sources, cache.file_index())
+        return cls(own, across, texts, text_stamps, text_sources, cache.file_index(), hints)
+
+    def names_only(self, shown: set[str]) -> bool:
+        """Whether every finding kept is of a file in ``shown`` (what a run of ours could have found)."""
+        return all(finding.file in shown for finding in (*self.own, *self.across))
 
     def listing(self, walk: _Walk) -> tuple[list[str], list[str]] | None:
         """The files of the walk as shown, and those that hold a record, from the index (None: it lacks one)."""
@@ -262,17 +288,21 @@ def _strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
-def _footprint(value: Any) -> Footprint | None:
-    """A footprint from the index (None: the file held no record); raises ``_Untrusted`` for anything else.
+def _corpus_text(name: str) -> bool:
+    """Whether a state's text is named as ``_text_of`` names them: ``<folder>/<name>`` inside the corpus."""
+    parts = name.split(os.sep)
+    return len(parts) == 2 and "\0" not in name and all(part not in ("", ".", "..") for part in parts)
 
-    Only its shape is checked: its parts are used as stored, and a part of the wrong
-    type fails where it is used (``_Untrusted`` too, see ``_increment``'s caller).
-    """
+
+def _footprint(value: Any) -> Footprint | None:
+    """A footprint from the index (None: the file held no record); raises ``_Untrusted`` for anything else,
+    checked in every part (``Footprint.restored``): what no run of ours wrote sends the run the whole way."""
     if value is None:
         return None
-    if not (isinstance(value, list) and len(value) == 5):
+    footprint = Footprint.restored(value)
+    if footprint is None:
         raise _Untrusted
-    return Footprint(*value)
+    return footprint
 
 
 def _increment(
@@ -282,7 +312,7 @@ def _increment(
     last: _Stored,
     schemas: SchemaSet,
     checks: tuple[Check, ...],
-    cwd: str | None,
+    view: list[str | None],
 ) -> CorpusVerdict | None:
     """The verdict after a few changes since ``last`` (or none), judging only what they reach; None when too
     many changed, or when ``checks`` is empty and anything did.
@@ -290,7 +320,7 @@ def _increment(
     Raises ``_Untrusted`` when the index holds what no run of ours wrote.
     """
     try:
-        return _increment_trusting(root, walk, cache, last, schemas, checks, cwd)
+        return _increment_trusting(root, walk, cache, last, schemas, checks, view)
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
         raise _Untrusted from error
 
@@ -302,7 +332,7 @@ def _increment_trusting(
     last: _Stored,
     schemas: SchemaSet,
     checks: tuple[Check, ...],
-    cwd: str | None,
+    view: list[str | None],
 ) -> CorpusVerdict | None:
     index = last.files
     changed: list[int] = []  # positions in the walk
@@ -317,14 +347,18 @@ def _increment_trusting(
     for name, stamp, named in zip(last.texts, last.text_stamps, last.text_sources, strict=True):
         if stamp is None or _text_stamp(cache, name) != stamp:
             retold.update(named)
+    folders = [f.file for f in walk.folders]
     if not (changed or removed or retold):  # nothing changed: the verdict stands, no record loaded
         listed = last.listing(walk)
-        if listed is None:
+        if listed is None or not last.names_only({*listed[0], *folders}):
             raise _Untrusted
-        return CorpusVerdict(last.own + last.across, listed[0], [f.file for f in walk.folders], listed[1])
+        return CorpusVerdict(last.own + last.across, listed[0], folders, listed[1])
     limit = max(_MIN_INCREMENT, int(len(walk.names) * _MAX_CHANGED_SHARE))
-    if not checks or len(changed) + len(removed) > limit:
+    if not checks or len(changed) + len(removed) > limit or not last.hints.roomy():
         return None
+    # A finding of a file the index never held (a planted state) would be kept below as one out of reach.
+    if not last.names_only({*(entry[0] for entry in index.values()), *folders}):
+        raise _Untrusted
     resolved: dict[str, str] = {}
     changed_at = set(changed)
     files = [
@@ -375,8 +409,12 @@ def _increment_trusting(
         return record
 
     most = max(_MIN_INCREMENT, int(len(walk.names) * _MAX_NEIGHBOURS_SHARE))
-    across = recheck(before, last.across, scope, record_of, root, schemas, checks, most)
-    if across is None:
+    with ledger() as work:
+        across = recheck(before, last.across, scope, record_of, root, schemas, checks, most)
+    # A hint's budget is the whole run's (toolkit/budget.py): the findings judged here are a cold
+    # run's only when the corpus's searches and these fit it, so that a cold run is refused none.
+    hints = last.hints.plus(work)
+    if across is None or not hints.roomy():
         return None
     parsed_again = {files[number] for number in changed} | {index[name][0] for name in removed}
     own = [f for f in last.own if f.file not in parsed_again] + fresh_own
@@ -412,8 +450,8 @@ def _increment_trusting(
         for name, named in sources.items()
         if named
     }
-    cache.save(_state(cache, walk, cwd, own, across, sources))
-    return CorpusVerdict(own + across, files, [f.file for f in walk.folders], list(footprints))
+    cache.save(_state(cache, walk, view, own, across, sources, hints))
+    return CorpusVerdict(own + across, files, folders, list(footprints))
 
 
 def load_corpus_cached(

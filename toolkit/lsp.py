@@ -39,9 +39,11 @@ from toolkit.cache import CorpusCache, StampList
 from toolkit.check_scope import ScopeIndex, findings_within, footprint_of
 from toolkit.checks.schema import check_schema
 from toolkit.incremental import _Walk, load_corpus_cached
+from toolkit.kinds import YAML_SUFFIXES
 from toolkit.loading import (
     display_path,
     find_corpus_root,
+    is_hidden,
     kind_for,
     load_corpus,
     parse_file,
@@ -169,6 +171,19 @@ class LiveCorpus:
         for file, items in found.items():
             found[file] = sorted(set(items), key=Finding.sort_key)
         return found
+
+
+def _walked(path: Path, root: Path) -> bool:
+    """Whether the corpus walk (``yaml_files_under``) lists the file: a YAML name below the corpus folder,
+    nothing hidden on the way. Any other document open in the editor (a hidden backup or draft beside a
+    record) is no record of the corpus: validate never reads it."""
+    parts = Path(os.path.relpath(path, root)).parts
+    return (
+        bool(parts)
+        and parts[0] != os.pardir
+        and not any(is_hidden(part) for part in parts)
+        and os.path.splitext(parts[-1])[1].lower() in YAML_SUFFIXES
+    )
 
 
 def _walk_order(path: str) -> tuple[str, ...]:
@@ -315,6 +330,8 @@ def build_server(*, cache: bool = True) -> LanguageServer:
             return
         fresh = (find_corpus_root(path) or path) not in session.corpora
         corpus = session.corpus_of(path)
+        if corpus is not None and not _walked(path, corpus.root):
+            corpus = None  # published nothing, as validate finds nothing in it
         session.open_files[uri] = (path, corpus.root if corpus else None)
         if corpus is None:
             return

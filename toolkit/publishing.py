@@ -458,16 +458,34 @@ def _message(server: TaxiiServer, doing: str, error: BaseException) -> str | Non
         return f"the TAXII server at {where} did not answer in time when {doing}"
     if isinstance(error, http.ConnectionError):
         return f"cannot reach the TAXII server at {where} when {doing}"
-    if isinstance(error, http.RequestException):
-        return f"{where}: not a usable TAXII URL ({type(error).__name__})"
+    if isinstance(error, http.TooManyRedirects):
+        return f"the TAXII server at {where} redirected too many times when {doing}"
+    if isinstance(error, http.InvalidURL | http.MissingSchema | http.InvalidSchema | http.URLRequired):
+        return f"{where}: not a usable TAXII URL ({type(error).__name__}) when {doing}"
+    if isinstance(error, http.RequestException):  # the answer itself: cut short, its encoding broken...
+        return f"the TAXII server at {where} sent an answer that cannot be read ({_unreadable(error)}) when {doing}"
     if isinstance(error, AccessError):
         return f"the collection {server.collection} at {where} does not allow it when {doing}"
     if isinstance(error, TAXIIServiceException):
-        return f"the TAXII server at {where} gave an answer that is not TAXII 2.1 when {doing}: {error}"
+        # taxii2client's words quote the server's (a Content-Type) and run over lines: its
+        # first line, the server's control characters made visible.
+        said = _server_text(str(error).splitlines()[0] if str(error) else "", server)
+        return f"the TAXII server at {where} gave an answer that is not TAXII 2.1 when {doing}: {said}"
     if isinstance(error, ValueError | KeyError | TypeError):
         # A JSON answer of the wrong shape (a web page, another API): never a traceback.
         return f"the TAXII server at {where} gave an answer that is not TAXII 2.1 when {doing}"
     return None
+
+
+def _unreadable(error: BaseException) -> str:
+    """Why an answer could not be read, in a few words (the name of the error of requests otherwise)."""
+    import requests.exceptions as http
+
+    if isinstance(error, http.ChunkedEncodingError):
+        return "cut short or malformed"
+    if isinstance(error, http.ContentDecodingError):
+        return "its compression is broken"
+    return type(error).__name__
 
 
 def _size(count: int) -> str:

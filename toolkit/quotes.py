@@ -129,7 +129,7 @@ class SearchText:
         # passage is as long as the quote, but for those in the last ``width`` characters.
         passages = flat.count(" ", 0, end_of_text) + 1  # one word after each space
         full = max(passages - width // 2 - 1, 0)
-        if budget.left < WorkBudget.cost(width, full * width, full, _PER_PASSAGE):
+        if not budget.holds(WorkBudget.cost(width, full * width, full, _PER_PASSAGE)):
             return None
         if self._words is None:
             self._words = array("q", (match.start() for match in _WORD.finditer(flat)))

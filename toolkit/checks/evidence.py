@@ -57,7 +57,7 @@ _PASSAGE_SHOWN = 300
 def check_quotes(corpus: CorpusIndex) -> list[Finding]:
     """Each evidence quote occurs in the text of the source it cites."""
     findings: list[Finding] = []
-    budget = WorkBudget(_PASSAGE_SEARCH_BUDGET)
+    budget = WorkBudget(_PASSAGE_SEARCH_BUDGET, "passages")
     for record in corpus.records:
         evidence = record.data.get("evidence")
         if not isinstance(evidence, list):

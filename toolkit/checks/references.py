@@ -33,7 +33,7 @@ class _Suggestions:
     once, in the ids of the kinds its field takes, within a budget for the run."""
 
     ids_by_kind: dict[str, list[str]]
-    budget: WorkBudget = dataclass_field(default_factory=lambda: WorkBudget(_SUGGESTION_BUDGET))
+    budget: WorkBudget = dataclass_field(default_factory=lambda: WorkBudget(_SUGGESTION_BUDGET, "ids"))
     _pools: dict[tuple[str, ...], tuple[list[str], int]] = dataclass_field(default_factory=dict)
     _found: dict[tuple[str, tuple[str, ...]], str | None] = dataclass_field(default_factory=dict)
 
