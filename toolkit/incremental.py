@@ -123,7 +123,7 @@ def check_corpus_cached(
     if last is not None:
         try:
             verdict = _increment(root, walk, cache, last, schemas, checks, view)
-        except _Untrusted:
+        except _UNTRUSTED:
             verdict = None
         if verdict is not None:
             return verdict, None
@@ -178,6 +178,10 @@ def _view(root: Path) -> list[str | None]:
 
 class _Untrusted(Exception):
     """The cache's index holds what no run of ours wrote: the run goes the whole way instead."""
+
+
+# What a part of the cache of the wrong type raises where it is used: the same as _Untrusted.
+_UNTRUSTED = (_Untrusted, TypeError, ValueError, KeyError, IndexError, AttributeError)
 
 
 def _sources_of_texts(records: Iterable[Record], root: str) -> dict[str, list[str]]:
@@ -317,23 +321,9 @@ def _increment(
     """The verdict after a few changes since ``last`` (or none), judging only what they reach; None when too
     many changed, or when ``checks`` is empty and anything did.
 
-    Raises ``_Untrusted`` when the index holds what no run of ours wrote.
+    Raises ``_Untrusted`` when the index holds what no run of ours wrote; a part of the wrong
+    type raises where it is used (``_UNTRUSTED``): either way the run goes the whole way.
     """
-    try:
-        return _increment_trusting(root, walk, cache, last, schemas, checks, view)
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
-        raise _Untrusted from error
-
-
-def _increment_trusting(
-    root: Path,
-    walk: _Walk,
-    cache: CorpusCache,
-    last: _Stored,
-    schemas: SchemaSet,
-    checks: tuple[Check, ...],
-    view: list[str | None],
-) -> CorpusVerdict | None:
     index = last.files
     changed: list[int] = []  # positions in the walk
     for number, (name, stamp) in enumerate(zip(walk.names, walk.stamps, strict=True)):
