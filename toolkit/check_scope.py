@@ -341,7 +341,7 @@ def findings_within(
         for file in sorted(wanted, key=lambda name: position.get(name, len(position)))
         if (record := record_of(file)) is not None
     ]
-    index = CorpusIndex(root, records, schemas, corpus_ids_by_kind=scope.ids_by_kind())
+    index = CorpusIndex(root, records, schemas, corpus_ids_by_kind=scope.ids_by_kind)
     return [finding for check in checks for finding in check(index) if finding.file in files]
 
 

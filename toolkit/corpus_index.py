@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +40,8 @@ class CorpusIndex:
     by_id: dict[str, Record] = field(default_factory=dict)
     # The ids of each kind in the whole corpus, in its order, when ``records`` is only
     # part of it (``toolkit/check_scope.py``): the pool "did you mean" hints draw from.
-    corpus_ids_by_kind: dict[str, list[str]] | None = None
+    # (A callable: asked only when a reference resolves nowhere, which most runs after an edit never meet.)
+    corpus_ids_by_kind: Callable[[], dict[str, list[str]]] | None = None
     _texts: dict[str, SourceText] = field(default_factory=dict)
     _by_kind: dict[str, list[Record]] = field(default_factory=dict)
 
@@ -52,7 +54,7 @@ class CorpusIndex:
     def ids_by_kind(self) -> dict[str, list[str]]:
         """The ids of each kind in the corpus, in file order."""
         if self.corpus_ids_by_kind is not None:
-            return self.corpus_ids_by_kind
+            return self.corpus_ids_by_kind()
         ids: dict[str, list[str]] = {}
         for record in self.records:
             if record.id:

@@ -7,6 +7,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -347,7 +348,7 @@ def _is_yaml_name(name: str) -> bool:
 def _listing(folder: str, problems: list[tuple[str, str]] | None) -> Iterator[os.DirEntry[str]]:
     try:
         with os.scandir(folder) as scan:
-            return iter(sorted(scan, key=lambda entry: entry.name))
+            return iter(sorted(scan, key=attrgetter("name")))
     except OSError as error:
         if problems is not None:
             problems.append((folder, f"cannot read the folder: {error.strerror or error}"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
@@ -32,7 +34,7 @@ class _Suggestions:
     """Closest existing ids for missing ones: each distinct missing id is looked up
     once, in the ids of the kinds its field takes, within a budget for the run."""
 
-    ids_by_kind: dict[str, list[str]]
+    ids_by_kind: Callable[[], dict[str, list[str]]]  # asked on the first hint searched
     budget: WorkBudget = dataclass_field(default_factory=lambda: WorkBudget(_SUGGESTION_BUDGET, "ids"))
     _pools: dict[tuple[str, ...], tuple[list[str], int]] = dataclass_field(default_factory=dict)
     _found: dict[tuple[str, tuple[str, ...]], str | None] = dataclass_field(default_factory=dict)
@@ -46,7 +48,8 @@ class _Suggestions:
 
     def _search(self, value: str, targets: tuple[str, ...]) -> str | None:
         if targets not in self._pools:
-            pool = [i for kind in targets for i in self.ids_by_kind.get(kind, [])]
+            ids = self.ids_by_kind()
+            pool = [i for kind in targets for i in ids.get(kind, [])]
             self._pools[targets] = (pool, sum(map(len, pool)))
         pool, characters = self._pools[targets]
         if not pool or not self.budget.spend(WorkBudget.cost(len(value), characters, len(pool))):
@@ -60,7 +63,7 @@ def check_references(corpus: CorpusIndex) -> list[Finding]:
     findings: list[Finding] = []
     referenced: set[str] = set()
     fields = reference_fields(corpus.schemas)
-    suggestions = _Suggestions(corpus.ids_by_kind())
+    suggestions = _Suggestions(functools.cache(corpus.ids_by_kind))
     for record in corpus.records:
         for field in fields:
             if field.kind != record.kind.name:
