@@ -136,7 +136,18 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _other_threads_ended(seconds: float) -> list[threading.Thread]:
+    """Wait for threads an earlier test left behind (a test server's handler finishing a slow
+    answer) to end; return those still running."""
+    deadline = time.monotonic() + seconds
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+    return [t for t in threading.enumerate() if t is not threading.current_thread()]
+
+
 def test_one_lane_when_asked_or_when_another_thread_runs() -> None:
+    assert _other_threads_ended(30) == []  # the suite's workers run files one after another
     assert processes_available(1) == 1
     assert processes_available(3) == 3
     stop = threading.Event()

@@ -18,6 +18,7 @@ a regression fails the test instead of hanging the suite.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import socket
@@ -177,14 +178,19 @@ def silence(client: socket.socket, server: Server) -> None:
 
 
 @contextmanager
-def hostile_server(at: str, misbehave: Misbehaviour) -> Iterator[str]:
-    """A TAXII 2.1 API root on 127.0.0.1 misbehaving at one step; yields its URL."""
-    server = Server(at, misbehave)
+def _accepting(handle: Callable[[socket.socket], None], stop: threading.Event) -> Iterator[int]:
+    """Accept connections on 127.0.0.1, each handled by ``handle`` in a thread; yield the port.
+
+    Every thread and connection ends with the block: a thread left running (a handler
+    waiting on a kept-alive connection) keeps the toolkit from forking in the tests that
+    follow in this process (toolkit/parallel.py)."""
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
+    clients: list[socket.socket] = []
+    threads: list[threading.Thread] = []
 
     def accept() -> None:
-        while not server.stop.is_set():
+        while not stop.is_set():
             try:
                 client, _ = listener.accept()
             except TimeoutError:
@@ -192,14 +198,30 @@ def hostile_server(at: str, misbehave: Misbehaviour) -> Iterator[str]:
             except OSError:  # the listener closed at the end of the test
                 return
             client.settimeout(None)
-            threading.Thread(target=server.serve, args=(client,), daemon=True).start()
+            clients.append(client)
+            threads.append(threading.Thread(target=handle, args=(client,), daemon=True))
+            threads[-1].start()
 
-    threading.Thread(target=accept, daemon=True).start()
+    threads.append(threading.Thread(target=accept, daemon=True))
+    threads[0].start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/api1/"
+        yield listener.getsockname()[1]
     finally:
-        server.stop.set()
+        stop.set()
         listener.close()
+        for client in list(clients):
+            with contextlib.suppress(OSError):
+                client.shutdown(socket.SHUT_RDWR)
+        for thread in list(threads):
+            thread.join(5)
+
+
+@contextmanager
+def hostile_server(at: str, misbehave: Misbehaviour) -> Iterator[str]:
+    """A TAXII 2.1 API root on 127.0.0.1 misbehaving at one step; yields its URL."""
+    server = Server(at, misbehave)
+    with _accepting(server.serve, server.stop) as port:
+        yield f"http://127.0.0.1:{port}/api1/"
 
 
 def _publish_within(corpus: Path, url: str, bound_seconds: float, **options: Any) -> BaseException | object:
@@ -335,7 +357,6 @@ def test_a_time_limit_that_is_not_a_positive_number_of_seconds_is_a_usage_error(
 @contextmanager
 def plain_server(handle: Callable[[socket.socket, Request], None]) -> Iterator[str]:
     """An HTTP server on 127.0.0.1 answering each request of a connection with ``handle``; yields its URL."""
-    server = Server("", silence)  # only its stop event is used
 
     def serve(client: socket.socket) -> None:
         with client:
@@ -343,25 +364,8 @@ def plain_server(handle: Callable[[socket.socket, Request], None]) -> Iterator[s
             while (request := _read_request(reader)) is not None:
                 handle(client, request)
 
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-
-    def accept() -> None:
-        while not server.stop.is_set():
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:  # the listener closed at the end of the test
-                return
-            threading.Thread(target=serve, args=(client,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
-    finally:
-        server.stop.set()
-        listener.close()
+    with _accepting(serve, threading.Event()) as port:
+        yield f"http://127.0.0.1:{port}/"
 
 
 def test_each_exchange_has_its_own_deadline_on_a_kept_alive_connection() -> None:

@@ -17,6 +17,7 @@ on 127.0.0.1 in threads of the test process (``tests/test_publish_deadline.py``)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import hashlib
 import json
@@ -812,6 +813,8 @@ def _proxy(trickle: bool) -> Iterator[str]:
     stop = threading.Event()
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
+    threads: list[threading.Thread] = []
+    clients: list[socket.socket] = []
 
     def serve(client: socket.socket) -> None:
         with client:
@@ -835,14 +838,24 @@ def _proxy(trickle: bool) -> Iterator[str]:
                 continue
             except OSError:  # the listener closed at the end of the test
                 return
-            threading.Thread(target=serve, args=(client,), daemon=True).start()
+            clients.append(client)
+            threads.append(threading.Thread(target=serve, args=(client,), daemon=True))
+            threads[-1].start()
 
-    threading.Thread(target=accept, daemon=True).start()
+    threads.append(threading.Thread(target=accept, daemon=True))
+    threads[0].start()
     try:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     finally:
+        # Every thread of the proxy ends with the test: a thread left running keeps the
+        # toolkit from forking in the tests that follow in this process (toolkit/parallel.py).
         stop.set()
         listener.close()
+        for client in list(clients):
+            with contextlib.suppress(OSError):
+                client.shutdown(socket.SHUT_RDWR)
+        for thread in list(threads):
+            thread.join(5)
 
 
 @pytest.mark.slow
@@ -943,14 +956,16 @@ def test_a_redirect_to_another_host_gets_no_credentials_and_ends_within_the_time
     received: list[bytes] = []
     other = socket.create_server(("127.0.0.1", 0))
     port = other.getsockname()[1]
+    done = threading.Event()
 
     def silent_other() -> None:
         client, _ = other.accept()
         with client:
             received.append(client.recv(65536))
-            time.sleep(60)  # never answers: only the deadline ends the wait
+            done.wait(60)  # never answers: only the deadline ends the wait
 
-    threading.Thread(target=silent_other, daemon=True).start()
+    silent = threading.Thread(target=silent_other, daemon=True)
+    silent.start()
 
     def redirect(client: socket.socket, _server: Server) -> None:
         client.sendall(_response(302, b"", f"Location: http://localhost:{port}/api1/"))
@@ -960,7 +975,9 @@ def test_a_redirect_to_another_host_gets_no_credentials_and_ends_within_the_time
             started = time.monotonic()
             outcome = _publish_within(corpus, url, 30, request_timeout=2 * LIMIT)
     finally:
+        done.set()
         other.close()
+        silent.join(5)
     assert isinstance(outcome, ToolkitError), outcome
     assert str(outcome).startswith(f"the TAXII server at {url} did not answer in full within 2 s when reading")
     assert time.monotonic() - started < 10 * LIMIT
