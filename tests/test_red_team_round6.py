@@ -17,7 +17,6 @@ on 127.0.0.1 in threads of the test process (``tests/test_publish_deadline.py``)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gzip
 import hashlib
 import json
@@ -54,6 +53,7 @@ from test_publish_deadline import (
     Misbehaviour,
     Request,
     Server,
+    _accepting,
     _publish_within,
     _read_request,
     _response,
@@ -811,10 +811,6 @@ def _proxy(trickle: bool) -> Iterator[str]:
     """An HTTP proxy on 127.0.0.1 that answers every request (a CONNECT too) with a header block that
     never ends, a byte at a time (``trickle``), or with nothing at all; yields its URL."""
     stop = threading.Event()
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    threads: list[threading.Thread] = []
-    clients: list[socket.socket] = []
 
     def serve(client: socket.socket) -> None:
         with client:
@@ -830,32 +826,8 @@ def _proxy(trickle: bool) -> Iterator[str]:
             except OSError:  # the client hung up: what it should do
                 return
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:  # the listener closed at the end of the test
-                return
-            clients.append(client)
-            threads.append(threading.Thread(target=serve, args=(client,), daemon=True))
-            threads[-1].start()
-
-    threads.append(threading.Thread(target=accept, daemon=True))
-    threads[0].start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        # Every thread of the proxy ends with the test: a thread left running keeps the
-        # toolkit from forking in the tests that follow in this process (toolkit/parallel.py).
-        stop.set()
-        listener.close()
-        for client in list(clients):
-            with contextlib.suppress(OSError):
-                client.shutdown(socket.SHUT_RDWR)
-        for thread in list(threads):
-            thread.join(5)
+    with _accepting(serve, stop) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.mark.slow

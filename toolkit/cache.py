@@ -338,6 +338,10 @@ class CorpusCache:
             self._index[_shard_of(name) % INDEX_SHARDS][name] = value
         self._index_dirty = set(range(INDEX_SHARDS))
 
+    def index_line(self, shown: str, stamp: StampList | None, footprint: list[Any] | None) -> list[Any]:
+        """A file's line in the index: its name as shown, its stamp if it can be trusted next run, its footprint."""
+        return [shown, stamp if self.trusted(stamp) else None, footprint]
+
     def index_file(self, name: str, value: list[Any] | None) -> None:
         """Keep ``[shown, stamp, footprint]`` for file ``name`` (None: drop it)."""
         number = _shard_of(name) % INDEX_SHARDS
@@ -441,10 +445,6 @@ class CorpusCache:
         header = {"toolkit-cache": self._header(), "sha256": digest}
         data = json.dumps(header, separators=(",", ":")).encode("ascii") + b"\n" + text
         folder.write_file(name, data, replaces=lambda old: old.startswith(_MARK), limit=len(_MARK), refusal="")
-
-
-def _strings(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def stored_findings(value: object) -> list[Finding] | None:

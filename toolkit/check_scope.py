@@ -80,7 +80,7 @@ class Footprint(NamedTuple):
         kind, record_id, mentions, names, supersedes = value
         if type(kind) is not str or not (record_id is None or type(record_id) is str):
             return None
-        if not (_strings(mentions) and _strings(names) and _strings(supersedes)):
+        if not (string_list(mentions) and string_list(names) and string_list(supersedes)):
             return None
         return cls(kind, record_id, mentions, names, supersedes)
 
@@ -88,7 +88,8 @@ class Footprint(NamedTuple):
 _STRING = {str}
 
 
-def _strings(value: object) -> bool:
+def string_list(value: object) -> bool:
+    """Whether a value read back from JSON is a list of strings (and nothing else)."""
     return type(value) is list and (not value or set(map(type, value)) == _STRING)
 
 

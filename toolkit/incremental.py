@@ -38,7 +38,7 @@ from toolkit.cache import (
     stored,
     stored_findings,
 )
-from toolkit.check_scope import Check, Footprint, ScopeIndex, footprint_of, recheck
+from toolkit.check_scope import Check, Footprint, ScopeIndex, footprint_of, recheck, string_list
 from toolkit.checks.schema import check_schema
 from toolkit.kinds import KIND_BY_NAME
 from toolkit.loading import (
@@ -142,7 +142,7 @@ def check_corpus_cached(
         footprints = {record.file: footprint_of(record, schemas).stored() for record in loaded.records}
         cache.replace_index(
             {
-                name: [file, stamp if cache.trusted(stamp) else None, footprints.get(file)]
+                name: cache.index_line(file, stamp, footprints.get(file))
                 for name, stamp, file in zip(walk.names, walk.stamps, loaded.files, strict=True)
             }
         )
@@ -258,11 +258,11 @@ class _Stored:
         text_sources: Any = document.get("text_sources")
         own, across = stored_findings(document.get("own")), stored_findings(document.get("across"))
         hints = Ledger.restored(document.get("hints"))
-        if own is None or across is None or hints is None or not _strings(texts):
+        if own is None or across is None or hints is None or not string_list(texts):
             return None
         if not (isinstance(text_stamps, list) and isinstance(text_sources, list)):
             return None
-        if not (len(texts) == len(text_stamps) == len(text_sources)) or not all(map(_strings, text_sources)):
+        if not (len(texts) == len(text_stamps) == len(text_sources)) or not all(map(string_list, text_sources)):
             return None
         if not all(map(_corpus_text, texts)):  # a run looks at these: never at a path a planted state names
             return None
@@ -286,10 +286,6 @@ class _Stored:
             if entry[2] is not None:
                 records.append(entry[0])
         return files, records
-
-
-def _strings(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def _corpus_text(name: str) -> bool:
@@ -419,8 +415,7 @@ def _increment(
             kind_name = record.kind.name if record else None
             cache.store(name, Entry(stamp, kind_name, record.data if record else None, file_own))
         footprint = footprints.get(file)
-        trusted = stamp if cache.trusted(stamp) else None
-        cache.index_file(name, [file, trusted, footprint.stored() if footprint else None])
+        cache.index_file(name, cache.index_line(file, stamp, footprint.stored() if footprint else None))
     for name in removed:
         cache.forget(name)
         cache.index_file(name, None)
