@@ -17,6 +17,7 @@ on 127.0.0.1 in threads of the test process (``tests/test_publish_deadline.py``)
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
 import hashlib
 import json
@@ -25,6 +26,7 @@ import shutil
 import socket
 import threading
 import time
+from array import array
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,6 +67,7 @@ from toolkit.errors import ToolkitError
 from toolkit.lsp import LiveCorpus
 from toolkit.model import Report
 from toolkit.schema_loader import load_schemas
+from toolkit.scope_store import PART_NAMES
 from toolkit.validation import validate
 
 # --- Helpers ------------------------------------------------------------------------------------------------
@@ -231,9 +234,9 @@ def test_a_cache_whose_index_shard_became_a_folder_gives_the_cold_verdict_every_
     monkeypatch.chdir(tmp_path)
     _assert_warm_is_cold(root)
     [folder] = cache_dir.glob("corpus-*")
-    for number in (0, 7):
-        (folder / f"index-{number:02d}.json").unlink()
-        (folder / f"index-{number:02d}.json").mkdir()
+    for name in ("feet-000", "keys-0007", "ids"):
+        (folder / f"{name}.json").unlink()
+        (folder / f"{name}.json").mkdir()
     clock = _Clock()
     for edit in ("", "Once. ", "Twice. "):
         if edit:
@@ -310,25 +313,30 @@ def _rewrite(path: Path, change: Callable[[dict[str, Any]], None]) -> str:
 
 def _plant(
     cache_dir: Path,
-    index: Callable[[dict[str, Any]], None] = lambda _document: None,
+    index: Callable[[str, dict[str, Any]], None] = lambda _name, _table: None,
     state: Callable[[dict[str, Any]], None] = lambda _document: None,
 ) -> None:
-    """Rewrite the index shards and the state of the one corpus cached, the state naming the new shards."""
+    """Rewrite every part of the index (``index(name, table)``) and the state of the one corpus cached, the
+    state naming the new parts."""
     [folder] = cache_dir.glob("corpus-*")
-    digests = [_rewrite(folder / f"index-{number:02d}.json", index) for number in range(toolkit.cache.INDEX_SHARDS)]
+    digests: dict[str, str] = {}
+    for path in sorted(folder.glob("*.json")):
+        if path.stem in PART_NAMES:
+            digests[path.stem] = _rewrite(path, lambda document, name=path.stem: index(name, document["table"]))
 
     def with_digests(document: dict[str, Any]) -> None:
-        document["index"] = digests
+        document["parts"] = digests
         state(document)
 
     _rewrite(folder / "state.json", with_digests)
 
 
-def _footprints(change: Callable[[list[Any]], None], kind: str) -> Callable[[dict[str, Any]], None]:
-    def each(document: dict[str, Any]) -> None:
-        for _shown, _stamp, footprint in document["files"].values():
-            if footprint is not None and footprint[0] == kind:
-                change(footprint)
+def _footprints(change: Callable[[list[Any]], None], kind: str) -> Callable[[str, dict[str, Any]], None]:
+    def each(name: str, table: dict[str, Any]) -> None:
+        if name.startswith("feet-"):
+            for footprint in table.values():
+                if footprint[0] == kind:
+                    change(footprint)
 
     return each
 
@@ -377,14 +385,14 @@ def test_a_committed_cache_whose_state_names_findings_of_files_the_corpus_lacks_
     monkeypatch.chdir(tmp_path)
     _assert_warm_is_cold(root)
 
-    def elsewhere(document: dict[str, Any]) -> None:
-        for _shown, stamp, _footprint in document["files"].values():
-            stamp[1] += 1  # another inode: made on another machine
-
-    def ghost(document: dict[str, Any]) -> None:
+    def elsewhere_with_a_ghost(document: dict[str, Any]) -> None:
+        stamps = array("q", base64.b64decode(document["stamps"]))
+        for inode in range(1, len(stamps), 5):
+            stamps[inode] += 1  # another inode: made on another machine
+        document["stamps"] = base64.b64encode(stamps.tobytes()).decode()
         document["across"].append(["corpus/events/evt-ghost.yaml", 1, 1, "id-duplicate", "planted", "$.id", None])
 
-    _plant(cache_dir, index=elsewhere, state=ghost)
+    _plant(cache_dir, state=elsewhere_with_a_ghost)
     cold = _assert_warm_is_cold(root)
     assert cold.errors == 0
 

@@ -1,7 +1,7 @@
 """The incremental cache: what a run learned about each file, so that the next run parses only what changed.
 
 Kept per corpus under ``.toolkit-cache/`` beside the corpus folder (or under
-``$TOOLKIT_CACHE_DIR``), as ruff and mypy keep theirs. Two things are kept:
+``$TOOLKIT_CACHE_DIR``), as ruff and mypy keep theirs. Three things are kept:
 
 - **Per file** (in ``SHARDS`` shard files, so that one edit rewrites one shard):
   the file's stamp (device, inode, size, mtime and ctime: ``toolkit.input_files.Stamp``),
@@ -9,15 +9,17 @@ Kept per corpus under ``.toolkit-cache/`` beside the corpus folder (or under
   schema). A file whose stamp is the stored one is not read again. The checks
   across files are generic: whatever ``CORPUS_CHECKS`` holds runs again over the
   records, parsed or taken from the cache, so a new rule needs nothing here.
-- **An index of every file** (in ``INDEX_SHARDS`` smaller shards): its name as
-  shown, its stamp and its footprint (``toolkit/check_scope.py``: the ids it
-  mentions, its id, names and what it supersedes), so that a run after an edit
-  knows which files changed, and which records the change reaches, without
-  loading any record.
-- **Per corpus** (``state.json``): the findings of the last whole run, each
-  file's own apart from those of the checks across files, the source texts read
-  with their stamps, and the digests of the index shards it goes with (two runs at
-  once never mix one's state with the other's index). When nothing changed (the
+- **An index of every record** in parts (``toolkit/scope_store.py``): its
+  footprint (``toolkit/check_scope.py``: its id, the ids it mentions, its names and
+  what it supersedes) and who holds, mentions or bears each id and name, so that a
+  run after an edit reads only the parts for the ids the edit touches, and knows
+  which records the change reaches without loading any other record.
+- **Per corpus** (``state.json``): every file's name and stamp (packed: a run
+  compares them whole, and finds the few that differ), the findings of the last
+  run, each file's own apart from those of the checks across files, the source
+  texts read with their stamps, and the digest of every part of the index it goes
+  with (two runs at once never mix one's state with the other's parts: a part is
+  believed only with the digest its state names). When nothing changed (the
   same files, folders and texts with the same stamps, seen from the same working
   directory and real corpus folder), they are the verdict, and no record is loaded
   at all; when a few files changed, only they are parsed and only the findings they
@@ -64,11 +66,7 @@ from toolkit.rules import RULES
 CACHE_FOLDER = ".toolkit-cache"
 CACHE_ENV = "TOOLKIT_CACHE_DIR"
 SHARDS = 64
-# The index of every file (its name as shown, stamp and footprint: toolkit/check_scope.py)
-# is kept in fewer, smaller shards: a run after an edit reads them all, and rewrites
-# the one or two its edit touched.
-INDEX_SHARDS = 16
-_FORMAT = 2  # 2: the state keeps each file's stamp and footprint, findings split own / across
+_FORMAT = 3  # 3: stamps packed in the state, the index in parts read where an edit reaches
 _MARK = b'{"toolkit-cache":'  # every file of ours starts so; anything else there is left alone
 # A file changed this close to a run (ns) may change again within one tick of its
 # mtime: its stamp is not kept (git's "racy" index entries).
@@ -214,6 +212,10 @@ def _shard_of(name: str) -> int:
     return zlib.crc32(name.encode("utf-8", "surrogateescape")) % SHARDS
 
 
+class UntrustedCache(Exception):
+    """A part of the cache is not the one its state names: the run goes the whole way instead."""
+
+
 @dataclass
 class CorpusCache:
     """The cache of one corpus, opened for a run: read at start, written at the end (``save``)."""
@@ -224,8 +226,9 @@ class CorpusCache:
     started_ns: int = field(default_factory=time.time_ns)
     _shards: dict[int, dict[str, Any]] = field(default_factory=dict)
     _document: dict[str, Any] | None = None
-    _index: dict[int, dict[str, Any]] = field(default_factory=dict)
-    _index_dirty: set[int] = field(default_factory=set)
+    _parts: dict[str, dict[str, Any]] = field(default_factory=dict)  # parts of the index read or made
+    _parts_dirty: set[str] = field(default_factory=set)
+    _part_digests: dict[str, str] | None = None
     _digests: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256 of its body, read or written
     _dirty: set[int] = field(default_factory=set)
 
@@ -281,6 +284,16 @@ class CorpusCache:
             shard = self._shards[number] = entries if isinstance(entries, dict) else {}
         return shard
 
+    def holds_entries(self) -> bool:
+        """Whether any file's entry may be stored (a first run need not look for each)."""
+        if self._shards:
+            return True
+        try:
+            with os.scandir(self.folder) as found:
+                return any(item.name.startswith("shard-") for item in found)
+        except OSError:
+            return False
+
     def entry_for(self, name: str, stamp: StampList | None) -> Entry | None:
         """The stored entry of file ``name`` (relative to the corpus), if its stamp is still the file's."""
         if stamp is None or _racy(stamp, self.started_ns):
@@ -296,62 +309,43 @@ class CorpusCache:
             self._document = self._read("state.json") or {}
         return self._document or None
 
-    def _index_shard(self, number: int) -> dict[str, Any]:
-        shard = self._index.get(number)
-        if shard is None:
-            document = self._read(f"index-{number:02d}.json")
-            files = document.get("files") if document is not None else None
-            shard = self._index[number] = files if isinstance(files, dict) else {}
-        return shard
+    def part(self, name: str) -> dict[str, Any]:
+        """One part of the index (``toolkit/scope_store.py``), read once, if it is the one the state names.
 
-    def file_index(self) -> dict[str, Any]:
-        """What the last runs learned of every file, by name in the corpus: ``[shown, stamp, footprint]`` each.
-
-        Read as stored (ours, whole, of this fingerprint and corpus); the values are
-        checked where they are used (``toolkit/incremental.py``).
+        Raises ``UntrustedCache`` when it is not (missing, damaged, or of another run:
+        two runs at once each write whole files, but one's state could sit beside the
+        other's parts, so the state names each part's digest and is believed with no other).
         """
-        merged: dict[str, Any] = {}
-        for number in range(INDEX_SHARDS):
-            merged.update(self._index_shard(number))
-        return merged
+        table = self._parts.get(name)
+        if table is None:
+            expected = self.part_digests().get(name)
+            document = self._read(f"{name}.json") if expected is not None else None
+            if document is None or self._digests.get(f"{name}.json") != expected:
+                raise UntrustedCache(name)
+            table = document.get("table")
+            if not isinstance(table, dict):
+                raise UntrustedCache(name)
+            self._parts[name] = table
+        return table
 
-    def _read_index(self) -> None:
-        for number in range(INDEX_SHARDS):
-            self._index_shard(number)
+    def part_digests(self) -> dict[str, str]:
+        """The digest of each part, as the state read names them (or as written since)."""
+        if self._part_digests is None:
+            named = (self.document() or {}).get("parts")
+            valid = isinstance(named, dict) and all(isinstance(v, str) for v in named.values())
+            self._part_digests = dict(named) if isinstance(named, dict) and valid else {}
+        return self._part_digests
 
-    def index_matches(self, document: dict[str, Any]) -> bool:
-        """Whether the index shards read are those the state ``document`` was written with.
+    def put_part(self, name: str, table: dict[str, Any]) -> None:
+        """Keep ``table`` as part ``name`` (written by ``save``)."""
+        self._parts[name] = table
+        self._parts_dirty.add(name)
 
-        Two runs at once each write whole files, but one's state could sit beside the
-        other's index: the state names the digests of its index, and is believed with no other.
-        """
-        self._read_index()
-        return document.get("index") == self._index_digests()
-
-    def _index_digests(self) -> list[str | None]:
-        return [self._digests.get(f"index-{number:02d}.json") for number in range(INDEX_SHARDS)]
-
-    def replace_index(self, files: dict[str, list[Any]]) -> None:
-        """Keep ``files`` (by name: ``[shown, stamp, footprint]``) as the whole index, every shard written anew."""
-        self._index = {number: {} for number in range(INDEX_SHARDS)}
-        for name, value in files.items():
-            self._index[_shard_of(name) % INDEX_SHARDS][name] = value
-        self._index_dirty = set(range(INDEX_SHARDS))
-
-    def index_line(self, shown: str, stamp: StampList | None, footprint: list[Any] | None) -> list[Any]:
-        """A file's line in the index: its name as shown, its stamp if it can be trusted next run, its footprint."""
-        return [shown, stamp if self.trusted(stamp) else None, footprint]
-
-    def index_file(self, name: str, value: list[Any] | None) -> None:
-        """Keep ``[shown, stamp, footprint]`` for file ``name`` (None: drop it)."""
-        number = _shard_of(name) % INDEX_SHARDS
-        shard = self._index_shard(number)
-        if value is None:
-            if shard.pop(name, None) is not None:
-                self._index_dirty.add(number)
-        elif shard.get(name) != value:
-            shard[name] = value
-            self._index_dirty.add(number)
+    def replace_parts(self, parts: dict[str, dict[str, Any]]) -> None:
+        """Keep ``parts`` as the whole index, every part written anew."""
+        self._parts = dict(parts)
+        self._parts_dirty = set(parts)
+        self._part_digests = {}
 
     def trusted(self, stamp: StampList | None) -> bool:
         """Whether a file with ``stamp`` can be served from the cache next run (a regular file, not just written)."""
@@ -394,11 +388,14 @@ class CorpusCache:
         self.save(None)
         return {name: digest for name, digest in self._digests.items() if before.get(name) != digest}
 
-    def adopt(self, written: dict[str, str]) -> None:
-        """Take for written what ``save_files`` wrote, perhaps in a forked child: only the state remains."""
+    def adopt(self, written: dict[str, str], parts: Iterable[str]) -> None:
+        """Take for written what ``save_files`` wrote, perhaps in a forked child, with ``parts`` the whole
+        index: only the state remains."""
         self._digests.update(written)
+        # A part that could not be written is left out: a state without it is not believed.
+        self._part_digests = {name: written[file] for name in parts if (file := f"{name}.json") in written}
         self._dirty.clear()
-        self._index_dirty.clear()
+        self._parts_dirty.clear()
 
     def save(self, state: dict[str, Any] | None) -> None:
         """Write the shards that changed, and the whole-corpus result (None: none to keep).
@@ -418,11 +415,12 @@ class CorpusCache:
                     for number in sorted(self._dirty):
                         self._write(folder, f"shard-{number:02d}.json", {"entries": self._shards[number]})
                     self._dirty.clear()
-                    for number in sorted(self._index_dirty):
-                        self._write(folder, f"index-{number:02d}.json", {"files": self._index[number]})
-                    self._index_dirty.clear()
-                    if state is not None:  # else the stored one stays, with the index it names
-                        self._write(folder, "state.json", {**state, "index": self._index_digests()})
+                    digests = self.part_digests()
+                    for name in sorted(self._parts_dirty):
+                        digests[name] = self._write(folder, f"{name}.json", {"table": self._parts[name]})
+                    self._parts_dirty.clear()
+                    if state is not None:  # else the stored one stays, with the parts it names
+                        self._write(folder, "state.json", {**state, "parts": digests})
         except (ToolkitError, OSError, ValueError):
             return
 
@@ -438,13 +436,14 @@ class CorpusCache:
                 with contextlib.suppress(ToolkitError, OSError):
                     base.create_file(name, text)
 
-    def _write(self, folder: OutputFolder, name: str, body: dict[str, Any]) -> None:
+    def _write(self, folder: OutputFolder, name: str, body: dict[str, Any]) -> str:
         text = json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
         digest = hashlib.sha256(text).hexdigest()
         self._digests[name] = digest
         header = {"toolkit-cache": self._header(), "sha256": digest}
         data = json.dumps(header, separators=(",", ":")).encode("ascii") + b"\n" + text
         folder.write_file(name, data, replaces=lambda old: old.startswith(_MARK), limit=len(_MARK), refusal="")
+        return digest
 
 
 def stored_findings(value: object) -> list[Finding] | None:

@@ -152,24 +152,23 @@ def _identity(footprint: Footprint | None) -> tuple[str, str | None] | None:
 class ScopeIndex:
     """The footprints of a corpus's records (by file, in the corpus walk's order), and who is whose neighbour.
 
-    ``indexed``: the footprints are indexed both ways once (a language server, asked
-    again at every keystroke); otherwise each question scans them (a run that asks
-    twice, for which building the tables would cost more than the scans).
+    The footprints are indexed both ways once (who holds an id, who mentions it, who
+    bears a name). Every question goes through ``footprint``, ``holders``,
+    ``mentioners``, ``named``, ``position`` and ``ids_by_kind``: a subclass can answer
+    them from elsewhere (``toolkit/scope_store.py`` reads the cache's tables only for
+    the ids an edit touches).
     """
 
     footprints: dict[str, Footprint]
-    indexed: bool = True
     _holders: dict[str, list[str]] = field(default_factory=dict)  # id -> files whose record has it
     _mentioners: dict[str, list[str]] = field(default_factory=dict)  # id -> files that mention it
     _named: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (kind, name key) -> files
     _position: dict[str, int] | None = None  # each file's place in the walk's order, once asked for
     _ids: dict[str, list[str]] | None = None  # the ids of each kind, once asked for
-    _advisories: ScopeIndex | None = None  # the advisories alone, indexed, for supersedes chains (scans)
 
     def __post_init__(self) -> None:
-        if self.indexed:
-            for file, footprint in self.footprints.items():
-                self._add(file, footprint)
+        for file, footprint in self.footprints.items():
+            self._add(file, footprint)
 
     def _add(self, file: str, footprint: Footprint) -> None:
         if footprint.id is not None:
@@ -194,119 +193,29 @@ class ScopeIndex:
         for key in footprint.names:
             drop(self._named, (footprint.kind, key))
 
-    def replace(self, file: str, footprint: Footprint | None) -> None:
-        """Record that ``file`` now has ``footprint`` (None: it holds no record, or is gone).
+    # --- The questions (a subclass may answer them from elsewhere) -----------------
 
-        A file new to the index goes last: ``reorder`` puts it in the walk's order.
-        """
-        old = self.footprints.pop(file, None) if footprint is None else self.footprints.get(file)
-        if old is not None and self.indexed:
-            self._remove(file, old)
-        if footprint is not None:
-            self.footprints[file] = footprint
-            if self.indexed:
-                self._add(file, footprint)
-        if old is None or footprint is None:
-            self._position = None  # a file came or went
-        if _identity(old) != _identity(footprint) or old is None or footprint is None:
-            self._ids = None
-        self._advisories = None
+    def footprint(self, file: str) -> Footprint | None:
+        """The footprint of ``file``'s record (None: no such file, or it holds no record)."""
+        return self.footprints.get(file)
 
-    def reorder(self, files: Iterable[str]) -> None:
-        """Put the footprints in the order of ``files`` (the walk's), which must name each file once."""
-        self.footprints = {file: self.footprints[file] for file in files if file in self.footprints}
-        self._position = self._ids = None
+    def holders(self, record_id: str) -> Iterable[str]:
+        """The files whose record has id ``record_id``."""
+        return self._holders.get(record_id, ())
+
+    def mentioners(self, record_id: str) -> Iterable[str]:
+        """The files whose record mentions ``record_id`` at a reference field."""
+        return self._mentioners.get(record_id, ())
+
+    def named(self, kind: str, key: str) -> Iterable[str]:
+        """The files whose record, of ``kind``, bears the folded name ``key``."""
+        return self._named.get((kind, key), ())
 
     def position(self) -> dict[str, int]:
         """Each file's place in the corpus's order (the walk's, as constructed or reordered)."""
         if self._position is None:
             self._position = {file: number for number, file in enumerate(self.footprints)}
         return self._position
-
-    def related(self, footprints: Iterable[Footprint]) -> set[str]:
-        """The files of records that are neighbours of records with ``footprints`` (but supersedes chains)."""
-        asked = list(footprints)
-        if self.indexed:
-            found: set[str] = set()
-            for footprint in asked:
-                for mentioned in footprint.mentions:
-                    found.update(self._holders.get(mentioned, ()))
-                if footprint.id is not None:
-                    found.update(self._mentioners.get(footprint.id, ()))
-                    found.update(self._holders.get(footprint.id, ()))
-                for key in footprint.names:
-                    found.update(self._named.get((footprint.kind, key), ()))
-            return found
-        # One pass over every footprint for all the questions at once.
-        held = {m for footprint in asked for m in footprint.mentions} | {f.id for f in asked if f.id is not None}
-        ids = {footprint.id for footprint in asked if footprint.id is not None}
-        names: dict[str, set[str]] = {}
-        for footprint in asked:
-            if footprint.names:
-                names.setdefault(footprint.kind, set()).update(footprint.names)
-        found = {file for file, other in self.footprints.items() if other.id in held}
-        if ids:
-            found.update(file for file, other in self.footprints.items() if not ids.isdisjoint(other.mentions))
-        for kind, keys in names.items():
-            found.update(
-                file
-                for file, other in self.footprints.items()
-                if other.kind == kind and other.names and not keys.isdisjoint(other.names)
-            )
-        return found
-
-    def supersedes_chain(self, files: Iterable[str]) -> set[str]:
-        """The advisories that ``files``' advisories reach through supersedes, either way, with them."""
-        if not self.indexed:
-            if self._advisories is None:
-                self._advisories = ScopeIndex({f: p for f, p in self.footprints.items() if p.kind == "advisory"})
-            return self._advisories.supersedes_chain(files)
-        seen: set[str] = set()
-        todo = [file for file in files if self._advisory(file)]
-        while todo:
-            file = todo.pop()
-            if file in seen:
-                continue
-            seen.add(file)
-            footprint = self.footprints[file]
-            linked = [holder for older in footprint.supersedes for holder in self._holders.get(older, ())]
-            if footprint.id is not None:
-                linked += [
-                    other
-                    for other in self._mentioners.get(footprint.id, ())
-                    if footprint.id in self.footprints[other].supersedes
-                ]
-            todo += [other for other in linked if other not in seen and self._advisory(other)]
-        return seen
-
-    def _advisory(self, file: str) -> bool:
-        footprint = self.footprints.get(file)
-        return footprint is not None and footprint.kind == "advisory"
-
-    def neighbourhood(self, files: Iterable[str]) -> set[str]:
-        """``files`` and all their neighbours: the records the checks must see to judge ``files``."""
-        wanted = [file for file in files if file in self.footprints]
-        found = set(wanted) | self.related(self.footprints[file] for file in wanted)
-        return found | self.supersedes_chain(wanted)
-
-    def reach(self, before: Mapping[str, Footprint | None], unresolved: Iterable[str] = ()) -> set[str]:
-        """The files whose findings an edit can change, this index being the corpus after it.
-
-        ``before`` maps each file the edit changed, added or removed to its footprint
-        before (None: it held no record). When the ids of the corpus changed, the
-        files in ``unresolved`` (those with a reference that resolved nowhere, whose
-        "did you mean" hint may now differ) are reached too.
-        """
-        reached: set[str] = set(before)
-        asked = [
-            footprint for file, old in before.items() for footprint in (old, self.footprints.get(file)) if footprint
-        ]
-        reached |= self.related(asked)
-        ids_changed = any(_identity(old) != _identity(self.footprints.get(file)) for file, old in before.items())
-        if ids_changed:
-            reached.update(unresolved)
-        reached = {file for file in reached if file in self.footprints or file in before}
-        return reached | self.supersedes_chain(reached)
 
     def ids_by_kind(self) -> dict[str, list[str]]:
         """The ids of each kind, in the corpus's order: what "did you mean" hints are chosen from."""
@@ -317,6 +226,90 @@ class ScopeIndex:
                     ids.setdefault(footprint.kind, []).append(footprint.id)
             self._ids = ids
         return self._ids
+
+    # --- Changes (a language server's open documents) ------------------------------
+
+    def replace(self, file: str, footprint: Footprint | None) -> None:
+        """Record that ``file`` now has ``footprint`` (None: it holds no record, or is gone).
+
+        A file new to the index goes last: ``reorder`` puts it in the walk's order.
+        """
+        old = self.footprints.pop(file, None) if footprint is None else self.footprints.get(file)
+        if old is not None:
+            self._remove(file, old)
+        if footprint is not None:
+            self.footprints[file] = footprint
+            self._add(file, footprint)
+        if old is None or footprint is None:
+            self._position = None  # a file came or went
+        if _identity(old) != _identity(footprint) or old is None or footprint is None:
+            self._ids = None
+
+    def reorder(self, files: Iterable[str]) -> None:
+        """Put the footprints in the order of ``files`` (the walk's), which must name each file once."""
+        self.footprints = {file: self.footprints[file] for file in files if file in self.footprints}
+        self._position = self._ids = None
+
+    # --- Who is whose neighbour ----------------------------------------------------
+
+    def related(self, footprints: Iterable[Footprint]) -> set[str]:
+        """The files of records that are neighbours of records with ``footprints`` (but supersedes chains)."""
+        found: set[str] = set()
+        for footprint in footprints:
+            for mentioned in footprint.mentions:
+                found.update(self.holders(mentioned))
+            if footprint.id is not None:
+                found.update(self.mentioners(footprint.id))
+                found.update(self.holders(footprint.id))
+            for key in footprint.names:
+                found.update(self.named(footprint.kind, key))
+        return found
+
+    def supersedes_chain(self, files: Iterable[str]) -> set[str]:
+        """The advisories that ``files``' advisories reach through supersedes, either way, with them."""
+        seen: set[str] = set()
+        todo = [file for file in files if self._advisory(file)]
+        while todo:
+            file = todo.pop()
+            if file in seen:
+                continue
+            seen.add(file)
+            footprint = self.footprint(file)
+            assert footprint is not None  # an advisory's (``_advisory``)
+            linked = [holder for older in footprint.supersedes for holder in self.holders(older)]
+            if footprint.id is not None:
+                for other in self.mentioners(footprint.id):
+                    found = self.footprint(other)
+                    if found is not None and footprint.id in found.supersedes:
+                        linked.append(other)
+            todo += [other for other in linked if other not in seen and self._advisory(other)]
+        return seen
+
+    def _advisory(self, file: str) -> bool:
+        footprint = self.footprint(file)
+        return footprint is not None and footprint.kind == "advisory"
+
+    def neighbourhood(self, files: Iterable[str]) -> set[str]:
+        """``files`` and all their neighbours: the records the checks must see to judge ``files``."""
+        wanted = {file: found for file in files if (found := self.footprint(file)) is not None}
+        return set(wanted) | self.related(wanted.values()) | self.supersedes_chain(wanted)
+
+    def reach(self, before: Mapping[str, Footprint | None], unresolved: Iterable[str] = ()) -> set[str]:
+        """The files whose findings an edit can change, this index being the corpus after it.
+
+        ``before`` maps each file the edit changed, added or removed to its footprint
+        before (None: it held no record). When the ids of the corpus changed, the
+        files in ``unresolved`` (those with a reference that resolved nowhere, whose
+        "did you mean" hint may now differ) are reached too.
+        """
+        reached: set[str] = set(before)
+        asked = [footprint for file, old in before.items() for footprint in (old, self.footprint(file)) if footprint]
+        reached |= self.related(asked)
+        ids_changed = any(_identity(old) != _identity(self.footprint(file)) for file, old in before.items())
+        if ids_changed:
+            reached.update(unresolved)
+        reached = {file for file in reached if file in before or self.footprint(file) is not None}
+        return reached | self.supersedes_chain(reached)
 
 
 def findings_within(
@@ -342,7 +335,7 @@ def findings_within(
         for file in sorted(wanted, key=lambda name: position.get(name, len(position)))
         if (record := record_of(file)) is not None
     ]
-    index = CorpusIndex(root, records, schemas, corpus_ids_by_kind=scope.ids_by_kind)
+    index = CorpusIndex(root, records, schemas, corpus_ids_by_kind=scope.ids_by_kind, judged=frozenset(files))
     return [finding for check in checks for finding in check(index) if finding.file in files]
 
 

@@ -42,6 +42,10 @@ class CorpusIndex:
     # part of it (``toolkit/check_scope.py``): the pool "did you mean" hints draw from.
     # (A callable: asked only when a reference resolves nowhere, which most runs after an edit never meet.)
     corpus_ids_by_kind: Callable[[], dict[str, list[str]]] | None = None
+    # The files whose findings are wanted, when ``records`` are some files and their
+    # neighbours (``toolkit/check_scope.py``): the other records are there to be looked
+    # up, and a check may leave out the costly work (a hint's search, a quote's) for them.
+    judged: frozenset[str] | None = None
     _texts: dict[str, SourceText] = field(default_factory=dict)
     _by_kind: dict[str, list[Record]] = field(default_factory=dict)
 
@@ -60,6 +64,10 @@ class CorpusIndex:
             if record.id:
                 ids.setdefault(record.kind.name, []).append(record.id)
         return ids
+
+    def judges(self, record: Record) -> bool:
+        """Whether the findings placed in ``record`` are wanted (every record's, but for a scope's neighbours)."""
+        return self.judged is None or record.file in self.judged
 
     def of_kind(self, kind: str) -> list[Record]:
         """The records of one kind, in file order."""

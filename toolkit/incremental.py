@@ -21,24 +21,30 @@ two ways:
 
 from __future__ import annotations
 
+import base64
 import os
+import stat
+import sys
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import toolkit.cache
 from toolkit.budget import Ledger, ledger
 from toolkit.cache import (
     CorpusCache,
     Entry,
     StampList,
+    UntrustedCache,
     restored,
     stamp_of,
     stored,
     stored_findings,
 )
-from toolkit.check_scope import Check, Footprint, ScopeIndex, footprint_of, recheck, string_list
+from toolkit.check_scope import Check, Footprint, footprint_of, recheck, string_list
 from toolkit.checks.schema import check_schema
 from toolkit.kinds import KIND_BY_NAME
 from toolkit.loading import (
@@ -46,6 +52,7 @@ from toolkit.loading import (
     LoadedCorpus,
     _load_share,
     display_path,
+    display_paths_under,
     folder_findings,
     kind_for,
     parse_file,
@@ -55,6 +62,7 @@ from toolkit.loading import (
 from toolkit.model import Finding, Record
 from toolkit.parallel import cycle_collection_paused, map_in_processes, processes_available, run_in_processes
 from toolkit.schema_loader import SchemaSet
+from toolkit.scope_store import PART_NAMES, BadPart, StoredScope, all_parts
 
 
 @dataclass
@@ -67,14 +75,57 @@ class CorpusVerdict:
     record_files: list[str]
 
 
+# A stamp packed (device, inode, size, mtime_ns, ctime_ns); this one for anything but a
+# regular file, or a stamp not to be trusted: such a file is read every run.
+_NO_STAMP = (-1, -1, -1, -1, -1)
+_WIDTH = len(_NO_STAMP)
+# From this many files on, the stamps are taken on two cores (a forked child takes half):
+# one lstat costs some microseconds, the most of a run after an edit at 100,000 files.
+_MIN_FILES_TO_SHARE_STAMPS = 20_000
+
+
+def _packed_stamps(paths: list[str]) -> bytes:
+    """The stamps of ``paths``, packed (``_NO_STAMP`` where a file is not a regular one, or is gone)."""
+    packed = array("q")
+    lstat, regular = os.lstat, stat.S_ISREG
+    for number, path in enumerate(paths):
+        try:
+            status = lstat(path)
+        except OSError:
+            packed.extend(_NO_STAMP)
+            continue
+        if not regular(status.st_mode):
+            packed.extend(_NO_STAMP)
+            continue
+        try:
+            packed.extend((status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns))
+        except OverflowError:  # a device or inode number past 2**63: never cached, read every run
+            del packed[number * _WIDTH :]
+            packed.extend(_NO_STAMP)
+    return packed.tobytes()
+
+
+def _stamps_of(paths: list[str]) -> array[int]:
+    packed = array("q")
+    if len(paths) >= _MIN_FILES_TO_SHARE_STAMPS and processes_available(None) > 1:
+        half = len(paths) // 2
+        for part in run_in_processes([partial(_packed_stamps, paths[:half]), partial(_packed_stamps, paths[half:])]):
+            packed.frombytes(part)
+    else:
+        packed.frombytes(_packed_stamps(paths))
+    return packed
+
+
 @dataclass
 class _Walk:
     """The files of a corpus as a walk finds them, with their names in the corpus and their stamps."""
 
+    root: str
     paths: list[str]
     names: list[str]
-    stamps: list[StampList | None]
+    stamps: array[int]  # _WIDTH numbers a file (_NO_STAMP: not a regular file)
     folders: list[Finding]
+    _shown: list[str] | None = None
 
     @classmethod
     def of(cls, root: Path) -> _Walk:
@@ -84,11 +135,78 @@ class _Walk:
         # The walk joins each name to the folder it lists: the corpus's own path is a prefix.
         prefix = os.path.join(base, "")
         names = [path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, base) for path in paths]
-        return cls(paths, names, [stamp_of(path) for path in paths], folder_findings(problems))
+        return cls(base, paths, names, _stamps_of(paths), folder_findings(problems))
+
+    def stamp(self, number: int) -> StampList | None:
+        """The stamp of the walk's ``number``-th file (None: not a regular file)."""
+        found = self.stamps[number * _WIDTH : (number + 1) * _WIDTH].tolist()
+        return None if found == list(_NO_STAMP) else found
+
+    def stamp_list(self) -> list[StampList | None]:
+        """Every file's stamp, in the walk's order (None: not a regular file)."""
+        return [self.stamp(number) for number in range(len(self.paths))]
+
+    def shown(self) -> list[str]:
+        """The files' names as findings show them (``display_path``), in the walk's order."""
+        if self._shown is None:
+            self._shown = display_paths_under(self.root, self.names)
+        return self._shown
 
     def folder_keys(self) -> list[str]:
         """The folders that could not be read, with why: a state is of one such set."""
         return sorted(f"{f.file}\0{f.message}" for f in self.folders)
+
+    def stored_stamps(self, cache: CorpusCache) -> str:
+        """The stamps as a state keeps them: packed little-endian, those not to be trusted next run as
+        ``_NO_STAMP`` (a file written in the seconds before this run: ``toolkit/cache.py``)."""
+        kept = array("q", self.stamps)
+        limit = cache.started_ns - toolkit.cache._RACY_NS
+        if kept and (max(kept[3::_WIDTH]) >= limit or max(kept[4::_WIDTH]) >= limit):
+            for number in range(len(kept) // _WIDTH):
+                at = number * _WIDTH
+                if max(kept[at + 3], kept[at + 4]) >= limit:
+                    kept[at : at + _WIDTH] = array("q", _NO_STAMP)
+        if sys.byteorder != "little":
+            kept.byteswap()
+        return base64.b64encode(kept.tobytes()).decode("ascii")
+
+
+def _unpacked_stamps(text: object, files: int) -> array[int] | None:
+    """Stamps as a state keeps them (``_Walk.stored_stamps``), or None when they are not that."""
+    if not isinstance(text, str):
+        return None
+    try:
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError):
+        return None
+    if len(raw) != files * _WIDTH * 8:
+        return None
+    stamps = array("q")
+    stamps.frombytes(raw)
+    if sys.byteorder != "little":
+        stamps.byteswap()
+    return stamps
+
+
+def _differing(before: array[int], after: array[int]) -> list[int]:
+    """The positions of the files whose stamps differ, between two walks of the same names."""
+    found: list[int] = []
+    block = _WIDTH * 512
+    for start in range(0, len(after), block):
+        if before[start : start + block] != after[start : start + block]:
+            for number in range(start // _WIDTH, min(len(after), start + block) // _WIDTH):
+                at = number * _WIDTH
+                if before[at : at + _WIDTH] != after[at : at + _WIDTH]:
+                    found.append(number)
+    return found
+
+
+def _unstamped(stamps: array[int]) -> list[int]:
+    """The positions of the files with no stamp (read every run)."""
+    if stamps.count(-1) == 0:
+        return []
+    empty = array("q", _NO_STAMP)
+    return [n for n in range(len(stamps) // _WIDTH) if stamps[n * _WIDTH : (n + 1) * _WIDTH] == empty]
 
 
 # A run judges only what changed when at most this share of the corpus's files did
@@ -116,6 +234,21 @@ def check_corpus_cached(
     ``run_checks`` returned first (the index), or None when the verdict was had
     without one (nothing changed, or only some files).
     """
+    # Records, states and parts are millions of small objects that live to the end of
+    # the run: the cycle collector would walk them again and again to find nothing.
+    with cycle_collection_paused():
+        return _check_corpus_cached(root, schemas, cache, run_checks, progress, jobs, checks)
+
+
+def _check_corpus_cached(
+    root: Path,
+    schemas: SchemaSet,
+    cache: CorpusCache,
+    run_checks: Callable[[LoadedCorpus, list[Finding]], tuple[Any, list[Finding]]],
+    progress: Callable[[int, int], None] | None,
+    jobs: int | None,
+    checks: tuple[Check, ...],
+) -> tuple[CorpusVerdict, Any]:
     root = root.absolute()
     walk = _Walk.of(root)
     view = _view(root)
@@ -127,25 +260,20 @@ def check_corpus_cached(
             verdict = None
         if verdict is not None:
             return verdict, None
-    loaded = load_corpus_cached(root, schemas, cache, progress, jobs=jobs, walk=walk)
+    loaded, learned = load_corpus_cached(root, schemas, cache, progress, jobs=jobs, walk=walk)
     own = list(loaded.findings)
 
     hints: list[Ledger] = []  # what the hints' budgets were asked for, by the checks run here
 
     def check() -> tuple[Any, list[Finding]]:
-        with cycle_collection_paused(), ledger() as work:
+        with ledger() as work:
             hints.append(work)
             return run_checks(loaded, list(own))
 
     def learn() -> dict[str, str]:
-        # What the cache keeps of every file: its entry (parsed this run) and its line in the index.
-        footprints = {record.file: footprint_of(record, schemas).stored() for record in loaded.records}
-        cache.replace_index(
-            {
-                name: cache.index_line(file, stamp, footprints.get(file))
-                for name, stamp, file in zip(walk.names, walk.stamps, loaded.files, strict=True)
-            }
-        )
+        # What the cache keeps: each file parsed this run, and the index of every record.
+        learned()
+        cache.replace_parts(all_parts({record.file: footprint_of(record, schemas) for record in loaded.records}))
         return cache.save_files()
 
     # The cache's files are written while the checks run, on a core of their own when
@@ -154,14 +282,17 @@ def check_corpus_cached(
     if processes_available(jobs) > 1:
         tasks: list[Callable[[], Any]] = [check, learn]
         (index, findings), written = run_in_processes(tasks)
-        cache.adopt(written)
     else:
         index, findings = check()
-        cache.adopt(learn())
+        written = learn()
+    cache.adopt(written, PART_NAMES)
     across = findings[len(own) :]
-    verdict = CorpusVerdict(findings, loaded.files, loaded.folders, [r.file for r in loaded.records])
+    record_files = [r.file for r in loaded.records]
+    verdict = CorpusVerdict(findings, loaded.files, loaded.folders, record_files)
+    holding = set(record_files)
+    bare = [name for name, file in zip(walk.names, loaded.files, strict=True) if file not in holding]
     texts = _sources_of_texts(loaded.records, os.fspath(root))
-    cache.save(_state(cache, walk, view, own, across, texts, hints[0]))
+    cache.save(_state(cache, walk, view, bare, own, across, texts, hints[0]))
     return verdict, index
 
 
@@ -177,11 +308,11 @@ def _view(root: Path) -> list[str | None]:
 
 
 class _Untrusted(Exception):
-    """The cache's index holds what no run of ours wrote: the run goes the whole way instead."""
+    """The cache's state holds what no run of ours wrote: the run goes the whole way instead."""
 
 
 # What a part of the cache of the wrong type raises where it is used: the same as _Untrusted.
-_UNTRUSTED = (_Untrusted, TypeError, ValueError, KeyError, IndexError, AttributeError)
+_UNTRUSTED = (_Untrusted, UntrustedCache, BadPart, TypeError, ValueError, KeyError, IndexError, AttributeError)
 
 
 def _sources_of_texts(records: Iterable[Record], root: str) -> dict[str, list[str]]:
@@ -214,17 +345,21 @@ def _state(
     cache: CorpusCache,
     walk: _Walk,
     view: list[str | None],
+    bare: list[str],
     own: list[Finding],
     across: list[Finding],
     sources: dict[str, list[str]],
     hints: Ledger,
 ) -> dict[str, Any]:
-    """What a run keeps of a whole corpus besides the file index: for the next run with nothing changed,
-    and for one after an edit."""
+    """What a run keeps of a whole corpus besides the parsed files and the index's parts: for the next
+    run with nothing changed, and for one after an edit."""
     texts = sorted(sources)
     return {
         "view": view,
         "folder_keys": walk.folder_keys(),
+        "names": "\0".join(walk.names),  # no file name holds a NUL
+        "stamps": walk.stored_stamps(cache),
+        "bare": bare,  # the files that hold no record
         "own": [[f.file, *stored(f)] for f in own],
         "across": [[f.file, *stored(f)] for f in across],
         "texts": texts,
@@ -238,27 +373,38 @@ def _state(
 class _Stored:
     """The state of the last whole run, read back (each part checked where it is used)."""
 
+    names: list[str]
+    joined: str  # the names as stored, to compare with a walk's at once
+    stamps: array[int]
+    bare: list[str]
     own: list[Finding]
     across: list[Finding]
     texts: list[str]
     text_stamps: list[Any]
     text_sources: list[list[str]]
-    files: dict[str, Any]  # the cache's file index: name -> [shown, stamp, footprint]
     hints: Ledger  # what the hints' budgets were asked for, by the runs that found ``across``
 
     @classmethod
     def of(cls, cache: CorpusCache, walk: _Walk, view: list[str | None]) -> _Stored | None:
-        """The stored state with its file index, if both are whole and of one run, seen from ``view``
-        (``_view``), with the folders the walk found."""
+        """The stored state, if it is whole, seen from ``view`` (``_view``), with the folders the walk found,
+        naming every part of the index."""
         document = cache.document()
         if document is None or document.get("view") != view or document.get("folder_keys") != walk.folder_keys():
             return None
+        joined: Any = document.get("names")
+        bare: Any = document.get("bare")
         texts: Any = document.get("texts")
         text_stamps: Any = document.get("text_stamps")
         text_sources: Any = document.get("text_sources")
         own, across = stored_findings(document.get("own")), stored_findings(document.get("across"))
         hints = Ledger.restored(document.get("hints"))
-        if own is None or across is None or hints is None or not string_list(texts):
+        if own is None or across is None or hints is None or not string_list(texts) or not string_list(bare):
+            return None
+        if not isinstance(joined, str):
+            return None
+        names = joined.split("\0") if joined else []
+        stamps = _unpacked_stamps(document.get("stamps"), len(names))
+        if stamps is None:
             return None
         if not (isinstance(text_stamps, list) and isinstance(text_sources, list)):
             return None
@@ -266,43 +412,19 @@ class _Stored:
             return None
         if not all(map(_corpus_text, texts)):  # a run looks at these: never at a path a planted state names
             return None
-        if not cache.index_matches(document):
+        if set(cache.part_digests()) != PART_NAMES:
             return None
-        return cls(own, across, texts, text_stamps, text_sources, cache.file_index(), hints)
+        return cls(names, joined, stamps, bare, own, across, texts, text_stamps, text_sources, hints)
 
     def names_only(self, shown: set[str]) -> bool:
         """Whether every finding kept is of a file in ``shown`` (what a run of ours could have found)."""
         return all(finding.file in shown for finding in (*self.own, *self.across))
-
-    def listing(self, walk: _Walk) -> tuple[list[str], list[str]] | None:
-        """The files of the walk as shown, and those that hold a record, from the index (None: it lacks one)."""
-        files: list[str] = []
-        records: list[str] = []
-        for name in walk.names:
-            entry = self.files.get(name)
-            if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str)):
-                return None
-            files.append(entry[0])
-            if entry[2] is not None:
-                records.append(entry[0])
-        return files, records
 
 
 def _corpus_text(name: str) -> bool:
     """Whether a state's text is named as ``_text_of`` names them: ``<folder>/<name>`` inside the corpus."""
     parts = name.split(os.sep)
     return len(parts) == 2 and "\0" not in name and all(part not in ("", ".", "..") for part in parts)
-
-
-def _footprint(value: Any) -> Footprint | None:
-    """A footprint from the index (None: the file held no record); raises ``_Untrusted`` for anything else,
-    checked in every part (``Footprint.restored``): what no run of ours wrote sends the run the whole way."""
-    if value is None:
-        return None
-    footprint = Footprint.restored(value)
-    if footprint is None:
-        raise _Untrusted
-    return footprint
 
 
 def _increment(
@@ -317,40 +439,48 @@ def _increment(
     """The verdict after a few changes since ``last`` (or none), judging only what they reach; None when too
     many changed, or when ``checks`` is empty and anything did.
 
-    Raises ``_Untrusted`` when the index holds what no run of ours wrote; a part of the wrong
+    Raises ``_Untrusted`` when the state holds what no run of ours wrote, and the cache's
+    ``UntrustedCache`` or ``BadPart`` when a part of the index does; a part of the wrong
     type raises where it is used (``_UNTRUSTED``): either way the run goes the whole way.
     """
-    index = last.files
-    changed: list[int] = []  # positions in the walk
-    for number, (name, stamp) in enumerate(zip(walk.names, walk.stamps, strict=True)):
-        entry = index.get(name)
-        if entry is None or stamp is None or entry[1] != stamp:
-            changed.append(number)
-    now = set(walk.names)
-    removed = [name for name in index if name not in now]
+    # Which files changed: the names and stamps compared whole, then where they differ.
+    if walk.names == last.names:
+        removed: list[str] = []
+        changed = _differing(last.stamps, walk.stamps)
+    else:
+        stored_at = {name: number for number, name in enumerate(last.names)}
+        changed = []
+        for number, name in enumerate(walk.names):
+            was = stored_at.get(name)
+            if (
+                was is None
+                or last.stamps[was * _WIDTH : (was + 1) * _WIDTH]
+                != walk.stamps[number * _WIDTH : (number + 1) * _WIDTH]
+            ):
+                changed.append(number)
+        now = set(walk.names)
+        removed = [name for name in last.names if name not in now]
+    changed = sorted({*changed, *_unstamped(walk.stamps)})
     # An article text edited is an edit of the sources that name it (check_scope's contract).
     retold: set[str] = set()
     for name, stamp, named in zip(last.texts, last.text_stamps, last.text_sources, strict=True):
         if stamp is None or _text_stamp(cache, name) != stamp:
             retold.update(named)
     folders = [f.file for f in walk.folders]
+    files = walk.shown()
+    bare = set(last.bare)
     if not (changed or removed or retold):  # nothing changed: the verdict stands, no record loaded
-        listed = last.listing(walk)
-        if listed is None or not last.names_only({*listed[0], *folders}):
+        if not last.names_only({*files, *folders}):
             raise _Untrusted
-        return CorpusVerdict(last.own + last.across, listed[0], folders, listed[1])
+        record_files = [file for name, file in zip(walk.names, files, strict=True) if name not in bare]
+        return CorpusVerdict(last.own + last.across, files, folders, record_files)
     limit = max(_MIN_INCREMENT, int(len(walk.names) * _MAX_CHANGED_SHARE))
     if not checks or len(changed) + len(removed) > limit or not last.hints.roomy():
         return None
-    # A finding of a file the index never held (a planted state) would be kept below as one out of reach.
-    if not last.names_only({*(entry[0] for entry in index.values()), *folders}):
+    # A finding of a file the state never held (a planted state) would be kept below as one out of reach.
+    files_before = files if not removed and walk.names == last.names else display_paths_under(walk.root, last.names)
+    if not last.names_only({*files_before, *folders}):
         raise _Untrusted
-    resolved: dict[str, str] = {}
-    changed_at = set(changed)
-    files = [
-        index[name][0] if number not in changed_at else display_path(walk.paths[number], resolved)
-        for number, name in enumerate(walk.names)
-    ]
     # Parse what changed, as a whole run would: its own findings and its record.
     fresh: dict[str, Record] = {}
     fresh_own: list[Finding] = []
@@ -362,32 +492,25 @@ def _increment(
         if data is not None and kind is not None:
             fresh[files[number]] = Record(kind, data, files[number], path)
     fresh_own += check_schema(list(fresh.values()), schemas)
-    # The footprints after, in the walk's order, and before, of every file that changed.
-    footprints: dict[str, Footprint] = {}
-    for number, (name, file) in enumerate(zip(walk.names, files, strict=True)):
-        if number in changed_at:
-            record = fresh.get(file)
-            footprint = footprint_of(record, schemas) if record is not None else None
-        else:
-            footprint = _footprint(index[name][2])
-        if footprint is not None:
-            footprints[file] = footprint
-    before: dict[str, Footprint | None] = {}
-    for name in [walk.names[number] for number in changed] + removed:
-        entry = index.get(name)
-        if entry is not None:
-            before[entry[0]] = _footprint(entry[2])
+    # The footprints now of every file that changed, came or went, over the index's parts.
+    now_of: dict[str, Footprint | None] = {}
     for number in changed:
-        before.setdefault(files[number], None)
-    for file in retold & set(footprints):
-        before.setdefault(file, footprints[file])
-    scope = ScopeIndex(footprints, indexed=False)
-    path_of = {file: walk.paths[number] for number, file in enumerate(files)}
+        record = fresh.get(files[number])
+        now_of[files[number]] = footprint_of(record, schemas) if record is not None else None
+    shown_removed = dict(zip(last.names, files_before, strict=True)) if removed else {}
+    for name in removed:
+        now_of[shown_removed[name]] = None
+    scope = StoredScope(now_of, files, cache.part)
+    before: dict[str, Footprint | None] = {file: scope.stored_footprint(file) for file in now_of}
+    for file in retold:
+        if file not in before and (footprint := scope.footprint(file)) is not None:
+            before[file] = footprint
+    position = scope.position()
 
     def record_of(file: str) -> Record | None:
         record = fresh.get(file)
-        if record is None and file in footprints:
-            path = Path(path_of[file])
+        if record is None and scope.footprint(file) is not None:
+            path = Path(walk.paths[position[file]])
             kind = kind_for(path, root)
             data, _findings = parse_file(path, kind, file, root)
             if data is not None and kind is not None:
@@ -402,23 +525,24 @@ def _increment(
     hints = last.hints.plus(work)
     if across is None or not hints.roomy():
         return None
-    parsed_again = {files[number] for number in changed} | {index[name][0] for name in removed}
+    parsed_again = set(now_of)
     own = [f for f in last.own if f.file not in parsed_again] + fresh_own
-    # What the cache learns: the files parsed (as a whole run would store them), the index, the state.
+    # What the cache learns: the files parsed (as a whole run would store them), the parts, the state.
     for number in changed:
-        name, stamp, file = walk.names[number], walk.stamps[number], files[number]
-        record = fresh.get(file)
+        name, stamp, file = walk.names[number], walk.stamp(number), files[number]
+        record = fresh.get(file) if now_of[file] is not None else None
         if stamp is None:
             cache.forget(name)
         else:
             file_own = [stored(f) for f in fresh_own if f.file == file]
             kind_name = record.kind.name if record else None
             cache.store(name, Entry(stamp, kind_name, record.data if record else None, file_own))
-        footprint = footprints.get(file)
-        cache.index_file(name, cache.index_line(file, stamp, footprint.stored() if footprint else None))
     for name in removed:
         cache.forget(name)
-        cache.index_file(name, None)
+    for part_name, part in scope.update(before).items():
+        cache.put_part(part_name, part)
+    changed_names = {walk.names[number] for number in changed}
+    bare = (bare - changed_names - set(removed)) | {walk.names[n] for n in changed if now_of[files[n]] is None}
     sources: dict[str, list[str]] = {
         name: [source for source in named if source not in parsed_again]
         for name, named in zip(last.texts, last.text_sources, strict=True)
@@ -429,14 +553,15 @@ def _increment(
         if text is not None:
             sources.setdefault(text, []).append(file)
     # A text named anew keeps its sources in the walk's order; the others keep theirs.
-    position = scope.position() if any(len(named) > 1 for named in sources.values()) else {}
     sources = {
         name: sorted(named, key=lambda f: position.get(f, 0)) if len(named) > 1 else named
         for name, named in sources.items()
         if named
     }
-    cache.save(_state(cache, walk, view, own, across, sources, hints))
-    return CorpusVerdict(own + across, files, folders, list(footprints))
+    ordered_bare = [name for name in walk.names if name in bare] if bare else []
+    cache.save(_state(cache, walk, view, ordered_bare, own, across, sources, hints))
+    record_files = [file for name, file in zip(walk.names, files, strict=True) if name not in bare]
+    return CorpusVerdict(own + across, files, folders, record_files)
 
 
 def load_corpus_cached(
@@ -447,61 +572,73 @@ def load_corpus_cached(
     *,
     jobs: int | None = None,
     walk: _Walk | None = None,
-) -> LoadedCorpus:
+) -> tuple[LoadedCorpus, Callable[[], None]]:
     """Every record of a corpus, from the cache where a file is unchanged, with each file's own findings
-    (reading, strict YAML, schema) and those of folders that could not be read. The cache learns the
-    files parsed; ``cache.save`` writes it."""
+    (reading, strict YAML, schema) and those of folders that could not be read.
+
+    Also returns ``learn()``, which puts what was learned of the files parsed into the
+    cache (``cache.save`` writes it): a whole run calls it where the checks do not wait.
+    """
     root = root.absolute()
     walk = walk or _Walk.of(root)
     with cycle_collection_paused():
-        loaded, fresh = _load(root, walk.paths, walk.names, walk.stamps, cache, progress, jobs)
+        loaded, fresh = _load(root, walk, cache, progress, jobs)
         loaded.findings.extend(walk.folders)
         loaded.folders.extend(f.file for f in walk.folders)
-        records = [record for _name, _entry, record in fresh if record is not None]
+        records = [record for _number, _findings, record in fresh if record is not None]
         schema_findings = check_schema(records, schemas)
         loaded.findings.extend(schema_findings)
-    by_file: dict[str, list[Finding]] = {}
-    for found in schema_findings:
-        by_file.setdefault(found.file, []).append(found)
-    for name, entry, record in fresh:
-        if entry is None:
-            continue
-        if record is not None:
-            entry.findings += [stored(f) for f in by_file.get(record.file, [])]
-        cache.store(name, entry)
-    for name, stamp in zip(walk.names, walk.stamps, strict=True):
-        if stamp is None:
-            cache.forget(name)
-    cache.keep_only(walk.names)
-    return loaded
+
+    def learn() -> None:
+        by_file: dict[str, list[Finding]] = {}
+        for found in schema_findings:
+            by_file.setdefault(found.file, []).append(found)
+        stamps, names = walk.stamps, walk.names
+        for number, file_findings, record in fresh:
+            at = number * _WIDTH
+            if stamps[at] == -1:
+                continue  # a link or anything but a regular file: read every run (its target can change)
+            own = [stored(f) for f in file_findings] if file_findings else []
+            if record is not None:
+                if by_file:
+                    own += [stored(f) for f in by_file.get(record.file, [])]
+                cache.store(names[number], Entry(stamps[at : at + _WIDTH].tolist(), record.kind.name, record.data, own))
+            else:
+                cache.store(names[number], Entry(stamps[at : at + _WIDTH].tolist(), None, None, own))
+        for number in _unstamped(stamps):
+            cache.forget(names[number])
+        cache.keep_only(names)
+
+    return loaded, learn
 
 
 def _load(
     root: Path,
-    paths: list[str],
-    names: list[str],
-    stamps: list[StampList | None],
+    walk: _Walk,
     cache: CorpusCache,
     progress: Callable[[int, int], None] | None,
     jobs: int | None,
-) -> tuple[LoadedCorpus, list[tuple[str, Entry | None, Record | None]]]:
-    """The corpus from the cache and the files that changed; also what was learned of each file parsed
-    this run (its name in the corpus, its entry, its record if it holds one)."""
+) -> tuple[LoadedCorpus, list[tuple[int, list[Finding], Record | None]]]:
+    """The corpus from the cache and the files that changed; also each file parsed this run (its place in
+    the walk, its own findings and its record, if it holds one)."""
     corpus = LoadedCorpus(root)
     hits: dict[int, Entry] = {}
     misses: list[Path] = []
-    for position, (name, stamp) in enumerate(zip(names, stamps, strict=True)):
-        entry = cache.entry_for(name, stamp)
-        if entry is not None:
-            hits[position] = entry
-        else:
-            misses.append(Path(paths[position]))
+    if cache.holds_entries():
+        for position, name in enumerate(walk.names):
+            entry = cache.entry_for(name, walk.stamp(position))
+            if entry is not None:
+                hits[position] = entry
+            else:
+                misses.append(Path(walk.paths[position]))
+    else:  # a first run: no file's entry to look for
+        misses = list(map(Path, walk.paths))
     work = partial(_load_share, root=root, progress=progress, total=len(misses))
     _processes, parsed = map_in_processes(work, misses, jobs=jobs, min_per_process=MIN_FILES_PER_PROCESS)
-    parsed_by_path = {os.fspath(path): (loaded, findings) for path, loaded, findings in parsed}
+    parsed_in_order = iter(parsed)
     resolved: dict[str, str] = {}
-    fresh: list[tuple[str, Entry | None, Record | None]] = []
-    for position, path in enumerate(paths):
+    fresh: list[tuple[int, list[Finding], Record | None]] = []
+    for position, path in enumerate(walk.paths):
         entry = hits.get(position)
         if entry is not None:
             file = display_path(path, resolved)
@@ -510,15 +647,12 @@ def _load(
             if entry.data is not None and entry.kind is not None:
                 corpus.records.append(Record(KIND_BY_NAME[entry.kind], entry.data, file, Path(path)))
             continue
-        (file, kind_name, data), file_findings = parsed_by_path[path]
+        _path, (file, kind_name, data), file_findings = next(parsed_in_order)
         corpus.files.append(file)
         corpus.findings.extend(file_findings or [])
-        stamp = stamps[position]
-        # A link or anything but a regular file is read every run, never kept (its target can change).
-        new = Entry(stamp, kind_name, data, [stored(f) for f in file_findings or []]) if stamp is not None else None
         record = None
         if data is not None and kind_name is not None:
             record = Record(KIND_BY_NAME[kind_name], data, file, Path(path))
             corpus.records.append(record)
-        fresh.append((names[position], new, record))
+        fresh.append((position, file_findings or [], record))
     return corpus, fresh

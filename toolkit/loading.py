@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from operator import attrgetter
@@ -48,6 +48,30 @@ def display_path(path: Path | str, resolved: dict[str, str] | None = None) -> st
     quoted and escaped as git shows it, so every report can hold it on one line.
     """
     return shown_name(_display_path(path, resolved))
+
+
+def display_paths_under(root: str, names: Sequence[str]) -> list[str]:
+    """``display_path`` of every ``root/<name>`` that a walk of ``root`` found, at once.
+
+    A walk enters no link to a folder, so each file's real folder is the corpus's
+    real folder and the folders of its name: one prefix serves every name, unless
+    the working directory lies inside the corpus (files of other folders are then
+    shown absolute), or a name must be quoted. A run after an edit names 100,000
+    files this way in milliseconds (performance edit, benchmarks/README.md).
+    """
+    resolved: dict[str, str] = {}
+    working = working_directory()
+    probe = _display_path(os.path.join(root, "probe"), resolved)
+    real_root = _resolved_folder(os.path.join(working or "", root), resolved)
+    if working is not None:
+        cwd = _resolved_folder(working, resolved)
+        if cwd.startswith(os.path.join(real_root, "")):
+            return [display_path(os.path.join(root, name), resolved) for name in names]
+    prefix = probe[: -len("probe")]
+    shown = [prefix + name.replace(os.sep, "/") for name in names]
+    if shown_name("/".join(shown)) == "/".join(shown):
+        return shown
+    return [shown_name(name) for name in shown]
 
 
 def _display_path(path: Path | str, resolved: dict[str, str] | None) -> str:

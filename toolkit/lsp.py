@@ -87,13 +87,14 @@ class LiveCorpus:
         walk = _Walk.of(root.absolute())
         if cache:
             opened = CorpusCache.open(root, schemas.schemas)
-            loaded = load_corpus_cached(root, schemas, opened, walk=walk)
+            loaded, learn = load_corpus_cached(root, schemas, opened, walk=walk)
+            learn()
             opened.save(None)
         else:
             loaded = load_corpus(root)
             loaded.findings += check_schema(loaded.records, schemas)
         live = cls(root, schemas)
-        live.stamps = dict(zip(walk.paths, walk.stamps, strict=True))
+        live.stamps = dict(zip(walk.paths, walk.stamp_list(), strict=True))
         for record in loaded.records:
             live.records[os.fspath(record.path)] = record
             live.by_file[record.file] = record
@@ -110,7 +111,7 @@ class LiveCorpus:
     def refresh(self, open_paths: set[str]) -> None:
         """Read again the files changed on disk since (a checkout, another editor), but those open here."""
         walk = _Walk.of(self.root.absolute())
-        now = dict(zip(walk.paths, walk.stamps, strict=True))
+        now = dict(zip(walk.paths, walk.stamp_list(), strict=True))
         for path in set(self.stamps) - set(now) - open_paths:
             gone = self.records.pop(path, None)
             self._order = None

@@ -13,6 +13,8 @@ def check_sources(corpus: CorpusIndex) -> list[Finding]:
     """Each source's text file is inside the corpus, readable, and matches its SHA-256."""
     findings: list[Finding] = []
     for source in corpus.of_kind("source"):
+        if not corpus.judges(source):
+            continue  # a neighbour's text is not read: no finding of this check lands elsewhere
         loaded = corpus.source_text(source)
         if loaded.problem:
             rule, message = loaded.problem
@@ -60,8 +62,8 @@ def check_quotes(corpus: CorpusIndex) -> list[Finding]:
     budget = WorkBudget(_PASSAGE_SEARCH_BUDGET, "passages")
     for record in corpus.records:
         evidence = record.data.get("evidence")
-        if not isinstance(evidence, list):
-            continue
+        if not isinstance(evidence, list) or not corpus.judges(record):
+            continue  # a finding of this check lands in the record quoting
         for index, item in enumerate(evidence):
             if not isinstance(item, dict):
                 continue

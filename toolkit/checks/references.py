@@ -74,7 +74,7 @@ def check_references(corpus: CorpusIndex) -> list[Finding]:
                 target = corpus.by_id.get(value)
                 if target is None:
                     wanted = kind_of_id(value)
-                    close = suggestions.closest(value, field.targets)
+                    close = suggestions.closest(value, field.targets) if corpus.judges(record) else None
                     hint = (
                         f"did you mean {quoted(close)}?"
                         if close
