@@ -17,7 +17,6 @@ on 127.0.0.1 in threads of the test process (``tests/test_publish_deadline.py``)
 from __future__ import annotations
 
 import asyncio
-import base64
 import gzip
 import hashlib
 import json
@@ -385,11 +384,17 @@ def test_a_committed_cache_whose_state_names_findings_of_files_the_corpus_lacks_
     monkeypatch.chdir(tmp_path)
     _assert_warm_is_cold(root)
 
+    [folder] = cache_dir.glob("corpus-*")
+    head, body = (folder / "stamps.bin").read_bytes().split(b"\n", 1)
+    stamps = array("q", body)
+    for inode in range(1, len(stamps), 5):
+        stamps[inode] += 1  # another inode: made on another machine
+    header = json.loads(head)
+    header["sha256"] = hashlib.sha256(stamps.tobytes()).hexdigest()
+    (folder / "stamps.bin").write_bytes(json.dumps(header, separators=(",", ":")).encode() + b"\n" + stamps.tobytes())
+
     def elsewhere_with_a_ghost(document: dict[str, Any]) -> None:
-        stamps = array("q", base64.b64decode(document["stamps"]))
-        for inode in range(1, len(stamps), 5):
-            stamps[inode] += 1  # another inode: made on another machine
-        document["stamps"] = base64.b64encode(stamps.tobytes()).decode()
+        document["blobs"]["stamps"] = header["sha256"]
         document["across"].append(["corpus/events/evt-ghost.yaml", 1, 1, "id-duplicate", "planted", "$.id", None])
 
     _plant(cache_dir, state=elsewhere_with_a_ghost)

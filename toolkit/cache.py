@@ -229,6 +229,8 @@ class CorpusCache:
     _parts: dict[str, dict[str, Any]] = field(default_factory=dict)  # parts of the index read or made
     _parts_dirty: set[str] = field(default_factory=set)
     _part_digests: dict[str, str] | None = None
+    _blobs: dict[str, bytes] = field(default_factory=dict)
+    _blobs_dirty: set[str] = field(default_factory=set)
     _digests: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256 of its body, read or written
     _dirty: set[int] = field(default_factory=set)
 
@@ -243,6 +245,17 @@ class CorpusCache:
 
     def _read(self, name: str) -> dict[str, Any] | None:
         """One of our files, parsed, if it is ours and of this fingerprint and corpus; else None."""
+        body = self._read_body(name)
+        if body is None:
+            return None
+        try:
+            document = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+        return document if isinstance(document, dict) else None
+
+    def _read_body(self, name: str) -> bytes | None:
+        """The body of one of our files, if it is ours and of this fingerprint and corpus; else None."""
         try:
             fd = os.open(self.folder / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         except OSError:
@@ -270,11 +283,7 @@ class CorpusCache:
         if header != {"toolkit-cache": self._header(), "sha256": digest}:
             return None
         self._digests[name] = digest
-        try:
-            document = json.loads(body)
-        except (ValueError, RecursionError):
-            return None
-        return document if isinstance(document, dict) else None
+        return body
 
     def _shard(self, number: int) -> dict[str, Any]:
         shard = self._shards.get(number)
@@ -340,6 +349,24 @@ class CorpusCache:
         """Keep ``table`` as part ``name`` (written by ``save``)."""
         self._parts[name] = table
         self._parts_dirty.add(name)
+
+    def blob(self, name: str) -> bytes | None:
+        """One of the state's blobs (bytes kept as they are: the walk's names and stamps), if it is the one the
+        state names; None when it is not (missing, damaged, or of another run)."""
+        found = self._blobs.get(name)
+        if found is None:
+            named = (self.document() or {}).get("blobs")
+            expected = named.get(name) if isinstance(named, dict) else None
+            found = self._read_body(f"{name}.bin") if isinstance(expected, str) else None
+            if found is None or self._digests.get(f"{name}.bin") != expected:
+                return None
+            self._blobs[name] = found
+        return found
+
+    def put_blob(self, name: str, data: bytes) -> None:
+        """Keep ``data`` as blob ``name`` (written by ``save`` before the state that names it)."""
+        self._blobs[name] = data
+        self._blobs_dirty.add(name)
 
     def replace_parts(self, parts: dict[str, dict[str, Any]]) -> None:
         """Keep ``parts`` as the whole index, every part written anew."""
@@ -420,8 +447,14 @@ class CorpusCache:
                         digests[name] = self._write(folder, f"{name}.json", {"table": self._parts[name]})
                     self._parts_dirty.clear()
                     if state is not None:  # else the stored one stays, with the parts it names
-                        self._write(folder, "state.json", {**state, "parts": digests})
-        except (ToolkitError, OSError, ValueError):
+                        blobs = {}
+                        for name, data in sorted(self._blobs.items()):
+                            if name in self._blobs_dirty:
+                                self._write_bytes(folder, f"{name}.bin", data)
+                            blobs[name] = self._digests[f"{name}.bin"]
+                        self._blobs_dirty.clear()
+                        self._write(folder, "state.json", {**state, "parts": digests, "blobs": blobs})
+        except (ToolkitError, OSError, ValueError, RecursionError):
             return
 
     @staticmethod
@@ -437,7 +470,13 @@ class CorpusCache:
                     base.create_file(name, text)
 
     def _write(self, folder: OutputFolder, name: str, body: dict[str, Any]) -> str:
-        text = json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        # No check for cycles (twice as fast: 100 MB at a cold run); a structure too deep or
+        # cyclic raises RecursionError, and the cache is then not written (``save``).
+        return self._write_bytes(
+            folder, name, json.dumps(body, ensure_ascii=True, separators=(",", ":"), check_circular=False).encode()
+        )
+
+    def _write_bytes(self, folder: OutputFolder, name: str, text: bytes) -> str:
         digest = hashlib.sha256(text).hexdigest()
         self._digests[name] = digest
         header = {"toolkit-cache": self._header(), "sha256": digest}

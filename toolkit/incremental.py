@@ -21,7 +21,7 @@ two ways:
 
 from __future__ import annotations
 
-import base64
+import functools
 import os
 import stat
 import sys
@@ -54,6 +54,8 @@ from toolkit.loading import (
     display_path,
     display_paths_under,
     folder_findings,
+    is_hidden,
+    is_yaml_name,
     kind_for,
     parse_file,
     working_directory,
@@ -105,6 +107,94 @@ def _packed_stamps(paths: list[str]) -> bytes:
     return packed.tobytes()
 
 
+# From folders this large on (added up, in bytes as the file system gives a folder's
+# size: about its entries' names), the walk is shared with a forked child.
+_MIN_FOLDER_BYTES_TO_SHARE = 400_000
+
+# What one process's share of a walk gives: its files by the corpus's top folder they
+# sit in (name, paths, packed stamps), and the folders it could not read.
+_Share = tuple[list[tuple[str, list[str], bytes]], list[tuple[str, str]]]
+
+
+def _folders_to_share(root: str) -> list[str]:
+    """The corpus's top folders a forked child should walk (about half the work), or none."""
+    if processes_available(None) < 2:
+        return []
+    try:
+        with os.scandir(root) as scan:
+            entries = list(scan)
+    except OSError:
+        return []
+    sized: list[tuple[int, str]] = []
+    for entry in entries:
+        if is_hidden(entry.name) or is_yaml_name(entry.name):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                sized.append((entry.stat(follow_symlinks=False).st_size, entry.path))
+        except OSError:
+            continue
+    total = sum(size for size, _path in sized)
+    if len(sized) < 2 or total < _MIN_FOLDER_BYTES_TO_SHARE:
+        return []
+    shared: list[str] = []
+    taken = 0
+    for size, path in sorted(sized, reverse=True):
+        if taken + size <= total // 2:
+            shared.append(path)
+            taken += size
+    return shared if 0 < len(shared) < len(sized) else []
+
+
+def _walk_share(root: str, folders: list[str] | None, skip: frozenset[str]) -> _Share:
+    """Walk ``folders`` of the corpus at ``root`` (None: the corpus but the folders in ``skip``), taking stamps."""
+    problems: list[tuple[str, str]] = []
+    if folders is None:
+        paths = list(yaml_files_under(root, problems, skip=skip))
+    else:
+        paths = [path for folder in folders for path in yaml_files_under(folder, problems)]
+    prefix = os.path.join(root, "")
+    groups: list[tuple[str, list[str], bytes]] = []
+    start = 0
+    while start < len(paths):
+        top = paths[start][len(prefix) :].split(os.sep, 1)[0]
+        end = start + 1
+        inside = os.path.join(prefix + top, "")
+        while end < len(paths) and paths[end].startswith(inside):
+            end += 1
+        groups.append((top, paths[start:end], _packed_stamps(paths[start:end])))
+        start = end
+    return groups, problems
+
+
+def _walked(root: str) -> tuple[list[str], array[int], list[tuple[str, str]]]:
+    """The corpus's files (``yaml_files_under``'s order) with their stamps, and the folders that could not be read.
+
+    At 100,000 files, listing and taking stamps is most of a run after an edit: a
+    forked child walks some of the top folders (``_folders_to_share``), and the
+    shares are put back in the walk's order (the top folders sorted by name).
+    """
+    shared = _folders_to_share(root)
+    if not shared:
+        problems: list[tuple[str, str]] = []
+        paths = list(yaml_files_under(root, problems))
+        return paths, _stamps_of(paths), problems
+    shares = run_in_processes(
+        [partial(_walk_share, root, None, frozenset(shared)), partial(_walk_share, root, shared, frozenset())]
+    )
+    groups = sorted((group for found, _problems in shares for group in found), key=lambda group: group[0])
+    paths = [path for _top, found, _stamps in groups for path in found]
+    stamps = array("q")
+    for _top, _found, packed in groups:
+        stamps.frombytes(packed)
+    prefix = os.path.join(root, "")
+    problems = sorted(
+        (problem for _found, found_problems in shares for problem in found_problems),
+        key=lambda problem: problem[0][len(prefix) :].split(os.sep, 1)[0] if problem[0].startswith(prefix) else "",
+    )
+    return paths, stamps, problems
+
+
 def _stamps_of(paths: list[str]) -> array[int]:
     packed = array("q")
     if len(paths) >= _MIN_FILES_TO_SHARE_STAMPS and processes_available(None) > 1:
@@ -126,16 +216,16 @@ class _Walk:
     stamps: array[int]  # _WIDTH numbers a file (_NO_STAMP: not a regular file)
     folders: list[Finding]
     _shown: list[str] | None = None
+    _names_blob: bytes | None = None
 
     @classmethod
     def of(cls, root: Path) -> _Walk:
         base = os.fspath(root)
-        problems: list[tuple[str, str]] = []
-        paths = list(yaml_files_under(base, problems))
+        paths, stamps, problems = _walked(base)
         # The walk joins each name to the folder it lists: the corpus's own path is a prefix.
         prefix = os.path.join(base, "")
         names = [path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, base) for path in paths]
-        return cls(base, paths, names, _stamps_of(paths), folder_findings(problems))
+        return cls(base, paths, names, stamps, folder_findings(problems))
 
     def stamp(self, number: int) -> StampList | None:
         """The stamp of the walk's ``number``-th file (None: not a regular file)."""
@@ -156,8 +246,14 @@ class _Walk:
         """The folders that could not be read, with why: a state is of one such set."""
         return sorted(f"{f.file}\0{f.message}" for f in self.folders)
 
-    def stored_stamps(self, cache: CorpusCache) -> str:
-        """The stamps as a state keeps them: packed little-endian, those not to be trusted next run as
+    def names_blob(self) -> bytes:
+        """The files' names as the cache keeps them: joined by NUL, which no file name holds."""
+        if self._names_blob is None:
+            self._names_blob = "\0".join(self.names).encode("utf-8", "surrogateescape")
+        return self._names_blob
+
+    def stored_stamps(self, cache: CorpusCache) -> bytes:
+        """The stamps as the cache keeps them: packed little-endian, those not to be trusted next run as
         ``_NO_STAMP`` (a file written in the seconds before this run: ``toolkit/cache.py``)."""
         kept = array("q", self.stamps)
         limit = cache.started_ns - toolkit.cache._RACY_NS
@@ -168,17 +264,11 @@ class _Walk:
                     kept[at : at + _WIDTH] = array("q", _NO_STAMP)
         if sys.byteorder != "little":
             kept.byteswap()
-        return base64.b64encode(kept.tobytes()).decode("ascii")
+        return kept.tobytes()
 
 
-def _unpacked_stamps(text: object, files: int) -> array[int] | None:
-    """Stamps as a state keeps them (``_Walk.stored_stamps``), or None when they are not that."""
-    if not isinstance(text, str):
-        return None
-    try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (ValueError, UnicodeEncodeError):
-        return None
+def _unpacked_stamps(raw: bytes, files: int) -> array[int] | None:
+    """Stamps as the cache keeps them (``_Walk.stored_stamps``), or None when they are not those of ``files``."""
     if len(raw) != files * _WIDTH * 8:
         return None
     stamps = array("q")
@@ -292,6 +382,8 @@ def _check_corpus_cached(
     holding = set(record_files)
     bare = [name for name, file in zip(walk.names, loaded.files, strict=True) if file not in holding]
     texts = _sources_of_texts(loaded.records, os.fspath(root))
+    cache.put_blob("names", walk.names_blob())
+    cache.put_blob("stamps", walk.stored_stamps(cache))
     cache.save(_state(cache, walk, view, bare, own, across, texts, hints[0]))
     return verdict, index
 
@@ -357,8 +449,6 @@ def _state(
     return {
         "view": view,
         "folder_keys": walk.folder_keys(),
-        "names": "\0".join(walk.names),  # no file name holds a NUL
-        "stamps": walk.stored_stamps(cache),
         "bare": bare,  # the files that hold no record
         "own": [[f.file, *stored(f)] for f in own],
         "across": [[f.file, *stored(f)] for f in across],
@@ -373,8 +463,7 @@ def _state(
 class _Stored:
     """The state of the last whole run, read back (each part checked where it is used)."""
 
-    names: list[str]
-    joined: str  # the names as stored, to compare with a walk's at once
+    names_blob: bytes  # the names as stored, to compare with a walk's at once (``_Walk.names_blob``)
     stamps: array[int]
     bare: list[str]
     own: list[Finding]
@@ -391,7 +480,6 @@ class _Stored:
         document = cache.document()
         if document is None or document.get("view") != view or document.get("folder_keys") != walk.folder_keys():
             return None
-        joined: Any = document.get("names")
         bare: Any = document.get("bare")
         texts: Any = document.get("texts")
         text_stamps: Any = document.get("text_stamps")
@@ -400,10 +488,10 @@ class _Stored:
         hints = Ledger.restored(document.get("hints"))
         if own is None or across is None or hints is None or not string_list(texts) or not string_list(bare):
             return None
-        if not isinstance(joined, str):
+        names_blob, stamps_blob = cache.blob("names"), cache.blob("stamps")
+        if names_blob is None or stamps_blob is None:
             return None
-        names = joined.split("\0") if joined else []
-        stamps = _unpacked_stamps(document.get("stamps"), len(names))
+        stamps = _unpacked_stamps(stamps_blob, names_blob.count(b"\0") + 1 if names_blob else 0)
         if stamps is None:
             return None
         if not (isinstance(text_stamps, list) and isinstance(text_sources, list)):
@@ -414,7 +502,12 @@ class _Stored:
             return None
         if set(cache.part_digests()) != PART_NAMES:
             return None
-        return cls(names, joined, stamps, bare, own, across, texts, text_stamps, text_sources, hints)
+        return cls(names_blob, stamps, bare, own, across, texts, text_stamps, text_sources, hints)
+
+    @functools.cached_property
+    def names(self) -> list[str]:
+        """The files' names, in the walk's order of the run that stored them."""
+        return self.names_blob.decode("utf-8", "surrogateescape").split("\0") if self.names_blob else []
 
     def names_only(self, shown: set[str]) -> bool:
         """Whether every finding kept is of a file in ``shown`` (what a run of ours could have found)."""
@@ -444,7 +537,8 @@ def _increment(
     type raises where it is used (``_UNTRUSTED``): either way the run goes the whole way.
     """
     # Which files changed: the names and stamps compared whole, then where they differ.
-    if walk.names == last.names:
+    same_names = walk.names_blob() == last.names_blob
+    if same_names:
         removed: list[str] = []
         changed = _differing(last.stamps, walk.stamps)
     else:
@@ -478,7 +572,7 @@ def _increment(
     if not checks or len(changed) + len(removed) > limit or not last.hints.roomy():
         return None
     # A finding of a file the state never held (a planted state) would be kept below as one out of reach.
-    files_before = files if not removed and walk.names == last.names else display_paths_under(walk.root, last.names)
+    files_before = files if same_names else display_paths_under(walk.root, last.names)
     if not last.names_only({*files_before, *folders}):
         raise _Untrusted
     # Parse what changed, as a whole run would: its own findings and its record.
@@ -559,6 +653,9 @@ def _increment(
         if named
     }
     ordered_bare = [name for name in walk.names if name in bare] if bare else []
+    if not same_names:
+        cache.put_blob("names", walk.names_blob())
+    cache.put_blob("stamps", walk.stored_stamps(cache))
     cache.save(_state(cache, walk, view, ordered_bare, own, across, sources, hints))
     record_files = [file for name, file in zip(walk.names, files, strict=True) if name not in bare]
     return CorpusVerdict(own + across, files, folders, record_files)

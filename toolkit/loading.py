@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from operator import attrgetter
@@ -318,7 +318,9 @@ def annotation_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def yaml_files_under(folder: str, problems: list[tuple[str, str]] | None = None) -> Iterator[str]:
+def yaml_files_under(
+    folder: str, problems: list[tuple[str, str]] | None = None, *, skip: Container[str] = ()
+) -> Iterator[str]:
     """The YAML files under a folder, siblings by name, depth first; without recursion.
 
     What ``sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in YAML_SUFFIXES)``
@@ -328,6 +330,7 @@ def yaml_files_under(folder: str, problems: list[tuple[str, str]] | None = None)
     read from wherever it leads) is not entered, and is added to ``problems`` with
     the reason: an export must not silently lack its records. A stack instead of
     recursion: a tree deeper than Python's recursion limit is walked like any other.
+    A folder in ``skip`` (by path) is not entered: the caller walks it elsewhere.
     """
     stack = [_listing(folder, problems)]
     while stack:
@@ -339,12 +342,13 @@ def yaml_files_under(folder: str, problems: list[tuple[str, str]] | None = None)
             continue
         # A folder (or a link to one) named like a record is yielded too, so that it
         # is reported as "expected a file" rather than silently left out.
-        record_like = _is_yaml_name(entry.name)
+        record_like = is_yaml_name(entry.name)
         if record_like:
             yield entry.path
         try:
             if entry.is_dir(follow_symlinks=False):
-                stack.append(_listing(entry.path, problems))
+                if entry.path not in skip:
+                    stack.append(_listing(entry.path, problems))
             elif not record_like and entry.is_symlink() and entry.is_dir() and problems is not None:
                 problems.append(
                     (entry.path, "a symlink to a folder is not followed: the records it leads to are not read")
@@ -361,7 +365,7 @@ def is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def _is_yaml_name(name: str) -> bool:
+def is_yaml_name(name: str) -> bool:
     # ``.YAML`` too: an editor on a case-insensitive system may write it, and a record
     # whose suffix differs only in case must not silently drop out of the corpus.
     # (What os.path.splitext(name)[1].lower() in YAML_SUFFIXES says for a name that is not
@@ -412,13 +416,13 @@ def corpora_under(path: Path) -> tuple[list[Path], list[Path], list[tuple[str, s
         for entry in entries:
             if is_hidden(entry.name):
                 continue
-            if _is_yaml_name(entry.name):
+            if is_yaml_name(entry.name):
                 loose.append(Path(entry.path))
             try:
                 if entry.is_dir(follow_symlinks=False):
                     if depth < MAX_SEARCH_DEPTH:
                         below.append((entry.path, depth + 1))
-                elif entry.is_symlink() and entry.is_dir() and not _is_yaml_name(entry.name):
+                elif entry.is_symlink() and entry.is_dir() and not is_yaml_name(entry.name):
                     problems.append(
                         (entry.path, "a symlink to a folder is not followed: the records it leads to are not read")
                     )
