@@ -68,8 +68,9 @@ def display_paths_under(root: str, names: Sequence[str]) -> list[str]:
         if cwd.startswith(os.path.join(real_root, "")):
             return [display_path(os.path.join(root, name), resolved) for name in names]
     prefix = probe[: -len("probe")]
-    shown = [prefix + name.replace(os.sep, "/") for name in names]
-    if shown_name("/".join(shown)) == "/".join(shown):
+    shown = [prefix + name for name in names] if os.sep == "/" else [prefix + Path(n).as_posix() for n in names]
+    joined = "/".join(shown)
+    if shown_name(joined) == joined:  # no name needs quoting
         return shown
     return [shown_name(name) for name in shown]
 
