@@ -291,9 +291,12 @@ def _differing(before: array[int], after: array[int]) -> list[int]:
     return found
 
 
+_NO_STAMP_BYTES = array("q", _NO_STAMP).tobytes()
+
+
 def _unstamped(stamps: array[int]) -> list[int]:
     """The positions of the files with no stamp (read every run)."""
-    if stamps.count(-1) == 0:
+    if _NO_STAMP_BYTES not in stamps.tobytes():  # one scan in C; found, each file is looked at
         return []
     empty = array("q", _NO_STAMP)
     return [n for n in range(len(stamps) // _WIDTH) if stamps[n * _WIDTH : (n + 1) * _WIDTH] == empty]
@@ -509,9 +512,12 @@ class _Stored:
         """The files' names, in the walk's order of the run that stored them."""
         return self.names_blob.decode("utf-8", "surrogateescape").split("\0") if self.names_blob else []
 
-    def names_only(self, shown: set[str]) -> bool:
+    def names_only(self, shown: Iterable[str]) -> bool:
         """Whether every finding kept is of a file in ``shown`` (what a run of ours could have found)."""
-        return all(finding.file in shown for finding in (*self.own, *self.across))
+        if not (self.own or self.across):
+            return True
+        known = set(shown)
+        return all(finding.file in known for finding in (*self.own, *self.across))
 
 
 def _corpus_text(name: str) -> bool:
@@ -564,16 +570,15 @@ def _increment(
     files = walk.shown()
     bare = set(last.bare)
     if not (changed or removed or retold):  # nothing changed: the verdict stands, no record loaded
-        if not last.names_only({*files, *folders}):
+        if not last.names_only([*files, *folders]):
             raise _Untrusted
-        record_files = [file for name, file in zip(walk.names, files, strict=True) if name not in bare]
-        return CorpusVerdict(last.own + last.across, files, folders, record_files)
+        return CorpusVerdict(last.own + last.across, files, folders, _record_files(walk, files, bare))
     limit = max(_MIN_INCREMENT, int(len(walk.names) * _MAX_CHANGED_SHARE))
     if not checks or len(changed) + len(removed) > limit or not last.hints.roomy():
         return None
     # A finding of a file the state never held (a planted state) would be kept below as one out of reach.
     files_before = files if same_names else display_paths_under(walk.root, last.names)
-    if not last.names_only({*files_before, *folders}):
+    if not last.names_only([*files_before, *folders]):
         raise _Untrusted
     # Parse what changed, as a whole run would: its own findings and its record.
     fresh: dict[str, Record] = {}
@@ -657,8 +662,14 @@ def _increment(
         cache.put_blob("names", walk.names_blob())
     cache.put_blob("stamps", walk.stored_stamps(cache))
     cache.save(_state(cache, walk, view, ordered_bare, own, across, sources, hints))
-    record_files = [file for name, file in zip(walk.names, files, strict=True) if name not in bare]
-    return CorpusVerdict(own + across, files, folders, record_files)
+    return CorpusVerdict(own + across, files, folders, _record_files(walk, files, bare))
+
+
+def _record_files(walk: _Walk, files: list[str], bare: set[str]) -> list[str]:
+    """The files that hold a record: those of the walk (as shown) but the ``bare`` ones (by name)."""
+    if not bare:
+        return files
+    return [file for name, file in zip(walk.names, files, strict=True) if name not in bare]
 
 
 def load_corpus_cached(
