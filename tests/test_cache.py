@@ -323,6 +323,35 @@ def test_the_cache_sits_beside_the_corpus_ignored_by_git_and_no_cache_writes_not
     assert not list(root.rglob(f"*{CACHE_FOLDER}*"))  # nothing inside the corpus
 
 
+def test_a_corpus_at_the_top_of_its_repository_keeps_its_cache_inside_ignored_by_git_never_above_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    repo = build_fixture(REPORT_FIXTURE, tmp_path / "repo")  # kind folders at the repository's top
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    cold = validate([repo], cache=False)
+    assert validate([repo], cache=True) == cold
+    assert validate([repo], cache=True) == cold  # served from the cache, which the walk does not read
+    assert (repo / CACHE_FOLDER / ".gitignore").is_file()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["repo"]  # nothing written above it
+    untracked = subprocess.run(
+        ["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=all"], capture_output=True, text=True
+    ).stdout
+    assert CACHE_FOLDER not in untracked and untracked  # the records are new to git, the cache is not shown
+
+
+def test_a_cache_folder_named_with_a_tilde_is_in_the_home_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv(CACHE_ENV, "~/caches/toolkit")  # as a .env file or a CI setting gives it, unexpanded
+    root = build_fixture(REPORT_FIXTURE, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    assert validate([root], cache=True) == validate([root], cache=False)
+    assert list((tmp_path / "home" / "caches" / "toolkit").glob("corpus-*"))
+    assert not (tmp_path / "~").exists()
+
+
 def _run(corpus: Path, *options: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "toolkit", "validate", "--format", "json", *options, str(corpus)]
     return subprocess.Popen(command, stdout=subprocess.PIPE, env=env)

@@ -132,9 +132,12 @@ def _racy(stamp: StampList, started_ns: int) -> bool:
 
 
 def cache_base(root: Path) -> Path:
-    """Where the caches of a corpus live: ``$TOOLKIT_CACHE_DIR``, else ``.toolkit-cache`` beside the corpus."""
-    configured = os.environ.get(CACHE_ENV)
-    beside = Path(os.path.abspath(root)).parent / CACHE_FOLDER
+    """Where the caches of a corpus live: ``$TOOLKIT_CACHE_DIR``, else ``.toolkit-cache`` beside the corpus
+    (inside it when the corpus is the top of its repository: never in the folder above a repository)."""
+    configured = os.path.expanduser(os.environ.get(CACHE_ENV, ""))  # '~/x' from a .env file, unexpanded
+    absolute = Path(os.path.abspath(root))
+    # A hidden folder, which the walk skips, with a .gitignore of its own.
+    beside = (absolute if os.path.lexists(absolute / ".git") else absolute.parent) / CACHE_FOLDER
     if configured:
         # Never inside the corpus: the cache's files (and its .gitignore of '*') would
         # sit among the records and hide new ones from git.
