@@ -230,6 +230,7 @@ class CorpusCache:
     _parts_dirty: set[str] = field(default_factory=set)
     _part_digests: dict[str, str] | None = None
     _digests: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256 of its body, read or written
+    _written: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256 of its body, written by this run
     _dirty: set[int] = field(default_factory=set)
 
     @classmethod
@@ -382,11 +383,14 @@ class CorpusCache:
     def save_files(self) -> dict[str, str]:
         """Write the shards and index shards that changed (not the state); return the digests of those written.
 
+        Every file written is named, also one written again as it was read: a part read
+        by a run that then went the whole way (too many neighbours) is written with the
+        digest it had, and a state leaving it out would not be believed next run.
         Never raises: a cache that cannot be written is a run without it.
         """
-        before = dict(self._digests)
+        self._written = {}
         self.save(None)
-        return {name: digest for name, digest in self._digests.items() if before.get(name) != digest}
+        return dict(self._written)
 
     def adopt(self, written: dict[str, str], parts: Iterable[str]) -> None:
         """Take for written what ``save_files`` wrote, perhaps in a forked child, with ``parts`` the whole
@@ -439,10 +443,10 @@ class CorpusCache:
     def _write(self, folder: OutputFolder, name: str, body: dict[str, Any]) -> str:
         text = json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
         digest = hashlib.sha256(text).hexdigest()
-        self._digests[name] = digest
         header = {"toolkit-cache": self._header(), "sha256": digest}
         data = json.dumps(header, separators=(",", ":")).encode("ascii") + b"\n" + text
         folder.write_file(name, data, replaces=lambda old: old.startswith(_MARK), limit=len(_MARK), refusal="")
+        self._digests[name] = self._written[name] = digest
         return digest
 
 
