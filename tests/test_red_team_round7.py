@@ -100,3 +100,28 @@ def test_a_planted_ids_part_naming_a_file_the_corpus_lacks_or_one_twice_gives_no
     _Clock().edit(root / "events" / "evt-lapid-visit-turkey.yaml", "actor: act-yair-lapid", "actor: act-yair-lapi")
     cold = _assert_warm_is_cold(root)
     assert [f.hint for f in cold.findings if f.rule == "ref-unresolved"] == ["did you mean 'act-yair-lapid'?"]
+
+
+# --- What a run is seen from --------------------------------------------------------------------------------
+
+
+def test_a_corpus_named_by_a_path_that_climbs_out_of_a_linked_folder_has_its_edited_texts_read_again(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `validate x/../corpus` where x is a link to elsewhere/sub: the corpus is elsewhere/corpus
+    # (the system follows x before climbing). Found: the cache took the corpus's folder by
+    # os.path.abspath, which drops 'x/..' on paper: it watched the article texts' stamps in
+    # ./corpus, a folder that does not exist, saw them unchanged for ever, and gave the
+    # stored verdict after a text was edited (no source-sha256-mismatch). Fixed: the cache
+    # takes the corpus's folder as the walk does (Path.absolute, '..' kept).
+    root = build_fixture(BASE, tmp_path / "elsewhere" / "corpus")
+    (tmp_path / "elsewhere" / "sub").mkdir()
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "x").symlink_to(tmp_path / "elsewhere" / "sub")
+    monkeypatch.chdir(tmp_path / "work")
+    climbing = Path("x/../corpus")
+    assert not _assert_warm_is_cold(climbing).findings
+    article = root / "sources" / "src-lapid-visit.txt"
+    _Clock().write(article, article.read_text(encoding="utf-8").replace("Lapid", "Lapyd"))
+    cold = _assert_warm_is_cold(climbing)
+    assert "source-sha256-mismatch" in {f.rule for f in cold.findings}

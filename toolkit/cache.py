@@ -236,7 +236,10 @@ class CorpusCache:
     @classmethod
     def open(cls, root: Path, schemas: dict[str, Any], base: Path | None = None) -> CorpusCache:
         """The cache of the corpus at ``root`` (nothing is read or written yet)."""
-        absolute = os.path.abspath(root)
+        # Absolute as the walk takes it (``Path.absolute``), '..' kept: 'link/../corpus' is
+        # the corpus beside where the link leads, and a lexical abspath would name another
+        # folder, whose texts' stamps the run would watch in place of the corpus's own.
+        absolute = os.fspath(Path(root).absolute())
         name = "corpus-" + hashlib.sha256(absolute.encode("utf-8", "surrogateescape")).hexdigest()[:16]
         return cls((base or cache_base(root)) / name, _fingerprint(schemas), absolute)
 
