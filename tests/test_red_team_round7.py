@@ -17,6 +17,7 @@ misbehaviour were fixed and say what was wrong.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import pytest
 import toolkit.cache
 import toolkit.incremental
 import toolkit.loading
+import toolkit.scope_store
 from corpus_overlay import BASE, REPORT_FIXTURE, build_fixture
 from test_red_team_round6 import _assert_warm_is_cold, _Clock, _plant, cache_dir  # noqa: F401 (a fixture)
 from toolkit.scope_store import PART_NAMES
@@ -61,14 +63,7 @@ def test_after_an_edit_that_reaches_too_far_to_judge_alone_the_next_run_is_serve
     _Clock().edit(root / "actors" / "act-yair-lapid.yaml", "name: ", "name: The ")
     _assert_warm_is_cold(root)
     assert set(_state(cache_dir)["parts"]) == PART_NAMES
-    whole_runs: list[Path] = []
-    load = toolkit.incremental.load_corpus_cached
-
-    def counting(root: Path, *args: Any, **options: Any) -> Any:
-        whole_runs.append(root)
-        return load(root, *args, **options)
-
-    monkeypatch.setattr(toolkit.incremental, "load_corpus_cached", counting)
+    whole_runs = _whole_runs(monkeypatch)
     assert validate([root], cache=True) == validate([root], cache=False)
     assert whole_runs == []  # nothing changed: the stored verdict
 
@@ -125,3 +120,140 @@ def test_a_corpus_named_by_a_path_that_climbs_out_of_a_linked_folder_has_its_edi
     _Clock().write(article, article.read_text(encoding="utf-8").replace("Lapid", "Lapyd"))
     cold = _assert_warm_is_cold(climbing)
     assert "source-sha256-mismatch" in {f.rule for f in cold.findings}
+
+
+_ODD_NAMES = [b"act-new\nline.yaml", "act-\u202eevil.yaml".encode(), b"act-caf\xe9.yaml", b'act-"q\\.yaml']
+
+
+def _odd_record(number: int, alias: str) -> str:
+    return f"id: act-odd-{number}\ntype: person\nname: Odd {number}\naliases: [{alias}]\ncountries: [IL]\n"
+
+
+def test_files_whose_names_need_quoting_added_edited_renamed_and_removed_give_the_cold_verdict_from_anywhere(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Held: a name with a newline, a bidi control, an undecodable byte or a quote and a
+    # backslash is shown quoted (never a newline in a keys part's list of files), the same
+    # way by the walk's names computed at once (display_paths_under) and by display_path,
+    # from outside the corpus and from inside it; each odd record bears another's name
+    # (check_names' findings land across files), each edit, rename and removal one at a time.
+    root = build_fixture(BASE, tmp_path / "corpus")
+    actors = os.fsencode(root / "actors")
+    clock = _Clock()
+
+    def same(*extra: Path) -> None:
+        for here in (tmp_path, root / "actors"):
+            monkeypatch.chdir(here)
+            cold = _assert_warm_is_cold(root, *extra)
+            assert validate([root, *extra], cache=True) == cold
+
+    for number, name in enumerate(_ODD_NAMES):
+        clock.write(Path(os.fsdecode(os.path.join(actors, name))), _odd_record(number, "Yair Lapid"))
+    same()
+    for number, name in enumerate(_ODD_NAMES):
+        alias = f"Odd {(number + 1) % len(_ODD_NAMES)}"
+        clock.write(Path(os.fsdecode(os.path.join(actors, name))), _odd_record(number, alias))
+        same()
+    for name in _ODD_NAMES:
+        os.rename(os.path.join(actors, name), os.path.join(actors, b"z" + name))
+        same(Path(os.fsdecode(os.path.join(actors, b"z" + name))))
+    for name in _ODD_NAMES:
+        os.unlink(os.path.join(actors, b"z" + name))
+        same()
+
+
+# --- Planted parts and states (whole files, valid checksums, hostile values) ---------------------------------
+
+_GHOST = "corpus/actors/act-ghost.yaml"
+
+
+def _every_key_lists_a_ghost(name: str, table: dict[str, Any]) -> None:
+    if name.startswith("keys-"):
+        for key in table:
+            table[key] += "\n" + _GHOST
+    elif name == "feet-" + toolkit.scope_store.feet_part(_GHOST)[5:]:
+        table[_GHOST] = ["actor", "act-yair-lapid", [], ["yair lapid"], []]
+
+
+def _tables(kind: str, value: Any) -> Any:
+    def change(name: str, table: dict[str, Any]) -> None:
+        if name.startswith(kind):
+            for key in table:
+                table[key] = value
+
+    return change
+
+
+def _names_beyond_the_walk(document: dict[str, Any]) -> None:
+    document["names"] += "\0../../outside.yaml\0/etc/passwd"
+    document["stamps"] += "A" * 108  # two more stamps' worth, packed (80 bytes in base64)
+    document["bare"] += ["../../outside.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("index", "state"),
+    [
+        pytest.param(_every_key_lists_a_ghost, lambda _d: None, id="keys-list-a-file-the-walk-lacks"),
+        pytest.param(_tables("feet-", {"kind": "actor"}), lambda _d: None, id="footprints-as-objects"),
+        pytest.param(_tables("keys-", ["corpus/actors/act-yair-lapid.yaml"]), lambda _d: None, id="files-as-a-list"),
+        pytest.param(_tables("ids", ["", ["act-yair-lapid"]]), lambda _d: None, id="ids-misaligned"),
+        pytest.param(_tables("ids", ["corpus/actors/act-yair-lapid.yaml", "act-x"]), lambda _d: None, id="ids-a-string"),
+        pytest.param(lambda _n, _t: None, _names_beyond_the_walk, id="state-names-outside-the-corpus"),
+    ],
+)
+def test_a_planted_index_or_state_of_hostile_values_gives_the_cold_verdict_after_an_edit_and_reads_nothing_outside(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch, index: Any, state: Any
+) -> None:
+    # Held: keys that list a file the walk lacks (with a footprint for it), footprints,
+    # lists of files and ids of the wrong type or misaligned, a state naming files
+    # outside the corpus: the run after an edit goes the whole way, or judges the edit
+    # right, and looks at nothing outside the corpus.
+    root = build_fixture(BASE, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    _assert_warm_is_cold(root)
+    _plant(cache_dir, index=index, state=state)
+    opened: list[str] = []
+    real_lstat = os.lstat
+
+    def watched(path: Any, *args: Any, **options: Any) -> Any:
+        opened.append(os.fspath(path))
+        return real_lstat(path, *args, **options)
+
+    _Clock().edit(root / "events" / "evt-lapid-visit-turkey.yaml", "actor: act-yair-lapid", "actor: act-yair-lapi")
+    monkeypatch.setattr(os, "lstat", watched)
+    cold = _assert_warm_is_cold(root)
+    assert sorted(f.rule for f in cold.findings) == ["ref-unresolved", "unreferenced-actor"]
+    assert not [path for path in opened if "outside" in path or path.startswith("/etc")]
+
+
+def _whole_runs(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The corpora the runs from now on load whole (``load_corpus_cached``: not served by the state or an edit's scope)."""
+    runs: list[Path] = []
+    load = toolkit.incremental.load_corpus_cached
+
+    def counting(root: Path, *args: Any, **options: Any) -> Any:
+        runs.append(root)
+        return load(root, *args, **options)
+
+    monkeypatch.setattr(toolkit.incremental, "load_corpus_cached", counting)
+    return runs
+
+
+def test_a_source_whose_text_is_named_dot_dot_leaves_the_cache_serving_the_stored_verdict(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `text: ..` names the corpus's own folder (one part of a path, so watched as a text),
+    # which no check reads (source-text-outside). Found: the state kept "." among the texts,
+    # which a state read back must not hold (a planted state naming texts elsewhere), so no
+    # state was ever believed and every run went the whole way: a pull request could turn
+    # the cache off for everyone. Fixed: such a name is no text to watch, as for the checks.
+    root = build_fixture(BASE, tmp_path / "corpus")
+    source = root / "sources" / "src-lapid-visit.yaml"
+    source.write_text(source.read_text("utf-8").replace("text: src-lapid-visit.txt", "text: .."), "utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert "source-text-outside" in {f.rule for f in _assert_warm_is_cold(root).findings}
+    whole = _whole_runs(monkeypatch)
+    _assert_warm_is_cold(root)
+    _Clock().edit(root / "actors" / "act-yair-lapid.yaml", "name: ", "name: The ")
+    _assert_warm_is_cold(root)
+    assert whole == []
