@@ -257,3 +257,68 @@ def test_a_source_whose_text_is_named_dot_dot_leaves_the_cache_serving_the_store
     _Clock().edit(root / "actors" / "act-yair-lapid.yaml", "name: ", "name: The ")
     _assert_warm_is_cold(root)
     assert whole == []
+
+
+# --- Names and stamps ---------------------------------------------------------------------------------------
+
+
+def test_a_corpus_grown_from_empty_one_file_at_a_time_and_emptied_again_gives_the_cold_verdict_each_run(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Held: no names (an empty string of names, no stamps packed), then one, then a text
+    # named before it exists and after it is gone, each run warm as cold and served again.
+    whole = build_fixture(BASE, tmp_path / "whole")
+    root = tmp_path / "corpus"
+    for folder in ("actors", "events", "sources", "locations", "advisories"):
+        (root / folder).mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    files = sorted(path.relative_to(whole) for path in whole.rglob("*") if path.is_file())
+    clock = _Clock()
+
+    def same() -> None:
+        cold = _assert_warm_is_cold(root)
+        assert validate([root], cache=True) == cold
+
+    same()
+    for file in files:
+        clock.write(root / file, (whole / file).read_text(encoding="utf-8"))
+        same()
+    for file in files:
+        (root / file).unlink()
+        same()
+
+
+def test_stamps_taken_half_in_a_forked_child_give_the_cold_verdict_after_edits_renames_and_removals(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Held: from 20,000 files on a forked child stamps half the walk (made 2 here); the
+    # halves joined in order are the walk's stamps: an edit, a rename and a removal in
+    # either half are each seen, as is a record made a link (no stamp) in the child's half.
+    monkeypatch.setattr(toolkit.incremental, "_MIN_FILES_TO_SHARE_STAMPS", 2)
+    shared: list[int] = []
+    run = toolkit.incremental.run_in_processes
+
+    def spying(tasks: Any) -> Any:
+        shared.extend(1 for task in tasks if getattr(task, "func", None) is toolkit.incremental._packed_stamps)
+        return run(tasks)
+
+    monkeypatch.setattr(toolkit.incremental, "run_in_processes", spying)
+    root = build_fixture(REPORT_FIXTURE, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    _assert_warm_is_cold(root)
+    records = sorted(root.rglob("*.yaml"))
+    first, last = records[1], records[-2]
+    clock = _Clock()
+    for path in (first, last):
+        clock.edit(path, "id: ", "id: x-")
+        _assert_warm_is_cold(root)
+    last.rename(last.with_name("a-" + last.name))
+    _assert_warm_is_cold(root)
+    first.unlink()
+    _assert_warm_is_cold(root)
+    moved = records[-3]
+    moved.rename(moved.with_suffix(".kept"))
+    moved.symlink_to(moved.with_suffix(".kept").name)
+    _assert_warm_is_cold(root)
+    assert validate([root], cache=True) == validate([root], cache=False)
+    assert shared  # the walks were stamped in two processes
