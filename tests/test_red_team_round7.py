@@ -322,3 +322,36 @@ def test_stamps_taken_half_in_a_forked_child_give_the_cold_verdict_after_edits_r
     _assert_warm_is_cold(root)
     assert validate([root], cache=True) == validate([root], cache=False)
     assert shared  # the walks were stamped in two processes
+
+
+def test_a_run_whose_parts_are_rewritten_by_another_run_while_it_reads_them_gives_the_cold_verdict(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Held: two runs after one edit, the second starting and ending while the first reads
+    # the parts of the index its state names: the parts the second rewrote are not the
+    # ones the first's state names (their digests differ), so the first goes the whole way,
+    # and the state left last is believed only with the parts it names.
+    root = build_fixture(REPORT_FIXTURE, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    _assert_warm_is_cold(root)
+    clock = _Clock()
+    clock.edit(root / "actors" / "act-yair-lapid.yaml", "id: act-yair-lapid", "id: act-yair-lapid-2")
+    cold = validate([root], cache=False)
+    part = toolkit.cache.CorpusCache.part
+    interleaved: list[Any] = []
+
+    def another_run_meanwhile(cache: toolkit.cache.CorpusCache, name: str) -> Any:
+        if not interleaved:
+            interleaved.append(None)
+            with monkeypatch.context() as inner:
+                inner.setattr(toolkit.cache.CorpusCache, "part", part)
+                interleaved.append(validate([root], cache=True))
+        return part(cache, name)
+
+    monkeypatch.setattr(toolkit.cache.CorpusCache, "part", another_run_meanwhile)
+    assert validate([root], cache=True) == cold
+    assert interleaved[1:] == [cold]
+    monkeypatch.setattr(toolkit.cache.CorpusCache, "part", part)
+    assert validate([root], cache=True) == cold
+    clock.edit(root / "actors" / "act-yair-lapid.yaml", "id: act-yair-lapid-2", "id: act-yair-lapid")
+    _assert_warm_is_cold(root)
