@@ -17,6 +17,7 @@ misbehaviour were fixed and say what was wrong.
 from __future__ import annotations
 
 import json
+import shutil
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -355,3 +356,41 @@ def test_a_run_whose_parts_are_rewritten_by_another_run_while_it_reads_them_give
     assert validate([root], cache=True) == cold
     clock.edit(root / "actors" / "act-yair-lapid.yaml", "id: act-yair-lapid-2", "id: act-yair-lapid")
     _assert_warm_is_cold(root)
+
+
+def test_a_planted_state_naming_a_text_through_a_linked_folder_in_the_corpus_looks_at_nothing_outside(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Round 6 made a state's texts '<folder>/<name>' inside the corpus. Found: the folder may
+    # be a link a pull request put in the corpus (the walk reports it and enters nothing),
+    # and a planted state naming 'notes/<name>' had the run look (lstat) at the file where
+    # the link leads, every run. Fixed: a text is in a kind folder (as every source's is),
+    # and a state naming one in a folder that is a link is no state of ours.
+    root = build_fixture(BASE, tmp_path / "corpus")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.txt").write_text("not the corpus's\n", encoding="utf-8")
+    for link in ("notes", "locations"):  # a folder of its own, and a kind folder made a link
+        if (root / link).exists():
+            shutil.rmtree(root / link)
+        (root / link).symlink_to(tmp_path / "outside")
+    monkeypatch.chdir(tmp_path)
+    _assert_warm_is_cold(root)
+
+    def texts(document: dict[str, Any]) -> None:
+        document["texts"] += ["notes/secret.txt", "locations/secret.txt"]
+        document["text_stamps"] += [[], []]
+        document["text_sources"] += [["corpus/sources/src-lapid-visit.yaml"]] * 2
+
+    _plant(cache_dir, state=texts)
+    looked_at: list[str] = []
+    stamp_of = toolkit.incremental.stamp_of
+
+    def watched(path: str) -> Any:
+        looked_at.append(os.path.realpath(path))
+        return stamp_of(path)
+
+    monkeypatch.setattr(toolkit.incremental, "stamp_of", watched)
+    _assert_warm_is_cold(root)
+    _Clock().edit(root / "actors" / "act-yair-lapid.yaml", "name: ", "name: The ")
+    _assert_warm_is_cold(root)
+    assert not [path for path in looked_at if not path.startswith(str(root) + os.sep)]
