@@ -17,9 +17,8 @@ misbehaviour were fixed and say what was wrong.
 from __future__ import annotations
 
 import json
-import shutil
 import os
-from collections.abc import Iterator
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +29,20 @@ import toolkit.incremental
 import toolkit.loading
 import toolkit.scope_store
 from corpus_overlay import BASE, REPORT_FIXTURE, build_fixture
-from test_red_team_round6 import _assert_warm_is_cold, _Clock, _plant, cache_dir  # noqa: F401 (a fixture)
+from test_red_team_round6 import _assert_warm_is_cold, _Clock, _plant
+from toolkit.cache import CACHE_ENV
 from toolkit.scope_store import PART_NAMES
 from toolkit.validation import validate
 
 # --- Helpers ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The cache in ``tmp_path/cache``; files count as settled at once (no 'just written' window)."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(toolkit.cache, "_RACY_NS", 0)
+    return tmp_path / "cache"
 
 
 def _state(cache_dir: Path) -> dict[str, Any]:
@@ -198,7 +206,9 @@ def _names_beyond_the_walk(document: dict[str, Any]) -> None:
         pytest.param(_tables("feet-", {"kind": "actor"}), lambda _d: None, id="footprints-as-objects"),
         pytest.param(_tables("keys-", ["corpus/actors/act-yair-lapid.yaml"]), lambda _d: None, id="files-as-a-list"),
         pytest.param(_tables("ids", ["", ["act-yair-lapid"]]), lambda _d: None, id="ids-misaligned"),
-        pytest.param(_tables("ids", ["corpus/actors/act-yair-lapid.yaml", "act-x"]), lambda _d: None, id="ids-a-string"),
+        pytest.param(
+            _tables("ids", ["corpus/actors/act-yair-lapid.yaml", "act-x"]), lambda _d: None, id="ids-a-string"
+        ),
         pytest.param(lambda _n, _t: None, _names_beyond_the_walk, id="state-names-outside-the-corpus"),
     ],
 )
@@ -228,7 +238,8 @@ def test_a_planted_index_or_state_of_hostile_values_gives_the_cold_verdict_after
 
 
 def _whole_runs(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The corpora the runs from now on load whole (``load_corpus_cached``: not served by the state or an edit's scope)."""
+    """The corpora the runs from now on load whole (``load_corpus_cached``: served neither by the state nor
+    by an edit's scope)."""
     runs: list[Path] = []
     load = toolkit.incremental.load_corpus_cached
 
