@@ -31,6 +31,10 @@ import toolkit.scope_store
 from corpus_overlay import BASE, REPORT_FIXTURE, build_fixture
 from test_red_team_round6 import _assert_warm_is_cold, _Clock, _plant
 from toolkit.cache import CACHE_ENV
+from toolkit.loading import display_path
+from toolkit.lsp import LiveCorpus
+from toolkit.model import Finding
+from toolkit.schema_loader import load_schemas
 from toolkit.scope_store import PART_NAMES
 from toolkit.validation import validate
 
@@ -405,3 +409,24 @@ def test_a_planted_state_naming_a_text_through_a_linked_folder_in_the_corpus_loo
     _Clock().edit(root / "actors" / "act-yair-lapid.yaml", "name: ", "name: The ")
     _assert_warm_is_cold(root)
     assert not [path for path in looked_at if not path.startswith(str(root) + os.sep)]
+
+
+def test_a_language_server_reading_the_corpus_through_the_cache_between_validates_leaves_them_the_cold_verdict(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Held: the server reads the corpus through the same cache (the files' entries, not the
+    # state nor the index's parts) and writes what it parsed back; a validate after it, with
+    # an edit on disk, is still judged over the parts its state names, and gives the cold
+    # verdict, which is what the server gives the edited file.
+    root = build_fixture(REPORT_FIXTURE, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    _assert_warm_is_cold(root)
+    actor = root / "actors" / "act-yair-lapid.yaml"
+    _Clock().edit(actor, "id: act-yair-lapid", "id: act-yair-lapid-2")
+    live = LiveCorpus.read(root, load_schemas(), cache=True)
+    cold = _assert_warm_is_cold(root)
+    file = display_path(actor)
+    assert sorted(live.findings_of({file})[file], key=Finding.sort_key) == sorted(
+        (f for f in cold.findings if f.file == file), key=Finding.sort_key
+    )
+    assert validate([root], cache=True) == cold
