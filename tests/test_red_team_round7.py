@@ -255,8 +255,9 @@ def _whole_runs(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     return runs
 
 
+@pytest.mark.parametrize("text", ["..", "'../'"])
 def test_a_source_whose_text_is_named_dot_dot_leaves_the_cache_serving_the_stored_verdict(
-    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
     # `text: ..` names the corpus's own folder (one part of a path, so watched as a text),
     # which no check reads (source-text-outside). Found: the state kept "." among the texts,
@@ -265,7 +266,7 @@ def test_a_source_whose_text_is_named_dot_dot_leaves_the_cache_serving_the_store
     # the cache off for everyone. Fixed: such a name is no text to watch, as for the checks.
     root = build_fixture(BASE, tmp_path / "corpus")
     source = root / "sources" / "src-lapid-visit.yaml"
-    source.write_text(source.read_text("utf-8").replace("text: src-lapid-visit.txt", "text: .."), "utf-8")
+    source.write_text(source.read_text("utf-8").replace("text: src-lapid-visit.txt", f"text: {text}"), "utf-8")
     monkeypatch.chdir(tmp_path)
     assert "source-text-outside" in {f.rule for f in _assert_warm_is_cold(root).findings}
     whole = _whole_runs(monkeypatch)

@@ -327,10 +327,11 @@ def _sources_of_texts(records: Iterable[Record], root: str) -> dict[str, list[st
 
 def _text_of(record: Record, root: str) -> str | None:
     name = record.data.get("text") if record.kind.name == "source" else None
-    # As CorpusIndex reads texts: '..' (one part, but the corpus's folder) is read by no check, and a state
-    # naming it would never be believed (``_corpus_text``): every run would go the whole way.
-    if isinstance(name, str) and name and "\0" not in name and len(Path(name).parts) == 1 and name != "..":
-        return os.path.relpath(os.path.join(os.path.dirname(os.fspath(record.path)), name), root)
+    parts = Path(name).parts if isinstance(name, str) and name and "\0" not in name else ()
+    # As CorpusIndex reads texts: '..' or '../' (one part, but the corpus's folder) is read by no check, and
+    # a state naming it would never be believed (``_corpus_text``): every run would go the whole way.
+    if len(parts) == 1 and parts[0] != "..":
+        return os.path.relpath(os.path.join(os.path.dirname(os.fspath(record.path)), parts[0]), root)
     return None
 
 
