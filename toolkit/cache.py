@@ -235,12 +235,16 @@ class CorpusCache:
     _blobs: dict[str, bytes] = field(default_factory=dict)
     _blobs_dirty: set[str] = field(default_factory=set)
     _digests: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256 of its body, read or written
+    _written: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256 of its body, written by this run
     _dirty: set[int] = field(default_factory=set)
 
     @classmethod
     def open(cls, root: Path, schemas: dict[str, Any], base: Path | None = None) -> CorpusCache:
         """The cache of the corpus at ``root`` (nothing is read or written yet)."""
-        absolute = os.path.abspath(root)
+        # Absolute as the walk takes it (``Path.absolute``), '..' kept: 'link/../corpus' is
+        # the corpus beside where the link leads, and a lexical abspath would name another
+        # folder, whose texts' stamps the run would watch in place of the corpus's own.
+        absolute = os.fspath(Path(root).absolute())
         name = "corpus-" + hashlib.sha256(absolute.encode("utf-8", "surrogateescape")).hexdigest()[:16]
         return cls((base or cache_base(root)) / name, _fingerprint(schemas), absolute)
 
@@ -412,11 +416,14 @@ class CorpusCache:
     def save_files(self) -> dict[str, str]:
         """Write the shards and index shards that changed (not the state); return the digests of those written.
 
+        Every file written is named, also one written again as it was read: a part read
+        by a run that then went the whole way (too many neighbours) is written with the
+        digest it had, and a state leaving it out would not be believed next run.
         Never raises: a cache that cannot be written is a run without it.
         """
-        before = dict(self._digests)
+        self._written = {}
         self.save(None)
-        return {name: digest for name, digest in self._digests.items() if before.get(name) != digest}
+        return dict(self._written)
 
     def adopt(self, written: dict[str, str], parts: Iterable[str]) -> None:
         """Take for written what ``save_files`` wrote, perhaps in a forked child, with ``parts`` the whole
@@ -481,10 +488,10 @@ class CorpusCache:
 
     def _write_bytes(self, folder: OutputFolder, name: str, text: bytes) -> str:
         digest = hashlib.sha256(text).hexdigest()
-        self._digests[name] = digest
         header = {"toolkit-cache": self._header(), "sha256": digest}
         data = json.dumps(header, separators=(",", ":")).encode("ascii") + b"\n" + text
         folder.write_file(name, data, replaces=lambda old: old.startswith(_MARK), limit=len(_MARK), refusal="")
+        self._digests[name] = self._written[name] = digest
         return digest
 
 

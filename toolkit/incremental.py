@@ -46,7 +46,7 @@ from toolkit.cache import (
 )
 from toolkit.check_scope import Check, Footprint, footprint_of, recheck, string_list
 from toolkit.checks.schema import check_schema
-from toolkit.kinds import KIND_BY_NAME
+from toolkit.kinds import KIND_BY_FOLDER, KIND_BY_NAME
 from toolkit.loading import (
     MIN_FILES_PER_PROCESS,
     LoadedCorpus,
@@ -422,8 +422,11 @@ def _sources_of_texts(records: Iterable[Record], root: str) -> dict[str, list[st
 
 def _text_of(record: Record, root: str) -> str | None:
     name = record.data.get("text") if record.kind.name == "source" else None
-    if isinstance(name, str) and name and "\0" not in name and len(Path(name).parts) == 1:
-        return os.path.relpath(os.path.join(os.path.dirname(os.fspath(record.path)), name), root)
+    parts = Path(name).parts if isinstance(name, str) and name and "\0" not in name else ()
+    # As CorpusIndex reads texts: '..' or '../' (one part, but the corpus's folder) is read by no check, and
+    # a state naming it would never be believed (``_corpus_text``): every run would go the whole way.
+    if len(parts) == 1 and parts[0] != "..":
+        return os.path.relpath(os.path.join(os.path.dirname(os.fspath(record.path)), parts[0]), root)
     return None
 
 
@@ -503,6 +506,9 @@ class _Stored:
             return None
         if not all(map(_corpus_text, texts)):  # a run looks at these: never at a path a planted state names
             return None
+        # Nor through a kind folder that is a link (the walk enters none, so no source holds a text there).
+        if any(os.path.islink(os.path.join(cache.root, folder)) for folder in {t.split(os.sep)[0] for t in texts}):
+            return None
         if set(cache.part_digests()) != PART_NAMES:
             return None
         return cls(names_blob, stamps, bare, own, across, texts, text_stamps, text_sources, hints)
@@ -521,9 +527,10 @@ class _Stored:
 
 
 def _corpus_text(name: str) -> bool:
-    """Whether a state's text is named as ``_text_of`` names them: ``<folder>/<name>`` inside the corpus."""
+    """Whether a state's text is named as ``_text_of`` names them: ``<kind folder>/<name>`` inside the corpus
+    (a source is a record of a kind folder; any other folder of the corpus can be a link to anywhere)."""
     parts = name.split(os.sep)
-    return len(parts) == 2 and "\0" not in name and all(part not in ("", ".", "..") for part in parts)
+    return len(parts) == 2 and parts[0] in KIND_BY_FOLDER and "\0" not in name and parts[1] not in ("", ".", "..")
 
 
 def _increment(

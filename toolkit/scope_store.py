@@ -180,12 +180,19 @@ class StoredScope(ScopeIndex):
 
     def _stored_ids(self) -> dict[str, tuple[list[str], list[str]]]:
         found: dict[str, tuple[list[str], list[str]]] = {}
+        # Each file once, and one of the walk's (or one the edit removed): an id of a file
+        # the corpus lacks, or a second one of a file, would be in the pool hints draw from.
+        position, seen = self.position(), set[str]()
         for kind, value in self._part(IDS_PART).items():
             if not (type(value) is list and len(value) == 2 and type(value[0]) is str and string_list(value[1])):
                 raise BadPart(kind)
             files = value[0].split("\n") if value[0] else []
             if len(files) != len(value[1]):
                 raise BadPart(kind)
+            for file in files:
+                if file in seen or (file not in position and file not in self.changed):
+                    raise BadPart(kind)
+                seen.add(file)
             found[kind] = (files, value[1])
         return found
 
