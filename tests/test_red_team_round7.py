@@ -16,6 +16,7 @@ misbehaviour were fixed and say what was wrong.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -197,9 +198,19 @@ def _tables(kind: str, value: Any) -> Any:
     return change
 
 
+def _grow_blob(document: dict[str, Any], name: str, extra: bytes) -> None:
+    """Add ``extra`` to one of the state's blobs (names, stamps), its checksum and the state's digest made to match."""
+    [folder] = Path(os.environ[CACHE_ENV]).glob("corpus-*")
+    head, body = (folder / f"{name}.bin").read_bytes().split(b"\n", 1)
+    header = json.loads(head)
+    header["sha256"] = hashlib.sha256(body + extra).hexdigest()
+    (folder / f"{name}.bin").write_bytes(json.dumps(header, separators=(",", ":")).encode() + b"\n" + body + extra)
+    document["blobs"][name] = header["sha256"]
+
+
 def _names_beyond_the_walk(document: dict[str, Any]) -> None:
-    document["names"] += "\0../../outside.yaml\0/etc/passwd"
-    document["stamps"] += "A" * 108  # two more stamps' worth, packed (80 bytes in base64)
+    _grow_blob(document, "names", b"\0../../outside.yaml\0/etc/passwd")
+    _grow_blob(document, "stamps", bytes(80))  # two more stamps' worth, packed
     document["bare"] += ["../../outside.yaml"]
 
 
