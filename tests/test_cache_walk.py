@@ -84,3 +84,30 @@ def test_a_warm_run_over_a_shared_walk_finds_what_a_cold_run_finds(
     (corpus / "actors" / "act-yair-lapid.yaml").rename(corpus / "actors" / "act-yair-lapid-moved.yaml")
     cold = validate([corpus], cache=False)
     assert validate([corpus], cache=True) == cold
+
+
+def test_a_file_edited_after_a_first_run_read_it_and_before_its_stamp_was_taken_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A first run takes the stamps after parsing (in the child that writes the cache, while
+    # the checks run). An edit landing in between must not be served next time as the text
+    # read: its stamp is of the run's own seconds, which the cache never trusts.
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    root = build_fixture(REPORT_FIXTURE, tmp_path / "corpus")
+    actor = root / "actors" / "act-yair-lapid.yaml"
+    for path in [*root.rglob("*.yaml"), *root.rglob("*.txt")]:
+        os.utime(path, (1_500_000_000, 1_500_000_000), follow_symlinks=False)
+    packed = toolkit.incremental._packed_stamps
+
+    def edited_first(paths: list[str]) -> bytes:
+        actor.write_text(actor.read_text(encoding="utf-8").replace("id: act-yair-lapid", "id: act-yair-lapid-2"))
+        return packed(paths)
+
+    monkeypatch.setattr(toolkit.incremental, "_packed_stamps", edited_first)
+    first = validate([root], cache=True)
+    monkeypatch.setattr(toolkit.incremental, "_packed_stamps", packed)
+    renamed = [f for f in first.findings if f.rule == "id-file-name" and f.file.endswith("act-yair-lapid.yaml")]
+    assert not renamed  # the text read before the edit
+    warm = validate([root], cache=True)
+    assert warm == validate([root], cache=False)
+    assert any(f.rule == "id-file-name" and f.file.endswith("act-yair-lapid.yaml") for f in warm.findings)

@@ -234,6 +234,7 @@ class CorpusCache:
     _part_digests: dict[str, str] | None = None
     _blobs: dict[str, bytes] = field(default_factory=dict)
     _blobs_dirty: set[str] = field(default_factory=set)
+    _blob_digests: dict[str, str] = field(default_factory=dict)  # each blob's, as read or written
     _digests: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256 of its body, read or written
     _written: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256 of its body, written by this run
     _dirty: set[int] = field(default_factory=set)
@@ -364,10 +365,13 @@ class CorpusCache:
         if found is None:
             named = (self.document() or {}).get("blobs")
             expected = named.get(name) if isinstance(named, dict) else None
-            found = self._read_body(f"{name}.bin") if isinstance(expected, str) else None
+            if not isinstance(expected, str):
+                return None
+            found = self._read_body(f"{name}.bin")
             if found is None or self._digests.get(f"{name}.bin") != expected:
                 return None
             self._blobs[name] = found
+            self._blob_digests[name] = expected
         return found
 
     def put_blob(self, name: str, data: bytes) -> None:
@@ -414,7 +418,7 @@ class CorpusCache:
         return {"format": _FORMAT, "fingerprint": self.fingerprint, "root": self.root}
 
     def save_files(self) -> dict[str, str]:
-        """Write the shards and index shards that changed (not the state); return the digests of those written.
+        """Write the shards, parts and blobs that changed (not the state); return the digests of those written.
 
         Every file written is named, also one written again as it was read: a part read
         by a run that then went the whole way (too many neighbours) is written with the
@@ -431,8 +435,10 @@ class CorpusCache:
         self._digests.update(written)
         # A part that could not be written is left out: a state without it is not believed.
         self._part_digests = {name: written[file] for name in parts if (file := f"{name}.json") in written}
+        self._blob_digests = {file[: -len(".bin")]: digest for file, digest in written.items() if file.endswith(".bin")}
         self._dirty.clear()
         self._parts_dirty.clear()
+        self._blobs_dirty.clear()
 
     def save(self, state: dict[str, Any] | None) -> None:
         """Write the shards that changed, and the whole-corpus result (None: none to keep).
@@ -456,14 +462,12 @@ class CorpusCache:
                     for name in sorted(self._parts_dirty):
                         digests[name] = self._write(folder, f"{name}.json", {"table": self._parts[name]})
                     self._parts_dirty.clear()
+                    for name in sorted(self._blobs_dirty):
+                        self._blob_digests[name] = self._write_bytes(folder, f"{name}.bin", self._blobs[name])
+                    self._blobs_dirty.clear()
                     if state is not None:  # else the stored one stays, with the parts it names
-                        blobs = {}
-                        for name, data in sorted(self._blobs.items()):
-                            if name in self._blobs_dirty:
-                                self._write_bytes(folder, f"{name}.bin", data)
-                            blobs[name] = self._digests[f"{name}.bin"]
-                        self._blobs_dirty.clear()
-                        self._write(folder, "state.json", {**state, "parts": digests, "blobs": blobs})
+                        state = {**state, "parts": digests, "blobs": dict(self._blob_digests)}
+                        self._write(folder, "state.json", state)
         except (ToolkitError, OSError, ValueError, RecursionError):
             return
 

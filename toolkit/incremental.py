@@ -213,19 +213,34 @@ class _Walk:
     root: str
     paths: list[str]
     names: list[str]
-    stamps: array[int]  # _WIDTH numbers a file (_NO_STAMP: not a regular file)
+    _stamps: array[int] | None  # _WIDTH numbers a file (_NO_STAMP: not a regular file); None: not taken yet
     folders: list[Finding]
     _shown: list[str] | None = None
     _names_blob: bytes | None = None
 
     @classmethod
-    def of(cls, root: Path) -> _Walk:
+    def of(cls, root: Path, *, stamped: bool = True) -> _Walk:
+        """The corpus's files; ``stamped``: with their stamps taken now (else on first need, ``stamps``)."""
         base = os.fspath(root)
-        paths, stamps, problems = _walked(base)
+        if stamped:
+            paths, stamps, problems = _walked(base)
+        else:
+            problems = []
+            paths, stamps = list(yaml_files_under(base, problems)), None
         # The walk joins each name to the folder it lists: the corpus's own path is a prefix.
         prefix = os.path.join(base, "")
         names = [path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, base) for path in paths]
         return cls(base, paths, names, stamps, folder_findings(problems))
+
+    @property
+    def stamps(self) -> array[int]:
+        """The files' stamps, packed. Taken after the files were read (a first run takes them while its checks
+        run), they still serve: a file changed since the run began is too recent to be trusted
+        (``toolkit/cache.py``), so the stamp kept is that of the text read, or none."""
+        if self._stamps is None:
+            self._stamps = array("q")
+            self._stamps.frombytes(_packed_stamps(self.paths))
+        return self._stamps
 
     def stamp(self, number: int) -> StampList | None:
         """The stamp of the walk's ``number``-th file (None: not a regular file)."""
@@ -343,9 +358,12 @@ def _check_corpus_cached(
     checks: tuple[Check, ...],
 ) -> tuple[CorpusVerdict, Any]:
     root = root.absolute()
-    walk = _Walk.of(root)
+    # A first run (no state, no entry stored) reads every file anyway: its stamps are taken
+    # by the forked child that writes the cache while the checks run, not before.
+    first = cache.document() is None and not cache.holds_entries()
+    walk = _Walk.of(root, stamped=not first)
     view = _view(root)
-    last = _Stored.of(cache, walk, view)
+    last = None if first else _Stored.of(cache, walk, view)
     if last is not None:
         try:
             verdict = _increment(root, walk, cache, last, schemas, checks, view)
@@ -364,9 +382,11 @@ def _check_corpus_cached(
             return run_checks(loaded, list(own))
 
     def learn() -> dict[str, str]:
-        # What the cache keeps: each file parsed this run, and the index of every record.
+        # What the cache keeps: each file parsed this run, the index of every record, the names and stamps.
         learned()
         cache.replace_parts(all_parts({record.file: footprint_of(record, schemas) for record in loaded.records}))
+        cache.put_blob("names", walk.names_blob())
+        cache.put_blob("stamps", walk.stored_stamps(cache))
         return cache.save_files()
 
     # The cache's files are written while the checks run, on a core of their own when
@@ -385,8 +405,6 @@ def _check_corpus_cached(
     holding = set(record_files)
     bare = [name for name, file in zip(walk.names, loaded.files, strict=True) if file not in holding]
     texts = _sources_of_texts(loaded.records, os.fspath(root))
-    cache.put_blob("names", walk.names_blob())
-    cache.put_blob("stamps", walk.stored_stamps(cache))
     cache.save(_state(cache, walk, view, bare, own, across, texts, hints[0]))
     return verdict, index
 
@@ -762,12 +780,12 @@ def _load(
             if entry.data is not None and entry.kind is not None:
                 corpus.records.append(Record(KIND_BY_NAME[entry.kind], entry.data, file, Path(path)))
             continue
-        _path, (file, kind_name, data), file_findings = next(parsed_in_order)
+        parsed_path, (file, kind_name, data), file_findings = next(parsed_in_order)
         corpus.files.append(file)
         corpus.findings.extend(file_findings or [])
         record = None
         if data is not None and kind_name is not None:
-            record = Record(KIND_BY_NAME[kind_name], data, file, Path(path))
+            record = Record(KIND_BY_NAME[kind_name], data, file, parsed_path)
             corpus.records.append(record)
         fresh.append((position, file_findings or [], record))
     return corpus, fresh
