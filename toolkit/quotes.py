@@ -17,9 +17,6 @@ import weakref
 from array import array
 from bisect import bisect_left, bisect_right
 
-from rapidfuzz import process
-from rapidfuzz.distance import Indel
-
 from toolkit.budget import WorkBudget
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"'})
@@ -156,6 +153,9 @@ class SearchText:
             characters = sum(end - start for start, end in spans)
             if not budget.spend(WorkBudget.cost(width, characters, min(_BATCH, count - first), _PER_PASSAGE)):
                 return None
+            from rapidfuzz import process  # imported on first need: most runs search no passage
+            from rapidfuzz.distance import Indel
+
             found = process.extractOne(
                 wanted,
                 [flat[start:end] for start, end in spans],

@@ -7,8 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
-from rapidfuzz import fuzz, process
-
 from toolkit.budget import WorkBudget
 from toolkit.corpus_index import CorpusIndex
 from toolkit.kinds import kind_of_id
@@ -54,6 +52,8 @@ class _Suggestions:
         pool, characters = self._pools[targets]
         if not pool or not self.budget.spend(WorkBudget.cost(len(value), characters, len(pool))):
             return None
+        from rapidfuzz import fuzz, process  # imported on first need: most runs resolve every reference
+
         best = process.extractOne(value, pool, scorer=fuzz.ratio, score_cutoff=_SUGGESTION_CUTOFF)
         return best[0] if best else None
 

@@ -15,8 +15,6 @@ import math
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from rapidfuzz import fuzz, process
-
 from toolkit.model import Finding, Record, json_path
 from toolkit.positions import finding_at
 from toolkit.quoting import quoted as describe_value
@@ -75,6 +73,8 @@ def _closest(word: Any, choices: Iterable[str], cutoff: float = _CLOSEST_CUTOFF)
     if not isinstance(word, str):
         return None
     options = list(choices)
+    from rapidfuzz import fuzz, process  # imported on first need: a valid corpus asks for no closest word
+
     best = process.extractOne(word, options, scorer=fuzz.ratio, score_cutoff=cutoff)
     if best is not None:
         return best[0]
