@@ -330,6 +330,29 @@ def _plant(
     _rewrite(folder / "state.json", with_digests)
 
 
+def plant_texts_watching_stamps(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch, texts: list[str], shown: Callable[[str], str]
+) -> list[str]:
+    """Plant a state naming ``texts`` as article texts (each of a source of the corpus); the paths whose stamps
+    the runs take from now on, each as ``shown`` gives it."""
+
+    def named(document: dict[str, Any]) -> None:
+        document["texts"] += texts
+        document["text_stamps"] += [[] for _text in texts]
+        document["text_sources"] += [["corpus/sources/src-lapid-visit.yaml"] for _text in texts]
+
+    _plant(cache_dir, state=named)
+    looked_at: list[str] = []
+    stamp_of = toolkit.incremental.stamp_of
+
+    def watched(path: str) -> Any:
+        looked_at.append(shown(path))
+        return stamp_of(path)
+
+    monkeypatch.setattr(toolkit.incremental, "stamp_of", watched)
+    return looked_at
+
+
 def _footprints(change: Callable[[list[Any]], None], kind: str) -> Callable[[str, dict[str, Any]], None]:
     def each(name: str, table: dict[str, Any]) -> None:
         if name.startswith("feet-"):
@@ -413,21 +436,7 @@ def test_a_planted_state_naming_texts_outside_the_corpus_makes_the_run_look_at_n
     monkeypatch.chdir(tmp_path)
     _assert_warm_is_cold(root)
     outside = [os.path.abspath("/etc/hostname"), os.path.join("..", "outside.txt")]
-
-    def texts(document: dict[str, Any]) -> None:
-        document["texts"] += outside
-        document["text_stamps"] += [[], []]
-        document["text_sources"] += [["corpus/sources/src-lapid-visit.yaml"]] * 2
-
-    _plant(cache_dir, state=texts)
-    looked_at: list[str] = []
-    stamp_of = toolkit.incremental.stamp_of
-
-    def watched(path: str) -> Any:
-        looked_at.append(os.path.abspath(path))
-        return stamp_of(path)
-
-    monkeypatch.setattr(toolkit.incremental, "stamp_of", watched)
+    looked_at = plant_texts_watching_stamps(cache_dir, monkeypatch, outside, os.path.abspath)
     _assert_warm_is_cold(root)
     assert looked_at
     assert all(path.startswith(str(root) + os.sep) for path in looked_at), looked_at

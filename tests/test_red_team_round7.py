@@ -30,7 +30,7 @@ import toolkit.incremental
 import toolkit.loading
 import toolkit.scope_store
 from corpus_overlay import BASE, REPORT_FIXTURE, build_fixture
-from test_red_team_round6 import _assert_warm_is_cold, _Clock, _plant
+from test_red_team_round6 import _assert_warm_is_cold, _Clock, _plant, plant_texts_watching_stamps
 from toolkit.cache import CACHE_ENV
 from toolkit.loading import display_path
 from toolkit.lsp import LiveCorpus
@@ -403,20 +403,8 @@ def test_a_planted_state_naming_a_text_through_a_linked_folder_in_the_corpus_loo
     monkeypatch.chdir(tmp_path)
     _assert_warm_is_cold(root)
 
-    def texts(document: dict[str, Any]) -> None:
-        document["texts"] += ["notes/secret.txt", "locations/secret.txt"]
-        document["text_stamps"] += [[], []]
-        document["text_sources"] += [["corpus/sources/src-lapid-visit.yaml"]] * 2
-
-    _plant(cache_dir, state=texts)
-    looked_at: list[str] = []
-    stamp_of = toolkit.incremental.stamp_of
-
-    def watched(path: str) -> Any:
-        looked_at.append(os.path.realpath(path))
-        return stamp_of(path)
-
-    monkeypatch.setattr(toolkit.incremental, "stamp_of", watched)
+    secrets = ["notes/secret.txt", "locations/secret.txt"]
+    looked_at = plant_texts_watching_stamps(cache_dir, monkeypatch, secrets, os.path.realpath)
     _assert_warm_is_cold(root)
     _Clock().edit(root / "actors" / "act-yair-lapid.yaml", "name: ", "name: The ")
     _assert_warm_is_cold(root)
