@@ -15,8 +15,11 @@ misbehaviour were fixed and say what was wrong.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -68,5 +71,105 @@ def test_a_folder_swapped_for_an_older_copy_while_a_first_run_reads_it_is_read_a
     assert not validate([root], cache=True).findings  # what it read: the corpus before the swap
     monkeypatch.setattr(toolkit.incremental, "load_corpus_cached", load)
     assert (root / "actors" / "act-yair-lapid.yaml").read_text("utf-8").startswith("id: act-yair-lapid-2")
+    cold = _assert_warm_is_cold(root)
+    assert "ref-unresolved" in {f.rule for f in cold.findings}
+
+
+# --- Planted blobs (whole files, valid checksums, the state naming their digests) ---------------------------
+
+
+def _replace_blob(cache_dir: Path, name: str, change: Any) -> None:
+    """Rewrite blob ``name`` as ``change(body)`` gives it, its checksum and the state's digest made to match."""
+    [folder] = cache_dir.glob("corpus-*")
+    head, body = (folder / f"{name}.bin").read_bytes().split(b"\n", 1)
+    header = json.loads(head)
+    new = change(body)
+    header["sha256"] = hashlib.sha256(new).hexdigest()
+    (folder / f"{name}.bin").write_bytes(json.dumps(header, separators=(",", ":")).encode() + b"\n" + new)
+    state_head, state_body = (folder / "state.json").read_bytes().split(b"\n", 1)
+    document = json.loads(state_body)
+    document["blobs"][name] = header["sha256"]
+    state_body = json.dumps(document, separators=(",", ":")).encode()
+    state_header = json.loads(state_head)
+    state_header["sha256"] = hashlib.sha256(state_body).hexdigest()
+    (folder / "state.json").write_bytes(json.dumps(state_header, separators=(",", ":")).encode() + b"\n" + state_body)
+
+
+def _byteswapped(body: bytes) -> bytes:
+    numbers = array("q", body)
+    numbers.byteswap()
+    return numbers.tobytes()
+
+
+@pytest.mark.parametrize(
+    ("blob", "change"),
+    [
+        pytest.param("stamps", lambda body: body[:-3], id="stamps-not-a-multiple-of-40"),
+        pytest.param("stamps", lambda body: body + bytes(40), id="one-stamp-more-than-names"),
+        pytest.param("stamps", lambda body: body[:-40], id="one-stamp-fewer-than-names"),
+        pytest.param("stamps", _byteswapped, id="stamps-of-a-big-endian-writer"),
+        pytest.param("names", lambda body: body + b"\0actors/act-ghost.yaml", id="one-name-more-than-stamps"),
+        pytest.param("names", lambda body: body.replace(b"\0", b"\0\0", 1), id="an-empty-name"),
+        pytest.param("names", lambda body: body.replace(b"act-yair", b"act-\xff\xfeair"), id="invalid-utf-8"),
+        pytest.param("names", lambda body: b"", id="no-names"),
+        pytest.param("names", lambda body: body.replace(b"\0", b"/", 1), id="two-names-joined"),
+    ],
+)
+def test_a_planted_names_or_stamps_blob_gives_the_cold_verdict_before_and_after_an_edit(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch, blob: str, change: Any
+) -> None:
+    # Held: a blob the state names (valid checksum, the state's digest) whose length is no
+    # whole number of stamps, with a name or a stamp more or fewer, names of undecodable
+    # bytes, an empty name, or the stamps of a big-endian writer: the run goes the whole way
+    # or sees every file as changed, never a wrong verdict, never a traceback.
+    root = build_fixture(BASE, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    _assert_warm_is_cold(root)
+    _replace_blob(cache_dir, blob, change)
+    _assert_warm_is_cold(root)
+    _replace_blob(cache_dir, blob, change)
+    _Clock().edit(root / "events" / "evt-lapid-visit-turkey.yaml", "actor: act-yair-lapid", "actor: act-yair-lapi")
+    cold = _assert_warm_is_cold(root)
+    assert "ref-unresolved" in {f.rule for f in cold.findings}
+
+
+@pytest.mark.parametrize("kind", ["folder", "link", "fifo"])
+def test_a_blob_replaced_by_a_folder_a_link_or_a_fifo_is_not_read_and_the_run_gives_the_cold_verdict(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    # Held: the stamps blob the state names made a folder, a link to a copy of itself (its
+    # digest still the state's) or a named pipe: not read (no hang), not believed, rebuilt.
+    root = build_fixture(BASE, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    _assert_warm_is_cold(root)
+    [folder] = cache_dir.glob("corpus-*")
+    blob = folder / "stamps.bin"
+    shutil.copy(blob, tmp_path / "stamps-copy.bin")
+    blob.unlink()
+    if kind == "folder":
+        blob.mkdir()
+    elif kind == "link":
+        blob.symlink_to(tmp_path / "stamps-copy.bin")
+    else:
+        os.mkfifo(blob)
+    _assert_warm_is_cold(root)
+    _Clock().edit(root / "actors" / "act-yair-lapid.yaml", "name: ", "name: The ")
+    _assert_warm_is_cold(root)
+
+
+def test_the_state_of_another_run_with_its_blobs_digests_beside_this_runs_blobs_is_not_believed(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Held: two runs at once, one's state left beside the other's blobs (the state of a run
+    # before an edit, the blobs of the run after it): the state names other digests, so the
+    # blobs are not believed, and the run after gives the cold verdict.
+    root = build_fixture(BASE, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    _assert_warm_is_cold(root)
+    [folder] = cache_dir.glob("corpus-*")
+    old_state = (folder / "state.json").read_bytes()
+    _Clock().edit(root / "events" / "evt-lapid-visit-turkey.yaml", "actor: act-yair-lapid", "actor: act-yair-lapi")
+    _assert_warm_is_cold(root)
+    (folder / "state.json").write_bytes(old_state)
     cold = _assert_warm_is_cold(root)
     assert "ref-unresolved" in {f.rule for f in cold.findings}
