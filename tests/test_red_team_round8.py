@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 from array import array
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ import toolkit.incremental
 from corpus_overlay import BASE, build_fixture
 from test_red_team_round6 import _assert_warm_is_cold, _Clock
 from toolkit.cache import CACHE_ENV
+from toolkit.schema_loader import load_schemas
 from toolkit.validation import validate
 
 
@@ -173,3 +175,48 @@ def test_the_state_of_another_run_with_its_blobs_digests_beside_this_runs_blobs_
     (folder / "state.json").write_bytes(old_state)
     cold = _assert_warm_is_cold(root)
     assert "ref-unresolved" in {f.rule for f in cold.findings}
+
+
+# --- The cache inside a corpus at the top of its repository -------------------------------------------------
+
+
+def test_a_committed_toolkit_cache_that_links_out_of_the_repository_is_neither_read_nor_written_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pull request commits `.toolkit-cache` as a link to a folder outside the repository.
+    # Found: nothing was written there (OutputFolder refuses a link), but every run read
+    # the state and blobs from where the link leads (a file of ours, if one is there, would
+    # be believed). Fixed: the cache reads its folder and the one above without following
+    # a link, as it writes them.
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    monkeypatch.setattr(toolkit.cache, "_RACY_NS", 0)
+    root = build_fixture(BASE, tmp_path / "repo")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / ".toolkit-cache").symlink_to(outside)
+    planted = outside / toolkit.cache.CorpusCache.open(root, load_schemas().schemas).folder.name
+    planted.mkdir()
+    for name in ("state.json", "names.bin", "stamps.bin", "shard-000.json"):
+        (planted / name).write_bytes(b'{"toolkit-cache":{}}\n{}')
+    monkeypatch.chdir(tmp_path)
+    opened: list[str] = []
+    real_open = os.open
+
+    def watched(path: Any, *args: Any, **options: Any) -> Any:
+        fd = real_open(path, *args, **options)
+        opened.append(os.path.realpath(f"/proc/self/fd/{fd}"))  # what was opened, not what was asked
+        return fd
+
+    monkeypatch.setattr(os, "open", watched)
+    _assert_warm_is_cold(root)
+    _Clock().edit(root / "actors" / "act-yair-lapid.yaml", "name: ", "name: The ")
+    _assert_warm_is_cold(root)
+    assert list(outside.iterdir()) == [planted]
+    assert sorted(path.name for path in planted.iterdir()) == [
+        "names.bin",
+        "shard-000.json",
+        "stamps.bin",
+        "state.json",
+    ]
+    assert not [path for path in opened if path.startswith(str(outside))]
