@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,23 +90,24 @@ def test_a_warm_run_over_a_shared_walk_finds_what_a_cold_run_finds(
 def test_a_file_edited_after_a_first_run_read_it_and_before_its_stamp_was_taken_is_read_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A first run takes the stamps after parsing (in the child that writes the cache, while
-    # the checks run). An edit landing in between must not be served next time as the text
-    # read: its stamp is of the run's own seconds, which the cache never trusts.
+    # A first run's cache is written while the checks run (in a forked child). An edit
+    # landing after the files were read must not be served next time as the text read:
+    # its stamp is of the run's own seconds, which the cache never trusts.
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     root = build_fixture(REPORT_FIXTURE, tmp_path / "corpus")
     actor = root / "actors" / "act-yair-lapid.yaml"
     for path in [*root.rglob("*.yaml"), *root.rglob("*.txt")]:
         os.utime(path, (1_500_000_000, 1_500_000_000), follow_symlinks=False)
-    packed = toolkit.incremental._packed_stamps
+    load = toolkit.incremental.load_corpus_cached
 
-    def edited_first(paths: list[str]) -> bytes:
+    def edited_after_reading(*args: Any, **options: Any) -> Any:
+        loaded = load(*args, **options)
         actor.write_text(actor.read_text(encoding="utf-8").replace("id: act-yair-lapid", "id: act-yair-lapid-2"))
-        return packed(paths)
+        return loaded
 
-    monkeypatch.setattr(toolkit.incremental, "_packed_stamps", edited_first)
+    monkeypatch.setattr(toolkit.incremental, "load_corpus_cached", edited_after_reading)
     first = validate([root], cache=True)
-    monkeypatch.setattr(toolkit.incremental, "_packed_stamps", packed)
+    monkeypatch.setattr(toolkit.incremental, "load_corpus_cached", load)
     renamed = [f for f in first.findings if f.rule == "id-file-name" and f.file.endswith("act-yair-lapid.yaml")]
     assert not renamed  # the text read before the edit
     warm = validate([root], cache=True)

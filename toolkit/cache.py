@@ -264,10 +264,27 @@ class CorpusCache:
 
     def _read_body(self, name: str) -> bytes | None:
         """The body of one of our files, if it is ours and of this fingerprint and corpus; else None."""
+        # Neither the cache's folder nor the one it sits in is followed when a link (red team round 8):
+        # a '.toolkit-cache' committed in a corpus at the top of its repository as a link out of it had
+        # every run read there (writes already refuse it: ``OutputFolder``).
+        nofollow = getattr(os, "O_NOFOLLOW", 0)
+        folder_flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | nofollow
         try:
-            fd = os.open(self.folder / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+            base = os.open(self.folder.parent, folder_flags)
         except OSError:
             return None
+        try:
+            inner = os.open(self.folder.name, folder_flags, dir_fd=base)
+        except OSError:
+            return None
+        finally:
+            os.close(base)
+        try:
+            fd = os.open(name, os.O_RDONLY | nofollow | getattr(os, "O_NONBLOCK", 0), dir_fd=inner)
+        except OSError:
+            return None
+        finally:
+            os.close(inner)
         try:
             status = os.fstat(fd)
             if not stat.S_ISREG(status.st_mode) or status.st_size > _MAX_CACHE_FILE:
@@ -305,6 +322,8 @@ class CorpusCache:
         """Whether any file's entry may be stored (a first run need not look for each)."""
         if self._shards:
             return True
+        if os.path.islink(self.folder.parent) or os.path.islink(self.folder):
+            return False  # never read through (``_read_body``)
         try:
             with os.scandir(self.folder) as found:
                 return any(item.name.startswith("shard-") for item in found)

@@ -234,9 +234,9 @@ class _Walk:
 
     @property
     def stamps(self) -> array[int]:
-        """The files' stamps, packed. Taken after the files were read (a first run takes them while its checks
-        run), they still serve: a file changed since the run began is too recent to be trusted
-        (``toolkit/cache.py``), so the stamp kept is that of the text read, or none."""
+        """The files' stamps, packed (taken now for a walk made unstamped). Never to be kept with what was read
+        before: the racy rule catches a file changed since the run began, not a folder of older files renamed
+        into its place (a rename changes no stamp of the files inside; red team round 8)."""
         if self._stamps is None:
             self._stamps = array("q")
             self._stamps.frombytes(_packed_stamps(self.paths))
@@ -358,10 +358,13 @@ def _check_corpus_cached(
     checks: tuple[Check, ...],
 ) -> tuple[CorpusVerdict, Any]:
     root = root.absolute()
-    # A first run (no state, no entry stored) reads every file anyway: its stamps are taken
-    # by the forked child that writes the cache while the checks run, not before.
+    # A first run (no state, no entry stored) reads every file anyway, but its stamps are still
+    # taken before the files are read, never after (red team round 8): a stamp taken late is of
+    # whatever file the path names then, and a folder swapped for an older copy in between
+    # (`mv actors.new actors`: a rename changes no stamp of the files inside) left the copy's
+    # old, trusted stamps with the findings of the files read before, served ever after.
     first = cache.document() is None and not cache.holds_entries()
-    walk = _Walk.of(root, stamped=not first)
+    walk = _Walk.of(root)
     view = _view(root)
     last = None if first else _Stored.of(cache, walk, view)
     if last is not None:
