@@ -213,34 +213,22 @@ class _Walk:
     root: str
     paths: list[str]
     names: list[str]
-    _stamps: array[int] | None  # _WIDTH numbers a file (_NO_STAMP: not a regular file); None: not taken yet
+    stamps: array[int]  # _WIDTH numbers a file (_NO_STAMP: not a regular file), taken before any file is read
     folders: list[Finding]
     _shown: list[str] | None = None
     _names_blob: bytes | None = None
 
     @classmethod
-    def of(cls, root: Path, *, stamped: bool = True) -> _Walk:
-        """The corpus's files; ``stamped``: with their stamps taken now (else on first need, ``stamps``)."""
+    def of(cls, root: Path) -> _Walk:
+        """The corpus's files with their stamps. Stamps are taken before the files are read, never after (red
+        team round 8): the racy rule catches a file changed since the run began, not a folder of older files
+        renamed into its place (a rename changes no stamp of the files inside)."""
         base = os.fspath(root)
-        if stamped:
-            paths, stamps, problems = _walked(base)
-        else:
-            problems = []
-            paths, stamps = list(yaml_files_under(base, problems)), None
+        paths, stamps, problems = _walked(base)
         # The walk joins each name to the folder it lists: the corpus's own path is a prefix.
         prefix = os.path.join(base, "")
         names = [path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, base) for path in paths]
         return cls(base, paths, names, stamps, folder_findings(problems))
-
-    @property
-    def stamps(self) -> array[int]:
-        """The files' stamps, packed (taken now for a walk made unstamped). Never to be kept with what was read
-        before: the racy rule catches a file changed since the run began, not a folder of older files renamed
-        into its place (a rename changes no stamp of the files inside; red team round 8)."""
-        if self._stamps is None:
-            self._stamps = array("q")
-            self._stamps.frombytes(_packed_stamps(self.paths))
-        return self._stamps
 
     def stamp(self, number: int) -> StampList | None:
         """The stamp of the walk's ``number``-th file (None: not a regular file)."""
@@ -358,12 +346,7 @@ def _check_corpus_cached(
     checks: tuple[Check, ...],
 ) -> tuple[CorpusVerdict, Any]:
     root = root.absolute()
-    # A first run (no state, no entry stored) reads every file anyway, but its stamps are still
-    # taken before the files are read, never after (red team round 8): a stamp taken late is of
-    # whatever file the path names then, and a folder swapped for an older copy in between
-    # (`mv actors.new actors`: a rename changes no stamp of the files inside) left the copy's
-    # old, trusted stamps with the findings of the files read before, served ever after.
-    first = cache.document() is None and not cache.holds_entries()
+    first = cache.document() is None and not cache.holds_entries()  # nothing to look up before parsing
     walk = _Walk.of(root)
     view = _view(root)
     last = None if first else _Stored.of(cache, walk, view)
