@@ -1,4 +1,5 @@
-"""Shared fixtures: the repository root, the rule example corpora, and a CLI runner whose output shows on failure."""
+"""Shared fixtures: the repository root, the rule example corpora, a CLI runner whose output shows on failure,
+and a cache folder of a test's own."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+import toolkit.cache
 from corpus_overlay import build_all
+from toolkit.cache import CACHE_ENV
 from toolkit.cli import app
 
 # The red-team corpora (corpus, broken, secret_yaml) of test_red_team_*.py.
@@ -70,3 +73,11 @@ def rule_corpora(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder, a report names files as it did when the cases were whole corpora in git.
     """
     return build_all(tmp_path_factory.mktemp("built"))
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The cache in ``tmp_path/cache``; files count as settled at once (no 'just written' window)."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(toolkit.cache, "_RACY_NS", 0)
+    return tmp_path / "cache"

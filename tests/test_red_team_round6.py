@@ -92,14 +92,6 @@ class _Clock:
         self.write(path, text.replace(old, new, 1))
 
 
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The cache in ``tmp_path/cache``; files count as settled at once (no 'just written' window)."""
-    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
-    monkeypatch.setattr(toolkit.cache, "_RACY_NS", 0)
-    return tmp_path / "cache"
-
-
 def _cold_and_warm(*paths: Path) -> tuple[Report, Report]:
     return validate(list(paths), cache=False), validate(list(paths), cache=True)
 
@@ -298,16 +290,26 @@ def test_a_library_upgraded_between_runs_makes_the_stored_verdict_stale(
 # --- The cache: planted and hostile contents (written whole, with a valid checksum) -------------------------
 
 
-def _rewrite(path: Path, change: Callable[[dict[str, Any]], None]) -> str:
-    """Change the body of one of the cache's files, its header's checksum made to match; the new checksum."""
+def rewrite_blob(path: Path, change: Callable[[bytes], bytes]) -> str:
+    """Rewrite the body of one of the cache's files as ``change(body)``, its header's checksum made to match;
+    the new checksum."""
     head, body = path.read_bytes().split(b"\n", 1)
-    document = json.loads(body)
-    change(document)
-    text = json.dumps(document, separators=(",", ":")).encode()
+    text = change(body)
     header = json.loads(head)
     header["sha256"] = hashlib.sha256(text).hexdigest()
     path.write_bytes(json.dumps(header, separators=(",", ":")).encode() + b"\n" + text)
     return str(header["sha256"])
+
+
+def _rewrite(path: Path, change: Callable[[dict[str, Any]], None]) -> str:
+    """Change the JSON body of one of the cache's files, its header's checksum made to match; the new checksum."""
+
+    def changed(body: bytes) -> bytes:
+        document = json.loads(body)
+        change(document)
+        return json.dumps(document, separators=(",", ":")).encode()
+
+    return rewrite_blob(path, changed)
 
 
 def _plant(
@@ -408,16 +410,17 @@ def test_a_committed_cache_whose_state_names_findings_of_files_the_corpus_lacks_
     _assert_warm_is_cold(root)
 
     [folder] = cache_dir.glob("corpus-*")
-    head, body = (folder / "stamps.bin").read_bytes().split(b"\n", 1)
-    stamps = array("q", body)
-    for inode in range(1, len(stamps), 5):
-        stamps[inode] += 1  # another inode: made on another machine
-    header = json.loads(head)
-    header["sha256"] = hashlib.sha256(stamps.tobytes()).hexdigest()
-    (folder / "stamps.bin").write_bytes(json.dumps(header, separators=(",", ":")).encode() + b"\n" + stamps.tobytes())
+
+    def elsewhere(body: bytes) -> bytes:
+        stamps = array("q", body)
+        for inode in range(1, len(stamps), 5):
+            stamps[inode] += 1  # another inode: made on another machine
+        return stamps.tobytes()
+
+    digest = rewrite_blob(folder / "stamps.bin", elsewhere)
 
     def elsewhere_with_a_ghost(document: dict[str, Any]) -> None:
-        document["blobs"]["stamps"] = header["sha256"]
+        document["blobs"]["stamps"] = digest
         document["across"].append(["corpus/events/evt-ghost.yaml", 1, 1, "id-duplicate", "planted", "$.id", None])
 
     _plant(cache_dir, state=elsewhere_with_a_ghost)

@@ -16,7 +16,6 @@ misbehaviour were fixed and say what was wrong.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -30,7 +29,7 @@ import toolkit.incremental
 import toolkit.loading
 import toolkit.scope_store
 from corpus_overlay import BASE, REPORT_FIXTURE, build_fixture
-from test_red_team_round6 import _assert_warm_is_cold, _Clock, _plant, plant_texts_watching_stamps
+from test_red_team_round6 import _assert_warm_is_cold, _Clock, _plant, plant_texts_watching_stamps, rewrite_blob
 from toolkit.cache import CACHE_ENV
 from toolkit.loading import display_path
 from toolkit.lsp import LiveCorpus
@@ -40,14 +39,6 @@ from toolkit.scope_store import PART_NAMES
 from toolkit.validation import validate
 
 # --- Helpers ------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The cache in ``tmp_path/cache``; files count as settled at once (no 'just written' window)."""
-    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
-    monkeypatch.setattr(toolkit.cache, "_RACY_NS", 0)
-    return tmp_path / "cache"
 
 
 def _state(cache_dir: Path) -> dict[str, Any]:
@@ -201,11 +192,7 @@ def _tables(kind: str, value: Any) -> Any:
 def _grow_blob(document: dict[str, Any], name: str, extra: bytes) -> None:
     """Add ``extra`` to one of the state's blobs (names, stamps), its checksum and the state's digest made to match."""
     [folder] = Path(os.environ[CACHE_ENV]).glob("corpus-*")
-    head, body = (folder / f"{name}.bin").read_bytes().split(b"\n", 1)
-    header = json.loads(head)
-    header["sha256"] = hashlib.sha256(body + extra).hexdigest()
-    (folder / f"{name}.bin").write_bytes(json.dumps(header, separators=(",", ":")).encode() + b"\n" + body + extra)
-    document["blobs"][name] = header["sha256"]
+    document["blobs"][name] = rewrite_blob(folder / f"{name}.bin", lambda body: body + extra)
 
 
 def _names_beyond_the_walk(document: dict[str, Any]) -> None:

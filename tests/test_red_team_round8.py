@@ -15,8 +15,6 @@ misbehaviour were fixed and say what was wrong.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -29,19 +27,10 @@ import pytest
 import toolkit.cache
 import toolkit.incremental
 from corpus_overlay import BASE, build_fixture
-from test_red_team_round6 import _assert_warm_is_cold, _Clock
+from test_red_team_round6 import _assert_warm_is_cold, _Clock, _rewrite, rewrite_blob
 from toolkit.cache import CACHE_ENV
 from toolkit.schema_loader import load_schemas
 from toolkit.validation import validate
-
-
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The cache in ``tmp_path/cache``; files count as settled at once (no 'just written' window)."""
-    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
-    monkeypatch.setattr(toolkit.cache, "_RACY_NS", 0)
-    return tmp_path / "cache"
-
 
 # --- A first run's late stamps ------------------------------------------------------------------------------
 
@@ -83,18 +72,8 @@ def test_a_folder_swapped_for_an_older_copy_while_a_first_run_reads_it_is_read_a
 def _replace_blob(cache_dir: Path, name: str, change: Any) -> None:
     """Rewrite blob ``name`` as ``change(body)`` gives it, its checksum and the state's digest made to match."""
     [folder] = cache_dir.glob("corpus-*")
-    head, body = (folder / f"{name}.bin").read_bytes().split(b"\n", 1)
-    header = json.loads(head)
-    new = change(body)
-    header["sha256"] = hashlib.sha256(new).hexdigest()
-    (folder / f"{name}.bin").write_bytes(json.dumps(header, separators=(",", ":")).encode() + b"\n" + new)
-    state_head, state_body = (folder / "state.json").read_bytes().split(b"\n", 1)
-    document = json.loads(state_body)
-    document["blobs"][name] = header["sha256"]
-    state_body = json.dumps(document, separators=(",", ":")).encode()
-    state_header = json.loads(state_head)
-    state_header["sha256"] = hashlib.sha256(state_body).hexdigest()
-    (folder / "state.json").write_bytes(json.dumps(state_header, separators=(",", ":")).encode() + b"\n" + state_body)
+    digest = rewrite_blob(folder / f"{name}.bin", change)
+    _rewrite(folder / "state.json", lambda document: document["blobs"].__setitem__(name, digest))
 
 
 def _byteswapped(body: bytes) -> bytes:

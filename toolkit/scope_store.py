@@ -83,27 +83,14 @@ def all_parts(footprints: dict[str, Footprint]) -> dict[str, Part]:
     keyed: dict[str, list[str]] = {}
     ids: dict[str, tuple[list[str], list[str]]] = {}
 
-    def add(key: str, file: str) -> None:
-        files = keyed.get(key)
-        if files is None:
-            keyed[key] = [file]
-        else:
-            files.append(file)
-
     for file, footprint in footprints.items():
-        kind, record_id, mentions, names, supersedes = footprint
-        parts[feet_part(file)][file] = [kind, record_id, list(mentions), list(names), list(supersedes)]
-        if record_id is not None:
-            add("i\0" + record_id, file)
-            held = ids.get(kind)
-            if held is None:
-                held = ids[kind] = ([], [])
+        parts[feet_part(file)][file] = footprint.stored()
+        for key in keys_of(footprint):
+            keyed.setdefault(key, []).append(file)
+        if footprint.id is not None:
+            held = ids.setdefault(footprint.kind, ([], []))
             held[0].append(file)
-            held[1].append(record_id)
-        for mentioned in mentions:
-            add("m\0" + mentioned, file)
-        for key in names:
-            add(f"n\0{kind}\0{key}", file)
+            held[1].append(footprint.id)
     for key, files in keyed.items():
         parts[key_part(key)][key] = "\n".join(files)
     parts[IDS_PART] = {kind: ["\n".join(files), held] for kind, (files, held) in ids.items()}
@@ -163,20 +150,20 @@ class StoredScope(ScopeIndex):
 
     def ids_by_kind(self) -> dict[str, list[str]]:
         if self._ids is None:
-            # The stored ids with those of changed files left out, then the changed files'
-            # ids put in, each kind in the walk's order.
-            held: dict[str, list[tuple[str, str]]] = {}
-            for kind, (files, ids) in self._stored_ids().items():
-                held[kind] = [(file, i) for file, i in zip(files, ids, strict=True) if file not in self.changed]
-            for file, footprint in self.changed.items():
-                if footprint is not None and footprint.id is not None:
-                    held.setdefault(footprint.kind, []).append((file, footprint.id))
-            position = self.position()
-            self._ids = {
-                kind: [i for _file, i in sorted(pairs, key=lambda pair: position.get(pair[0], -1)) if i]
-                for kind, pairs in held.items()
-            }
+            self._ids = {kind: [i for _file, i in pairs if i] for kind, pairs in self._held_ids().items()}
         return self._ids
+
+    def _held_ids(self) -> dict[str, list[tuple[str, str]]]:
+        """The files holding an id and their ids, by kind, in the walk's order: the stored ones with those of
+        changed files left out, then the changed files' put in."""
+        held: dict[str, list[tuple[str, str]]] = {}
+        for kind, (files, ids) in self._stored_ids().items():
+            held[kind] = [(file, i) for file, i in zip(files, ids, strict=True) if file not in self.changed]
+        for file, footprint in self.changed.items():
+            if footprint is not None and footprint.id is not None:
+                held.setdefault(footprint.kind, []).append((file, footprint.id))
+        position = self.position()
+        return {kind: sorted(pairs, key=lambda pair: position.get(pair[0], -1)) for kind, pairs in held.items()}
 
     def _stored_ids(self) -> dict[str, tuple[list[str], list[str]]]:
         found: dict[str, tuple[list[str], list[str]]] = {}
@@ -219,22 +206,10 @@ class StoredScope(ScopeIndex):
         return self._touched
 
     def _ids_part(self) -> Part:
-        by_kind: dict[str, tuple[list[str], list[str]]] = {}
-        position = self.position()
-        for kind, (files, held) in self._stored_ids().items():
-            for file, record_id in zip(files, held, strict=True):
-                if file not in self.changed:
-                    by_kind.setdefault(kind, ([], []))[0].append(file)
-                    by_kind[kind][1].append(record_id)
-        for file, footprint in self.changed.items():
-            if footprint is not None and footprint.id is not None:
-                by_kind.setdefault(footprint.kind, ([], []))[0].append(file)
-                by_kind[footprint.kind][1].append(footprint.id)
-        part: Part = {}
-        for kind, (files, held) in by_kind.items():
-            order = sorted(range(len(files)), key=lambda n: position.get(files[n], -1))
-            part[kind] = ["\n".join(files[n] for n in order), [held[n] for n in order]]
-        return part
+        return {
+            kind: ["\n".join(file for file, _i in pairs), [i for _file, i in pairs]]
+            for kind, pairs in self._held_ids().items()
+        }
 
     def _writable(self, name: str) -> Part:
         part = self._touched.get(name)
